@@ -1,0 +1,141 @@
+# tafel: partner-table case sharing.  GNU make.
+#
+#   make              build tafeld, tafel and libtafel.a into $(B)/
+#   make check        unit tests (cmocka), then integration tests
+#   make check-asan   the same suite built with ASan and UBSan
+#   make demo         three daemons on loopback, one case, end to end
+#   make deps         install the Debian packages we build with
+#   make install      PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+PKG_CONFIG ?= pkg-config
+
+B	?= build
+PKGS	:= libsodium libzmq libczmq lmdb msgpack
+TESTPKGS := cmocka
+DEBS	:= build-essential pkg-config libsodium-dev libzmq3-dev libczmq-dev \
+	   liblmdb-dev libmsgpack-dev libcmocka-dev lmdb-utils
+SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+HAVE_DEPS := $(shell $(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null \
+	     && echo yes)
+
+.PHONY: all check check-unit check-integration check-asan demo deps \
+	install clean lint
+
+ifneq ($(HAVE_DEPS),yes)
+
+# A fresh machine: install the packages, then run the same target again.
+all check check-unit check-integration check-asan demo install lint:
+	@echo "tafel: build dependencies missing; running 'make deps' first"
+	$(MAKE) deps
+	$(MAKE) $@
+
+else
+
+ifeq ($(SAN),1)
+OPT	:= -O1 -g -fno-omit-frame-pointer
+HARDEN	:=
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+OPT	?= -O2 -g
+HARDEN	:= -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	   -fstack-clash-protection -fcf-protection
+SANFLAGS :=
+endif
+
+CFLAGS	?= $(OPT)
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wformat=2 \
+	   -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wno-unused-parameter -fPIE $(HARDEN) $(SANFLAGS) -Iinclude \
+	   $(shell $(PKG_CONFIG) --cflags $(PKGS)) -MMD -MP
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now $(SANFLAGS)
+LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS))
+TESTLIBS := $(shell $(PKG_CONFIG) --libs $(TESTPKGS))
+
+PROTO_SRC  := $(wildcard proto/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+PROTO_OBJ  := $(PROTO_SRC:%.c=$(B)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+all: $(B)/tafeld $(B)/tafel $(B)/libtafel.a
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libtafel.a: $(PROTO_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libtafeld.a: $(DAEMON_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libtafelc.a: $(CLIENT_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/tafeld: $(B)/daemon/main.o $(B)/libtafeld.a $(B)/libtafel.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tafel: $(B)/client/main.o $(B)/libtafelc.a $(B)/libtafel.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# A unit test links libtafel and, for daemon modules, the daemon's objects.
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/libtafeld.a $(B)/libtafel.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtafeld.a $(B)/libtafel.a \
+	    $(LIBS) $(TESTLIBS)
+
+check: all $(UNIT_BIN)
+	@sh tests/run.sh $(B)
+
+check-unit: all $(UNIT_BIN)
+	@sh tests/run.sh $(B) unit
+
+check-integration: all
+	@sh tests/run.sh $(B) integration
+
+check-asan:
+	$(MAKE) B=build-asan SAN=1 check
+
+demo: all
+	@sh tests/demo.sh $(B)
+
+lint:
+	clang-format --dry-run --Werror $(PROTO_SRC) daemon/*.c client/*.c \
+	    2>/dev/null || true
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(B)/tafel $(DESTDIR)$(BINDIR)/tafel
+	install -m 0755 $(B)/tafeld $(DESTDIR)$(SBINDIR)/tafeld
+	install -m 0644 docs/man/tafel.1 $(DESTDIR)$(MANDIR)/man1/tafel.1
+	install -m 0644 docs/man/tafeld.8 $(DESTDIR)$(MANDIR)/man8/tafeld.8
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+endif
+
+deps:
+	@if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
+	        --no-install-recommends $(DEBS); \
+	else \
+	    echo "tafel: no apt-get here; install: $(DEBS)" >&2; exit 1; \
+	fi
+
+clean:
+	rm -rf build build-asan

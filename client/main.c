@@ -1,0 +1,162 @@
+/*
+ * tafel: the command-line client of tafeld.
+ *
+ * Like wg(8): a table of commands, each with its own file.  The global
+ * option -d DIR comes before the command; each command parses its own
+ * options after it.
+ */
+#include <err.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "tafel/tafel.h"
+
+static int	help_main(struct client *, int, char **);
+
+static const struct command commands[] = {
+	{ "init", init_main,
+	    "tafel -d DIR init --org ORG --name NAME --role ROLE "
+	    "--listen ENDPOINT\n"
+	    "      [--endpoint PUBLIC_ENDPOINT] "
+	    "(--passphrase-file FILE | --no-passphrase)\n"
+	    "    Create this organisation's keys, member card and "
+	    "configuration.\n" },
+	{ "card", card_main,
+	    "tafel -d DIR card\n"
+	    "    Print this organisation's member card, to mail to the "
+	    "table's coordinator.\n" },
+	{ "id", id_main,
+	    "tafel -d DIR id\n"
+	    "    Print this organisation's id and fingerprint.\n" },
+	{ "table", table_main,
+	    "tafel -d DIR table draft --table ID --cards CARD... "
+	    "--signers ORG[,ORG...]\n"
+	    "      --threshold N -o FILE [--expires YYYY-MM-DD]\n"
+	    "    Draft a new partner-table document from members' cards.\n"
+	    "tafel -d DIR table sign FILE [--passphrase-file FILE]\n"
+	    "    Sign a table document as one of its signers.\n"
+	    "tafel table fingerprint FILE\n"
+	    "    Print the fingerprint of a table document.\n"
+	    "tafel -d DIR table adopt FILE --expect FINGERPRINT\n"
+	    "    Hand a signed table document to the daemon.\n" },
+	{ "case", case_main,
+	    "tafel -d DIR case open --table ID --members ORG[,ORG...] "
+	    "--pseudonym TEXT\n"
+	    "    Open a case and share it with these organisations.\n"
+	    "tafel -d DIR case list [--json]\n"
+	    "    List the cases this organisation takes part in.\n"
+	    "tafel -d DIR case show CASE [--json]\n"
+	    "    Show the timeline of one case.\n" },
+	{ "record", record_main,
+	    "tafel -d DIR record add CASE --category CATEGORY "
+	    "[--text TEXT | --file FILE]\n"
+	    "    Share a record in a case (without --text or --file: "
+	    "read it from\n"
+	    "    standard input).\n" },
+	{ "status", status_main,
+	    "tafel -d DIR status [--json]\n"
+	    "    Show the daemon, its partner tables and its partners.\n" },
+	{ "help", help_main,
+	    "tafel help [COMMAND]\n"
+	    "    Show this help, or the help of one command.\n" },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void
+usage_print(FILE *fp, const char *name)
+{
+	const struct command *cmd;
+	size_t i;
+
+	if (name != NULL && (cmd = command_find(name)) != NULL) {
+		fprintf(fp, "usage:\n%s", cmd->help);
+		return;
+	}
+	fprintf(fp,
+	    "usage: tafel [-d DIR] COMMAND [OPTIONS]\n"
+	    "\n"
+	    "Share case records with the partners of a LIVC-R partner "
+	    "table.\n"
+	    "DIR is your organisation's state directory "
+	    "(default: $TAFEL_DIR).\n"
+	    "\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "%s", commands[i].help);
+	fprintf(fp,
+	    "\n"
+	    "tafel --version prints the version.  "
+	    "See tafel(1) for the details.\n");
+}
+
+static int
+help_main(struct client *c, int argc, char **argv)
+{
+	if (argc > 2)
+		errx(EXIT_USAGE, "help takes at most one command name");
+	if (argc == 2 && command_find(argv[1]) == NULL)
+		errx(EXIT_USAGE, "unknown command '%s' (see: tafel help)",
+		    argv[1]);
+	usage_print(stdout, argc == 2 ? argv[1] : NULL);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct client c;
+	const struct command *cmd;
+	const char *env;
+	int i, rc;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-d") == 0) {
+			if (c.dir != NULL)
+				errx(EXIT_USAGE, "-d given twice");
+			if (i + 1 == argc || argv[i + 1][0] == '\0')
+				errx(EXIT_USAGE, "-d needs a directory");
+			c.dir = argv[++i];
+		} else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage_print(stdout, NULL);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("tafel %s\n", TAFEL_VERSION);
+			return 0;
+		} else
+			errx(EXIT_USAGE, "unknown option %s (see: tafel help)",
+			    argv[i]);
+	}
+	if (i == argc) {
+		usage_print(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	if ((cmd = command_find(argv[i])) == NULL)
+		errx(EXIT_USAGE, "unknown command '%s' (see: tafel help)",
+		    argv[i]);
+	if (c.dir == NULL && (env = getenv("TAFEL_DIR")) != NULL &&
+	    env[0] != '\0')
+		c.dir = env;
+	if (sodium_init() < 0)
+		errx(1, "cannot initialise libsodium");
+
+	rc = cmd->fn(&c, argc - i, argv + i);
+
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "cannot write the output");
+	return rc;
+}

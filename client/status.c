@@ -1,0 +1,145 @@
+/*
+ * tafel status: the daemon, its partner tables and its partners (the
+ * control operation "status", docs/control-ops.md).
+ */
+#include <err.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+#include "tafel/ctl.h"
+#include "tafel/mp.h"
+#include "tafel/tafel.h"
+#include "tafel/util.h"
+
+#define DAY		86400
+#define WARN_DAYS	30	/* warn this long before a table expires */
+
+static void
+print_table(const msgpack_object *t, uint64_t now)
+{
+	char date[11], *id, *fpr;
+	uint64_t expires, days;
+
+	id = ctl_str(t, "table", false);
+	fpr = ctl_str(t, "fingerprint", false);
+	expires = ctl_uint(t, "expires");
+	tafel_date(date, expires);
+	printf("  %s version %" PRIu64 ", %" PRIu64 " members, expires %s\n",
+	    id, ctl_uint(t, "version"), ctl_uint(t, "members"), date);
+	printf("      fingerprint %s\n", fpr);
+	if (expires <= now)
+		printf("      warning: EXPIRED on %s: nothing new can be "
+		    "shared until a new version is adopted\n", date);
+	else if ((days = (expires - now + DAY - 1) / DAY) <= WARN_DAYS)
+		printf("      warning: expires in %" PRIu64 " day%s; ask the "
+		    "coordinator for a new version\n", days,
+		    days == 1 ? "" : "s");
+	free(id);
+	free(fpr);
+}
+
+static void
+print_peers(const msgpack_object *peers)
+{
+	const msgpack_object *p;
+	char when[32], *org, *ep;
+	size_t worg = 3, wep = 8, n;
+	uint64_t seen;
+	uint32_t i;
+
+	for (i = 0; i < peers->via.array.size; i++) {
+		p = &peers->via.array.ptr[i];
+		n = ctl_field(p, "org", MSGPACK_OBJECT_STR)->via.str.size;
+		if (n > worg)
+			worg = n;
+		n = ctl_field(p, "endpoint", MSGPACK_OBJECT_STR)->via.str.size;
+		if (n > wep)
+			wep = n;
+	}
+	printf("  %-*s  %-*s  %-9s  %-20s  %s\n", (int)worg, "ORG", (int)wep,
+	    "ENDPOINT", "CONNECTED", "LAST SEEN", "OUTBOX");
+	for (i = 0; i < peers->via.array.size; i++) {
+		p = &peers->via.array.ptr[i];
+		org = ctl_str(p, "org", false);
+		ep = ctl_str(p, "endpoint", false);
+		if ((seen = ctl_uint(p, "last_seen")) == 0)
+			snprintf(when, sizeof(when), "never");
+		else
+			fmt_time(when, seen);
+		printf("  %-*s  %-*s  %-9s  %-20s  %6" PRIu64 "\n", (int)worg,
+		    org, (int)wep, ep, ctl_bool(p, "connected") ? "yes" : "no",
+		    when, ctl_uint(p, "outbox"));
+		free(org);
+		free(ep);
+	}
+}
+
+int
+status_main(struct client *c, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT("--json", OPT_FLAG),
+	};
+	const msgpack_object *d, *tables, *peers;
+	struct tafel_mpw w;
+	struct ctl_reply rep;
+	uint64_t now = (uint64_t)time(NULL);
+	char *s;
+	uint32_t i;
+
+	(void)opt_parse("status", "status", argc, argv, 1, o, 1, NULL, 0);
+	tafel_mpw_init(&w);
+	tafel_ctl_req_begin(&w, "status");
+	tafel_mpw_map(&w, 0);
+	ctl_call(c, &w, &rep);
+	d = rep.data;
+	if (o[0].seen) {
+		json_print(stdout, d);
+		ctl_reply_free(&rep);
+		return 0;
+	}
+
+	s = ctl_str(d, "org", false);
+	printf("Org:     %s\n", s);
+	free(s);
+	s = ctl_str(d, "name", false);
+	printf("Name:    %s\n", s);
+	free(s);
+	s = ctl_str(d, "role", false);
+	printf("Role:    %s\n", s);
+	free(s);
+	s = ctl_str(d, "listen", false);
+	printf("Listen:  %s\n", s);
+	free(s);
+	s = ctl_str(d, "version", false);
+	printf("Daemon:  tafeld %s, running as uid %" PRIu64 ", %" PRIu64
+	    " case%s\n", s, ctl_uint(d, "uid"), ctl_uint(d, "cases"),
+	    ctl_uint(d, "cases") == 1 ? "" : "s");
+	free(s);
+
+	tables = ctl_field(d, "tables", MSGPACK_OBJECT_ARRAY);
+	printf("\n");
+	if (tables->via.array.size == 0)
+		printf("Tables:  none yet (adopt one with: tafel -d %s table "
+		    "adopt FILE --expect FINGERPRINT)\n", c->dir);
+	else {
+		printf("Tables:\n");
+		for (i = 0; i < tables->via.array.size; i++)
+			print_table(&tables->via.array.ptr[i], now);
+	}
+
+	peers = ctl_field(d, "peers", MSGPACK_OBJECT_ARRAY);
+	printf("\n");
+	if (peers->via.array.size == 0)
+		printf("Peers:   none yet\n");
+	else {
+		printf("Peers:\n");
+		print_peers(peers);
+	}
+	ctl_reply_free(&rep);
+	return 0;
+}

@@ -1,0 +1,401 @@
+/*
+ * The control socket: DIR/tafeld.sock, a Unix stream socket (mode 0600 in
+ * a 0700 directory).  Length-prefixed msgpack requests, one per
+ * connection (include/tafel/ctl.h).  The caller's uid comes from
+ * SO_PEERCRED, never from the request.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "tafel/util.h"
+
+#define CTL_TIMEOUT_MS	10000
+
+struct conn {
+	struct tafeld	*d;
+	zmq_pollitem_t	 item;
+	uid_t		 uid;
+	pid_t		 pid;
+	uint8_t		 hdr[4];
+	size_t		 hgot;
+	uint8_t		*buf;
+	size_t		 len;
+	size_t		 got;
+	int		 timer;
+};
+
+static void
+conn_close(struct conn *c)
+{
+	zloop_poller_end(c->d->loop, &c->item);
+	if (c->timer != -1)
+		zloop_timer_end(c->d->loop, c->timer);
+	close(c->item.fd);
+	free(c->buf);
+	free(c);
+}
+
+static int
+conn_timeout(zloop_t *loop, int timer_id, void *arg)
+{
+	struct conn *c = arg;
+
+	/*
+	 * Do not free here: the poller may still fire for this connection
+	 * in the same loop iteration.  Shutting the socket down makes it
+	 * readable (EOF), and conn_read then closes it.
+	 */
+	log_warnx("control: request from uid %u timed out", (unsigned)c->uid);
+	c->timer = -1;	/* a one-shot timer ends by itself */
+	shutdown(c->item.fd, SHUT_RDWR);
+	return 0;
+}
+
+static void
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= w;
+	}
+}
+
+static void
+respond(struct conn *c, struct tafel_mpw *w)
+{
+	uint8_t *out, len[4];
+	size_t n;
+	int fl;
+
+	if (tafel_mpw_finish(w, &out, &n) != 0) {
+		tafel_ctl_err(w, "internal", "out of memory");
+		if (tafel_mpw_finish(w, &out, &n) != 0)
+			return;
+	}
+	len[0] = n >> 24;
+	len[1] = n >> 16;
+	len[2] = n >> 8;
+	len[3] = n;
+	/* Small answers to a local client: write them out blocking. */
+	fl = fcntl(c->item.fd, F_GETFL);
+	fcntl(c->item.fd, F_SETFL, fl & ~O_NONBLOCK);
+	write_all(c->item.fd, len, 4);
+	write_all(c->item.fd, out, n);
+	free(out);
+}
+
+static void
+op_status(struct tafeld *d, struct tafel_mpw *w)
+{
+	char fpr[TAFEL_FPR_LEN + 1];
+	struct dtable *dt;
+	struct peer *p;
+	size_t n;
+
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 9);
+	tafel_mpw_str(w, "org");
+	tafel_mpw_str(w, d->self.org);
+	tafel_mpw_str(w, "name");
+	tafel_mpw_str(w, d->self.name);
+	tafel_mpw_str(w, "role");
+	tafel_mpw_str(w, d->self.role);
+	tafel_mpw_str(w, "listen");
+	tafel_mpw_str(w, d->listen);
+	tafel_mpw_str(w, "version");
+	tafel_mpw_str(w, TAFEL_VERSION);
+	tafel_mpw_str(w, "uid");
+	tafel_mpw_uint(w, getuid());
+	tafel_mpw_str(w, "tables");
+	n = 0;
+	TAILQ_FOREACH(dt, &d->tables, entry)
+		n++;
+	tafel_mpw_array(w, n);
+	TAILQ_FOREACH(dt, &d->tables, entry) {
+		tafel_fingerprint(fpr, dt->t->hash);
+		tafel_mpw_map(w, 5);
+		tafel_mpw_str(w, "table");
+		tafel_mpw_str(w, dt->t->id);
+		tafel_mpw_str(w, "version");
+		tafel_mpw_uint(w, dt->t->version);
+		tafel_mpw_str(w, "expires");
+		tafel_mpw_uint(w, dt->t->expires);
+		tafel_mpw_str(w, "members");
+		tafel_mpw_uint(w, dt->t->nmembers);
+		tafel_mpw_str(w, "fingerprint");
+		tafel_mpw_str(w, fpr);
+	}
+	tafel_mpw_str(w, "peers");
+	n = 0;
+	TAILQ_FOREACH(p, &d->peers, entry)
+		n++;
+	tafel_mpw_array(w, n);
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		tafel_mpw_map(w, 5);
+		tafel_mpw_str(w, "org");
+		tafel_mpw_str(w, p->org);
+		tafel_mpw_str(w, "endpoint");
+		tafel_mpw_str(w, p->endpoint);
+		tafel_mpw_str(w, "connected");
+		tafel_mpw_bool(w, p->last_seen != 0 &&
+		    now_sec() - p->last_seen <= TAFELD_SEEN_WINDOW);
+		tafel_mpw_str(w, "last_seen");
+		tafel_mpw_uint(w, p->last_seen);
+		tafel_mpw_str(w, "outbox");
+		tafel_mpw_uint(w, outbox_depth(d, p->org));
+	}
+	tafel_mpw_str(w, "cases");
+	tafel_mpw_uint(w, cases_count(d));
+}
+
+static void
+op_adopt(struct tafeld *d, const struct tafel_ctl_req *r, struct tafel_mpw *w)
+{
+	struct tafel_mp_field f[] = {
+		{ "doc", TAFEL_MP_BIN, 1, TAFEL_TABLE_DOC_MAX, false, NULL },
+		{ "expect", TAFEL_MP_STR, 0, 128, false, NULL },
+	};
+	char expect[129], err[512], fpr[TAFEL_FPR_LEN + 1];
+	const char *code = "internal";
+	struct tafel_table *t = NULL;
+	struct dtable *dt;
+
+	if (tafel_mp_fields(r->args, f, 2) != 0 ||
+	    tafel_mp_strcpy(expect, sizeof(expect), f[1].obj) != 0) {
+		tafel_ctl_err(w, "bad-request", "table.adopt: bad arguments");
+		return;
+	}
+	if (tables_adopt(d, (const uint8_t *)f[0].obj->via.bin.ptr,
+	    f[0].obj->via.bin.size, expect, &code, err, sizeof(err)) != 0) {
+		tafel_ctl_err(w, code, err);
+		return;
+	}
+	/* Report what is now in force. */
+	if (tafel_table_decode((const uint8_t *)f[0].obj->via.bin.ptr,
+	    f[0].obj->via.bin.size, &t) != 0 ||
+	    (dt = tables_find(d, t->id)) == NULL) {
+		tafel_table_destroy(&t);
+		tafel_ctl_err(w, "internal", "adopted, but cannot report it");
+		return;
+	}
+	tafel_table_destroy(&t);
+	tafel_fingerprint(fpr, dt->t->hash);
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 3);
+	tafel_mpw_str(w, "table");
+	tafel_mpw_str(w, dt->t->id);
+	tafel_mpw_str(w, "version");
+	tafel_mpw_uint(w, dt->t->version);
+	tafel_mpw_str(w, "fingerprint");
+	tafel_mpw_str(w, fpr);
+}
+
+static void
+handle(struct conn *c)
+{
+	struct tafeld *d = c->d;
+	struct tafel_ctl_req r;
+	struct tafel_mpw w;
+	msgpack_unpacked u;
+	struct passwd *pw;
+	char person[TAFEL_PERSON_MAX + 1];
+
+	tafel_mpw_init(&w);
+	if (tafel_ctl_req_decode(&u, c->buf, c->len, &r) != 0) {
+		log_warnx("control: malformed request from uid %u refused",
+		    (unsigned)c->uid);
+		tafel_ctl_err(&w, "bad-request", "malformed request");
+		respond(c, &w);
+		return;
+	}
+	if ((pw = getpwuid(c->uid)) != NULL)
+		snprintf(person, sizeof(person), "%s", pw->pw_name);
+	else
+		snprintf(person, sizeof(person), "uid %u", (unsigned)c->uid);
+	log_debug("control: %s by %s (pid %ld)", r.op, person, (long)c->pid);
+	if (strcmp(r.op, "status") == 0) {
+		struct tafel_mp_field none[1];
+
+		if (tafel_mp_fields(r.args, none, 0) != 0)
+			tafel_ctl_err(&w, "bad-request", "status takes no "
+			    "arguments");
+		else
+			op_status(d, &w);
+	} else if (strcmp(r.op, "table.adopt") == 0)
+		op_adopt(d, &r, &w);
+	else if (cases_ctl(d, &r, person, &w) != 0) {
+		tafel_mpw_free(&w);
+		tafel_ctl_err(&w, "unknown-op", "unknown operation");
+	}
+	msgpack_unpacked_destroy(&u);
+	respond(c, &w);
+}
+
+static int
+conn_read(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t n;
+
+	if (c->hgot < 4) {
+		n = read(item->fd, c->hdr + c->hgot, 4 - c->hgot);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0)
+			goto done;
+		c->hgot += n;
+		if (c->hgot < 4)
+			return 0;
+		c->len = (size_t)c->hdr[0] << 24 | (size_t)c->hdr[1] << 16 |
+		    (size_t)c->hdr[2] << 8 | c->hdr[3];
+		if (c->len == 0 || c->len > TAFEL_MAX_FRAME) {
+			struct tafel_mpw w;
+
+			log_warnx("control: request of %zu bytes from uid %u "
+			    "refused", c->len, (unsigned)c->uid);
+			tafel_mpw_init(&w);
+			tafel_ctl_err(&w, "bad-request", "request too large");
+			respond(c, &w);
+			goto done;
+		}
+		if ((c->buf = malloc(c->len)) == NULL)
+			goto done;
+		return 0;
+	}
+	n = read(item->fd, c->buf + c->got, c->len - c->got);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		goto done;
+	c->got += n;
+	if (c->got < c->len)
+		return 0;
+	handle(c);
+done:
+	conn_close(c);
+	return 0;
+}
+
+static int
+ctl_accept(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+	struct tafeld *d = arg;
+	struct ucred cred;
+	socklen_t sl = sizeof(cred);
+	struct conn *c;
+	int fd;
+
+	if ((fd = accept4(item->fd, NULL, NULL, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("control: accept");
+		return 0;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl) == -1) {
+		log_warn("control: SO_PEERCRED");
+		close(fd);
+		return 0;
+	}
+	if (cred.uid != getuid() && cred.uid != 0) {
+		log_warnx("control: connection from uid %u refused (only uid "
+		    "%u may use this daemon)", (unsigned)cred.uid,
+		    (unsigned)getuid());
+		d->refused++;
+		close(fd);
+		return 0;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("calloc");
+	c->d = d;
+	c->uid = cred.uid;
+	c->pid = cred.pid;
+	c->item.fd = fd;
+	c->item.events = ZMQ_POLLIN;
+	c->timer = zloop_timer(loop, CTL_TIMEOUT_MS, 1, conn_timeout, c);
+	if (zloop_poller(loop, &c->item, conn_read, c) != 0) {
+		if (c->timer != -1)
+			zloop_timer_end(loop, c->timer);
+		close(fd);
+		free(c);
+	}
+	return 0;
+}
+
+int
+ctl_start(struct tafeld *d)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(d->ctl_path, sizeof(d->ctl_path), "%s/%s",
+	    d->dir, TAFEL_CTL_SOCK) >= sizeof(d->ctl_path) ||
+	    strlen(d->ctl_path) >= sizeof(sun.sun_path)) {
+		log_warnx("control socket path too long: %s/%s", d->dir,
+		    TAFEL_CTL_SOCK);
+		return -1;
+	}
+	memcpy(sun.sun_path, d->ctl_path, strlen(d->ctl_path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_warn("control: socket");
+		return -1;
+	}
+	if (unlink(d->ctl_path) == -1 && errno != ENOENT) {
+		log_warn("control: unlink %s", d->ctl_path);
+		close(fd);
+		return -1;
+	}
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_warn("control: bind %s", d->ctl_path);
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (chmod(d->ctl_path, 0600) == -1 || listen(fd, 16) == -1) {
+		log_warn("control: %s", d->ctl_path);
+		close(fd);
+		return -1;
+	}
+	d->ctl_fd = fd;
+	memset(&d->ctl_item, 0, sizeof(d->ctl_item));
+	d->ctl_item.fd = fd;
+	d->ctl_item.events = ZMQ_POLLIN;
+	if (zloop_poller(d->loop, &d->ctl_item, ctl_accept, d) != 0) {
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ctl_stop(struct tafeld *d)
+{
+	if (d->ctl_fd != -1) {
+		zloop_poller_end(d->loop, &d->ctl_item);
+		close(d->ctl_fd);
+		unlink(d->ctl_path);
+		d->ctl_fd = -1;
+	}
+}

@@ -1,0 +1,207 @@
+/*
+ * tafeld: private declarations shared by the daemon's modules.
+ *
+ * One process, one thread: the event loop (CZMQ zloop) owns every socket
+ * and every LMDB write transaction.  Long-term secrets stay behind the
+ * keys module's narrow API.
+ */
+#ifndef TAFELD_DAEMON_H
+#define TAFELD_DAEMON_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <czmq.h>
+#include <lmdb.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tafel/card.h"
+#include "tafel/ctl.h"
+#include "tafel/envelope.h"
+#include "tafel/mp.h"
+#include "tafel/peer.h"
+#include "tafel/table.h"
+#include "tafel/tafel.h"
+
+#define TAFELD_STORE_DIR	"store"
+#define TAFELD_CONF		"tafel.conf"
+#define TAFELD_SECRET		"secret.key"
+#define TAFELD_CARD		"card"
+#define TAFELD_RETRY_MIN_MS	1000
+#define TAFELD_RETRY_MAX_MS	60000
+#define TAFELD_SEEN_WINDOW	60	/* seconds: "connected" if heard since */
+
+/* log.c */
+void	log_init(int debug, const char *procname);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/* keys.c: every use of a long-term secret goes through here. */
+struct keys;
+int	keys_load(const char *dir, const char *passfile, struct keys **)
+	    __attribute__((warn_unused_result));
+void	keys_free(struct keys **);
+void	keys_public(struct keys *, uint8_t sign_pk[32], uint8_t box_pk[32],
+	    uint8_t curve_pk[32]);
+/* Seals and signs; recipients' box public keys in box_pks[i]. */
+int	keys_seal(struct keys *, const struct tafel_hdr *,
+	    const uint8_t *body, size_t bodylen, const char *const *orgs,
+	    const uint8_t (*box_pks)[32], size_t n, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+int	keys_open(struct keys *, const struct tafel_env *, const char *me,
+	    const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
+	    size_t *bodylen) __attribute__((warn_unused_result));
+int	keys_curve_apply(struct keys *, zsock_t *)
+	    __attribute__((warn_unused_result));
+/* Per-case data keys, wrapped under the store key (72 bytes). */
+#define KEYS_WRAPPED_LEN	72
+int	keys_wrap_casekey(struct keys *, const uint8_t case_id[16],
+	    const uint8_t ck[32], uint8_t out[KEYS_WRAPPED_LEN])
+	    __attribute__((warn_unused_result));
+int	keys_unwrap_casekey(struct keys *, const uint8_t case_id[16],
+	    const uint8_t in[KEYS_WRAPPED_LEN], uint8_t ck[32])
+	    __attribute__((warn_unused_result));
+
+/* store.c: one LMDB environment, named databases. */
+enum store_db {
+	DB_TABLES,	/* table id -> current document */
+	DB_TABLEHIST,	/* table id 0x00 version(be64) -> document */
+	DB_CASES,	/* case id(16) -> case record */
+	DB_EVENTS,	/* case id(16) lamport(be64) env hash(32) -> event */
+	DB_ENVS,	/* env hash(32) -> envelope bytes */
+	DB_OUTBOX,	/* org 0x00 env hash(32) -> next try(be64) tries(be32) */
+	DB_SEEN,	/* org 0x00 message id(16) -> env hash(32) */
+	DB_DELIV,	/* env hash(32) org -> status byte, reason */
+	DB_COUNT
+};
+struct store;
+int	store_open(const char *dir, size_t mapsize, struct store **)
+	    __attribute__((warn_unused_result));
+void	store_close(struct store **);
+MDB_dbi	store_dbi(struct store *, enum store_db);
+/*
+ * Runs fn in one write transaction and commits it durably.  On
+ * MDB_MAP_FULL the transaction is aborted, the map grown and fn run
+ * again, so fn must have no effect outside the transaction.  Returns 0,
+ * fn's non-zero result (transaction aborted) or -1 (storage failure).
+ */
+int	store_write(struct store *, int (*fn)(MDB_txn *, void *), void *arg)
+	    __attribute__((warn_unused_result));
+int	store_read(struct store *, MDB_txn **)
+	    __attribute__((warn_unused_result));
+int	store_reader_check(struct store *);
+
+/* Peers: every member of an adopted table other than ourselves. */
+struct peer {
+	TAILQ_ENTRY(peer)	 entry;
+	char			 org[TAFEL_ORG_MAX + 1];
+	char			 role[TAFEL_ROLE_MAX + 1];
+	char			 endpoint[TAFEL_ENDPOINT_MAX + 1];
+	uint8_t			 sign_pk[32];
+	uint8_t			 box_pk[32];
+	uint8_t			 curve_pk[32];
+	zsock_t			*dealer;
+	uint64_t		 last_seen;	/* seconds; 0 never */
+	uint64_t		 heard_ms;	/* monotonic, last frame */
+	uint64_t		 dialled_ms;	/* monotonic, DEALER made */
+	bool			 keep;		/* refresh bookkeeping */
+};
+
+/* An adopted table. */
+struct dtable {
+	TAILQ_ENTRY(dtable)	 entry;
+	struct tafel_table	*t;
+	uint8_t			*doc;
+	size_t			 doclen;
+};
+
+struct tafeld {
+	char			 dir[PATH_MAX];
+	char			 listen[TAFEL_ENDPOINT_MAX + 1];
+	struct tafel_card	 self;
+	int			 self_role;
+	struct keys		*keys;
+	struct store		*store;
+	zloop_t			*loop;
+	zsock_t			*router;
+	zsock_t			*zap;
+	int			 ctl_fd;
+	zmq_pollitem_t		 ctl_item;
+	char			 ctl_path[PATH_MAX];
+	int			 retry_timer;
+	zhashx_t		*retries;	/* outbox backoff state */
+	TAILQ_HEAD(, dtable)	 tables;
+	TAILQ_HEAD(, peer)	 peers;
+	uint64_t		 refused;	/* counters */
+	uint64_t		 zap_denied;
+};
+
+/* util */
+uint64_t	now_sec(void);
+uint64_t	now_ms(void);
+
+/* tables.c */
+int	tables_load(struct tafeld *) __attribute__((warn_unused_result));
+void	tables_free(struct tafeld *);
+struct dtable	*tables_find(struct tafeld *, const char *id);
+/* On failure sets *code (a ctl error code) and err. */
+int	tables_adopt(struct tafeld *, const uint8_t *doc, size_t len,
+	    const char *expect, const char **code, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+const struct tafel_member *tables_member(const struct dtable *,
+	    const char *org);
+/* The org of a current member with this transport key, or NULL. */
+const char	*tables_org_by_curve(struct tafeld *, const uint8_t pk[32]);
+bool	tables_is_member(struct tafeld *, const char *org);
+
+/* net.c */
+int	net_start(struct tafeld *) __attribute__((warn_unused_result));
+void	net_stop(struct tafeld *);
+int	net_peers_refresh(struct tafeld *) __attribute__((warn_unused_result));
+struct peer	*peer_find(struct tafeld *, const char *org);
+int	net_send(struct tafeld *, struct peer *, const uint8_t *, size_t);
+/*
+ * Called before a resend: if the peer has been silent since the DEALER
+ * was made, make it again.  libzmq does not reconnect after a refused
+ * handshake (a protocol error ends the session), e.g. when the peer had
+ * not adopted the table yet.
+ */
+void	net_redial(struct tafeld *, struct peer *);
+
+/* ctl.c */
+int	ctl_start(struct tafeld *) __attribute__((warn_unused_result));
+void	ctl_stop(struct tafeld *);
+
+/* cases.c */
+int	cases_ctl(struct tafeld *, const struct tafel_ctl_req *,
+	    const char *person, struct tafel_mpw *) 
+	    __attribute__((warn_unused_result));
+/* Handles one envelope from an authenticated peer; fills the ack. */
+void	cases_receive(struct tafeld *, const char *peer_org,
+	    const uint8_t *env, size_t envlen, uint8_t hash[32],
+	    enum tafel_ack_status *st, char *why, size_t whylen);
+size_t	cases_count(struct tafeld *);
+
+/* outbox.c */
+/* Inside a write transaction: one outbox row per recipient. */
+int	outbox_add(struct tafeld *, MDB_txn *, const uint8_t hash[32],
+	    const char *const *orgs, size_t n)
+	    __attribute__((warn_unused_result));
+/* After commit: try to send now. */
+void	outbox_kick(struct tafeld *, const uint8_t hash[32],
+	    const char *const *orgs, size_t n);
+void	outbox_ack(struct tafeld *, struct peer *, const struct tafel_peer_msg *);
+int	outbox_retry(struct tafeld *);
+size_t	outbox_depth(struct tafeld *, const char *org);
+void	outbox_free(struct tafeld *);
+
+#endif

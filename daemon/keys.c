@@ -1,0 +1,307 @@
+/*
+ * The keys module: the only place that touches long-term secrets.
+ *
+ * The secrets live in one sodium_malloc region (guard pages, mlock),
+ * kept PROT_NONE while idle and opened read-only for the duration of one
+ * operation.  Precomputed crypto_box keys (one per peer box key) live in
+ * a second such region.  The narrow API (seal, open, wrap and unwrap a
+ * case key, apply the transport key to a socket) lets this module move
+ * into a separate key-agent process later without touching callers.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "tafel/keyfile.h"
+
+#define KEYS_CACHE	256
+#define CASEKEY_DOMAIN	"tafel case key v1"
+
+struct boxk {
+	uint8_t	pk[32];
+	uint8_t	k[32];
+};
+
+struct keys {
+	struct tafel_secrets	*s;	/* sodium_malloc */
+	struct boxk		*cache;	/* sodium_malloc, KEYS_CACHE */
+	size_t			 ncache;
+	uint8_t			 sign_pk[32];
+	uint8_t			 box_pk[32];
+	uint8_t			 curve_pk[32];
+};
+
+static void
+lock(struct keys *k)
+{
+	sodium_mprotect_noaccess(k->s);
+	sodium_mprotect_noaccess(k->cache);
+}
+
+static void
+unlock(struct keys *k)
+{
+	sodium_mprotect_readwrite(k->s);
+	sodium_mprotect_readwrite(k->cache);
+}
+
+static int
+read_passphrase(const char *path, char *buf, size_t bufsz, size_t *len)
+{
+	FILE *f;
+	size_t n;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		log_warn("passphrase file %s", path);
+		return -1;
+	}
+	if (fgets(buf, bufsz, f) == NULL) {
+		fclose(f);
+		log_warnx("passphrase file %s is empty", path);
+		return -1;
+	}
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n == 0) {
+		log_warnx("passphrase file %s is empty", path);
+		return -1;
+	}
+	*len = n;
+	return 0;
+}
+
+int
+keys_load(const char *dir, const char *passfile, struct keys **kp)
+{
+	uint8_t img[TAFEL_KEYFILE_LEN + 1];
+	char path[PATH_MAX], *pass = NULL;
+	size_t passlen = 0;
+	struct keys *k;
+	struct stat st;
+	ssize_t n;
+	int fd, rc, alg;
+
+	*kp = NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, TAFELD_SECRET)
+	    >= sizeof(path)) {
+		log_warnx("%s: path too long", dir);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_warnx("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		log_warnx("%s: readable by others (mode %03o); refusing to use "
+		    "it: chmod 600 %s", path, st.st_mode & 0777, path);
+		close(fd);
+		return -1;
+	}
+	n = read(fd, img, sizeof(img));
+	close(fd);
+	if (n != TAFEL_KEYFILE_LEN) {
+		log_warnx("%s: not a tafel key file (wrong size)", path);
+		return -1;
+	}
+	if ((alg = tafel_keyfile_alg(img, n)) < 0) {
+		log_warnx("%s: not a tafel key file", path);
+		return -1;
+	}
+	if (alg != TAFEL_KEYFILE_ALG_NONE) {
+		if (passfile == NULL) {
+			log_warnx("%s is protected by a passphrase: start with "
+			    "--passphrase-file FILE", path);
+			return -1;
+		}
+		if ((pass = sodium_malloc(1024)) == NULL)
+			fatal("sodium_malloc");
+		if (read_passphrase(passfile, pass, 1024, &passlen) == -1) {
+			sodium_free(pass);
+			return -1;
+		}
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		fatal("calloc");
+	if ((k->s = sodium_malloc(sizeof(*k->s))) == NULL ||
+	    (k->cache = sodium_malloc(KEYS_CACHE * sizeof(struct boxk))) ==
+	    NULL)
+		fatal("sodium_malloc");
+	rc = tafel_keyfile_decode(img, n, pass, passlen, k->s);
+	if (pass != NULL)
+		sodium_free(pass);	/* wipes */
+	sodium_memzero(img, sizeof(img));
+	if (rc != 0) {
+		log_warnx("%s: cannot read the keys: %s", path,
+		    rc == TAFEL_EDECRYPT ? "wrong passphrase or damaged file" :
+		    tafel_strerror(rc));
+		sodium_free(k->s);
+		sodium_free(k->cache);
+		free(k);
+		return -1;
+	}
+	memcpy(k->sign_pk, k->s->sign_pk, 32);
+	memcpy(k->box_pk, k->s->box_pk, 32);
+	memcpy(k->curve_pk, k->s->curve_pk, 32);
+	lock(k);
+	*kp = k;
+	return 0;
+}
+
+void
+keys_free(struct keys **kp)
+{
+	struct keys *k = *kp;
+
+	if (k == NULL)
+		return;
+	sodium_free(k->s);	/* wipes: sodium_free zeroes before freeing */
+	sodium_free(k->cache);
+	free(k);
+	*kp = NULL;
+}
+
+void
+keys_public(struct keys *k, uint8_t sign_pk[32], uint8_t box_pk[32],
+    uint8_t curve_pk[32])
+{
+	if (sign_pk != NULL)
+		memcpy(sign_pk, k->sign_pk, 32);
+	if (box_pk != NULL)
+		memcpy(box_pk, k->box_pk, 32);
+	if (curve_pk != NULL)
+		memcpy(curve_pk, k->curve_pk, 32);
+}
+
+/* Precomputed box key for a peer; keys must be unlocked. */
+static const uint8_t *
+boxk(struct keys *k, const uint8_t pk[32])
+{
+	size_t i;
+
+	for (i = 0; i < k->ncache; i++)
+		if (memcmp(k->cache[i].pk, pk, 32) == 0)
+			return k->cache[i].k;
+	if (k->ncache == KEYS_CACHE) {
+		/* Full: forget the oldest half; peers are few in practice. */
+		memmove(k->cache, k->cache + KEYS_CACHE / 2,
+		    KEYS_CACHE / 2 * sizeof(struct boxk));
+		sodium_memzero(k->cache + KEYS_CACHE / 2,
+		    KEYS_CACHE / 2 * sizeof(struct boxk));
+		k->ncache = KEYS_CACHE / 2;
+	}
+	if (crypto_box_beforenm(k->cache[k->ncache].k, pk, k->s->box_sk) != 0)
+		return NULL;
+	memcpy(k->cache[k->ncache].pk, pk, 32);
+	return k->cache[k->ncache++].k;
+}
+
+int
+keys_seal(struct keys *k, const struct tafel_hdr *h, const uint8_t *body,
+    size_t bodylen, const char *const *orgs, const uint8_t (*box_pks)[32],
+    size_t n, uint8_t **out, size_t *outlen)
+{
+	struct tafel_wrap_to to[TAFEL_MAX_RECIPIENTS];
+	size_t i;
+	int rc;
+
+	if (n > TAFEL_MAX_RECIPIENTS)
+		return TAFEL_EINVAL;
+	unlock(k);
+	for (i = 0; i < n; i++) {
+		to[i].org = orgs[i];
+		if ((to[i].k = boxk(k, box_pks[i])) == NULL) {
+			lock(k);
+			return TAFEL_EINVAL;
+		}
+	}
+	rc = tafel_env_seal(h, body, bodylen, to, n, k->s->sign_sk, out,
+	    outlen);
+	lock(k);
+	return rc;
+}
+
+int
+keys_open(struct keys *k, const struct tafel_env *e, const char *me,
+    const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
+    size_t *bodylen)
+{
+	const uint8_t *bk;
+	int rc;
+
+	unlock(k);
+	if ((bk = boxk(k, sender_box_pk)) == NULL)
+		rc = TAFEL_EDECRYPT;
+	else
+		rc = tafel_env_open(e, me, bk, body, bodymax, bodylen);
+	lock(k);
+	return rc;
+}
+
+int
+keys_curve_apply(struct keys *k, zsock_t *s)
+{
+	int rc;
+
+	unlock(k);
+	rc = zmq_setsockopt(zsock_resolve(s), ZMQ_CURVE_SECRETKEY,
+	    k->s->curve_sk, 32);
+	lock(k);
+	if (rc == 0)
+		rc = zmq_setsockopt(zsock_resolve(s), ZMQ_CURVE_PUBLICKEY,
+		    k->curve_pk, 32);
+	if (rc != 0)
+		log_warn("%s: zmq_setsockopt", __func__);
+	return rc;
+}
+
+static void
+casekey_ad(uint8_t ad[sizeof(CASEKEY_DOMAIN) + 16], const uint8_t id[16])
+{
+	memcpy(ad, CASEKEY_DOMAIN, sizeof(CASEKEY_DOMAIN));
+	memcpy(ad + sizeof(CASEKEY_DOMAIN), id, 16);
+}
+
+int
+keys_wrap_casekey(struct keys *k, const uint8_t case_id[16],
+    const uint8_t ck[32], uint8_t out[KEYS_WRAPPED_LEN])
+{
+	uint8_t ad[sizeof(CASEKEY_DOMAIN) + 16];
+	unsigned long long n;
+
+	casekey_ad(ad, case_id);
+	randombytes_buf(out, 24);
+	unlock(k);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, &n, ck, 32, ad,
+	    sizeof(ad), NULL, out, k->s->store_key);
+	lock(k);
+	return n == 48 ? 0 : -1;
+}
+
+int
+keys_unwrap_casekey(struct keys *k, const uint8_t case_id[16],
+    const uint8_t in[KEYS_WRAPPED_LEN], uint8_t ck[32])
+{
+	uint8_t ad[sizeof(CASEKEY_DOMAIN) + 16];
+	unsigned long long n;
+	int rc;
+
+	casekey_ad(ad, case_id);
+	unlock(k);
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(ck, &n, NULL, in + 24,
+	    48, ad, sizeof(ad), in, k->s->store_key);
+	lock(k);
+	return rc == 0 && n == 32 ? 0 : -1;
+}

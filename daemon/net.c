@@ -1,0 +1,401 @@
+/*
+ * Transport: one ROUTER bound as CurveZMQ server with our own ZAP
+ * handler, and one DEALER per peer as CurveZMQ client pinned to the
+ * peer's transport key.
+ *
+ * Fail-closed setup (see the engineering notes): the ZAP handler is bound
+ * before the ROUTER, the ROUTER has a non-empty ZAP domain and
+ * ZMQ_ZAP_ENFORCE_DOMAIN set through zmq_setsockopt (the CZMQ setter is a
+ * no-op on Debian).  ZAP runs only at handshake, so every inbound message
+ * is checked again against the current tables by its authenticated key.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "tafel/util.h"
+
+#define ZAP_ENDPOINT		"inproc://zeromq.zap.01"
+#define ZAP_DOMAIN		"tafel"
+#define OPT_ZAP_ENFORCE_DOMAIN	93
+#define HEARTBEAT_IVL		5000
+#define HEARTBEAT_TIMEOUT	15000
+
+static int
+sockopt_int(zsock_t *s, int opt, int v)
+{
+	return zmq_setsockopt(zsock_resolve(s), opt, &v, sizeof(v));
+}
+
+static int
+common_opts(zsock_t *s)
+{
+	int64_t max = TAFEL_MAX_FRAME + 1024;
+
+	if (sockopt_int(s, ZMQ_LINGER, 0) != 0 ||
+	    sockopt_int(s, ZMQ_HEARTBEAT_IVL, HEARTBEAT_IVL) != 0 ||
+	    sockopt_int(s, ZMQ_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT) != 0 ||
+	    sockopt_int(s, ZMQ_HEARTBEAT_TTL, HEARTBEAT_TIMEOUT) != 0 ||
+	    sockopt_int(s, ZMQ_HANDSHAKE_IVL, 10000) != 0 ||
+	    zmq_setsockopt(zsock_resolve(s), ZMQ_MAXMSGSIZE, &max,
+	    sizeof(max)) != 0) {
+		log_warn("%s: zmq_setsockopt", __func__);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * ZAP (RFC 27): admit a CURVE client only if its key is the transport key
+ * of a current member of an adopted table.  User-Id becomes the key in
+ * hex, so that each message can be checked against the tables again.
+ */
+static int
+zap_handler(zloop_t *loop, zsock_t *zap, void *arg)
+{
+	struct tafeld *d = arg;
+	zmsg_t *req, *rep;
+	zframe_t *f[7];
+	char hex[65], *seq = NULL, *addr = NULL;
+	const char *org = NULL;
+	bool ok = false;
+	int i;
+
+	if ((req = zmsg_recv(zap)) == NULL)
+		return 0;
+	memset(f, 0, sizeof(f));
+	if (zmsg_size(req) == 7) {
+		for (i = 0; i < 7; i++)
+			f[i] = zmsg_pop(req);
+		seq = zframe_strdup(f[1]);
+		addr = zframe_strdup(f[3]);
+		if (zframe_streq(f[0], "1.0") &&
+		    zframe_streq(f[2], ZAP_DOMAIN) &&
+		    zframe_streq(f[5], "CURVE") && zframe_size(f[6]) == 32) {
+			tafel_hex(hex, zframe_data(f[6]), 32);
+			org = tables_org_by_curve(d, zframe_data(f[6]));
+			ok = org != NULL;
+		}
+	}
+	if (seq == NULL) {
+		log_warnx("zap: malformed request dropped");
+		goto out;
+	}
+	if (ok)
+		log_debug("zap: admitted %s from %s", org, addr);
+	else {
+		d->zap_denied++;
+		log_warnx("zap: refused a connection from %s: transport key "
+		    "%.16s... is not a member of any adopted table",
+		    addr ? addr : "?", f[6] ? hex : "(none)");
+	}
+	rep = zmsg_new();
+	zmsg_addstr(rep, "1.0");
+	zmsg_addstr(rep, seq);
+	zmsg_addstr(rep, ok ? "200" : "400");
+	zmsg_addstr(rep, ok ? "OK" : "not a member");
+	zmsg_addstr(rep, ok ? hex : "");
+	zmsg_addmem(rep, "", 0);
+	if (zmsg_send(&rep, zap) != 0)
+		log_warnx("zap: could not send the reply");
+out:
+	for (i = 0; i < 7; i++)
+		zframe_destroy(&f[i]);
+	free(seq);
+	free(addr);
+	zmsg_destroy(&req);
+	return 0;
+}
+
+/* One frame from a peer's DEALER, on our ROUTER. */
+static int
+router_handler(zloop_t *loop, zsock_t *router, void *arg)
+{
+	struct tafeld *d = arg;
+	struct tafel_peer_msg m;
+	enum tafel_ack_status st;
+	zframe_t *rid, *body;
+	zmsg_t *msg, *rep;
+	const char *uid, *org = NULL;
+	uint8_t key[32], hash[32], *ack;
+	char why[TAFEL_PEER_WHY_MAX + 1];
+	size_t acklen;
+
+	if ((msg = zmsg_recv(router)) == NULL)
+		return 0;
+	if (zmsg_size(msg) != 2) {
+		d->refused++;
+		log_warnx("peer: frame with %zu parts dropped", zmsg_size(msg));
+		zmsg_destroy(&msg);
+		return 0;
+	}
+	rid = zmsg_pop(msg);
+	body = zmsg_pop(msg);
+	zmsg_destroy(&msg);
+	uid = zframe_meta(body, "User-Id");
+	if (uid == NULL || tafel_unhex(key, 32, uid) != 0 ||
+	    (org = tables_org_by_curve(d, key)) == NULL) {
+		/* Admitted once, but no longer a member: drop. */
+		d->refused++;
+		log_warnx("peer: message from a key that is no longer a "
+		    "member (%.16s...) dropped", uid ? uid : "?");
+		goto out;
+	}
+	if (tafel_peer_decode(zframe_data(body), zframe_size(body), &m) != 0 ||
+	    m.type != TAFEL_PEER_ENV) {
+		d->refused++;
+		log_warnx("peer %s: malformed frame of %zu bytes refused", org,
+		    zframe_size(body));
+		goto out;
+	}
+	cases_receive(d, org, m.env, m.envlen, hash, &st, why, sizeof(why));
+	if (tafel_peer_ack_encode(hash, st, why, &ack, &acklen) != 0) {
+		log_warnx("peer %s: cannot encode ack", org);
+		goto out;
+	}
+	rep = zmsg_new();
+	zmsg_append(rep, &rid);
+	zmsg_addmem(rep, ack, acklen);
+	free(ack);
+	if (zmsg_send(&rep, router) != 0)
+		log_debug("peer %s: ack not sent (gone)", org);
+	else {
+		struct peer *p = peer_find(d, org);
+
+		/*
+		 * Inbound traffic says the peer runs, not that our DEALER
+		 * to it works: heard_ms is only set by acks on the DEALER.
+		 */
+		if (p != NULL)
+			p->last_seen = now_sec();
+	}
+out:
+	zframe_destroy(&rid);
+	zframe_destroy(&body);
+	return 0;
+}
+
+/* An ack on one of our DEALERs. */
+static int
+dealer_handler(zloop_t *loop, zsock_t *s, void *arg)
+{
+	struct tafeld *d = arg;
+	struct tafel_peer_msg m;
+	struct peer *p;
+	zmsg_t *msg;
+	zframe_t *f;
+
+	if ((msg = zmsg_recv(s)) == NULL)
+		return 0;
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (p->dealer == s)
+			break;
+	if (p == NULL || zmsg_size(msg) != 1) {
+		zmsg_destroy(&msg);
+		return 0;
+	}
+	f = zmsg_first(msg);
+	if (tafel_peer_decode(zframe_data(f), zframe_size(f), &m) != 0 ||
+	    m.type != TAFEL_PEER_ACK) {
+		d->refused++;
+		log_warnx("peer %s: malformed reply refused", p->org);
+	} else {
+		p->last_seen = now_sec();
+		p->heard_ms = now_ms();
+		outbox_ack(d, p, &m);
+	}
+	zmsg_destroy(&msg);
+	return 0;
+}
+
+int
+net_start(struct tafeld *d)
+{
+	int on = 1;
+
+	/* The ZAP handler first, before any CURVE socket can handshake. */
+	if ((d->zap = zsock_new(ZMQ_REP)) == NULL ||
+	    zsock_bind(d->zap, "%s", ZAP_ENDPOINT) != 0) {
+		log_warnx("cannot bind the ZAP handler");
+		return -1;
+	}
+	if (zloop_reader(d->loop, d->zap, zap_handler, d) != 0)
+		return -1;
+	if ((d->router = zsock_new(ZMQ_ROUTER)) == NULL ||
+	    common_opts(d->router) != 0 ||
+	    keys_curve_apply(d->keys, d->router) != 0 ||
+	    sockopt_int(d->router, ZMQ_CURVE_SERVER, 1) != 0 ||
+	    zmq_setsockopt(zsock_resolve(d->router), ZMQ_ZAP_DOMAIN,
+	    ZAP_DOMAIN, strlen(ZAP_DOMAIN)) != 0 ||
+	    zmq_setsockopt(zsock_resolve(d->router), OPT_ZAP_ENFORCE_DOMAIN,
+	    &on, sizeof(on)) != 0 ||
+	    sockopt_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0) {
+		log_warnx("cannot set up the listening socket");
+		return -1;
+	}
+	if (zsock_bind(d->router, "%s", d->listen) == -1) {
+		log_warnx("cannot listen on %s: %s", d->listen,
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	if (zloop_reader(d->loop, d->router, router_handler, d) != 0)
+		return -1;
+	log_info("listening on %s (CurveZMQ, members only)", d->listen);
+	return 0;
+}
+
+static void
+peer_free(struct tafeld *d, struct peer *p)
+{
+	if (p->dealer != NULL) {
+		zloop_reader_end(d->loop, p->dealer);
+		zsock_destroy(&p->dealer);
+	}
+	free(p);
+}
+
+void
+net_stop(struct tafeld *d)
+{
+	struct peer *p;
+
+	while ((p = TAILQ_FIRST(&d->peers)) != NULL) {
+		TAILQ_REMOVE(&d->peers, p, entry);
+		peer_free(d, p);
+	}
+	if (d->router != NULL) {
+		zloop_reader_end(d->loop, d->router);
+		zsock_destroy(&d->router);
+	}
+	if (d->zap != NULL) {
+		zloop_reader_end(d->loop, d->zap);
+		zsock_destroy(&d->zap);
+	}
+}
+
+struct peer *
+peer_find(struct tafeld *d, const char *org)
+{
+	struct peer *p;
+
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (strcmp(p->org, org) == 0)
+			return p;
+	return NULL;
+}
+
+static int
+peer_connect(struct tafeld *d, struct peer *p)
+{
+	if ((p->dealer = zsock_new(ZMQ_DEALER)) == NULL ||
+	    common_opts(p->dealer) != 0 ||
+	    sockopt_int(p->dealer, ZMQ_RECONNECT_IVL, 100) != 0 ||
+	    sockopt_int(p->dealer, ZMQ_RECONNECT_IVL_MAX, 10000) != 0 ||
+	    sockopt_int(p->dealer, ZMQ_SNDHWM, 10000) != 0 ||
+	    keys_curve_apply(d->keys, p->dealer) != 0 ||
+	    zmq_setsockopt(zsock_resolve(p->dealer), ZMQ_CURVE_SERVERKEY,
+	    p->curve_pk, 32) != 0) {
+		log_warnx("peer %s: cannot set up a connection", p->org);
+		return -1;
+	}
+	if (zsock_connect(p->dealer, "%s", p->endpoint) != 0) {
+		log_warnx("peer %s: bad endpoint %s", p->org, p->endpoint);
+		return -1;
+	}
+	if (zloop_reader(d->loop, p->dealer, dealer_handler, d) != 0)
+		return -1;
+	p->dialled_ms = now_ms();
+	log_info("peer %s: connecting to %s", p->org, p->endpoint);
+	return 0;
+}
+
+#define REDIAL_AFTER_MS	1000
+
+void
+net_redial(struct tafeld *d, struct peer *p)
+{
+	uint64_t now = now_ms();
+
+	if (p->dealer != NULL && (p->heard_ms > p->dialled_ms ||
+	    now - p->dialled_ms < REDIAL_AFTER_MS))
+		return;
+	if (p->dealer != NULL) {
+		zloop_reader_end(d->loop, p->dealer);
+		zsock_destroy(&p->dealer);
+	}
+	log_debug("peer %s: silent since %llu ms; dialling again", p->org,
+	    (unsigned long long)(now - p->dialled_ms));
+	if (peer_connect(d, p) != 0)
+		log_warnx("peer %s: cannot dial again", p->org);
+}
+
+int
+net_peers_refresh(struct tafeld *d)
+{
+	struct dtable *dt;
+	struct peer *p, *next;
+	size_t i;
+	int rc = 0;
+
+	TAILQ_FOREACH(p, &d->peers, entry)
+		p->keep = false;
+	TAILQ_FOREACH(dt, &d->tables, entry) {
+		for (i = 0; i < dt->t->nmembers; i++) {
+			const struct tafel_card *c = &dt->t->members[i].card;
+
+			if (strcmp(c->org, d->self.org) == 0)
+				continue;
+			if ((p = peer_find(d, c->org)) != NULL) {
+				if (memcmp(p->curve_pk, c->curve_pk, 32) == 0 &&
+				    memcmp(p->box_pk, c->box_pk, 32) == 0 &&
+				    memcmp(p->sign_pk, c->sign_pk, 32) == 0 &&
+				    strcmp(p->endpoint, c->endpoints[0]) == 0) {
+					p->keep = true;
+					continue;
+				}
+				if (p->keep)
+					continue;	/* first table wins */
+				TAILQ_REMOVE(&d->peers, p, entry);
+				peer_free(d, p);
+			}
+			if ((p = calloc(1, sizeof(*p))) == NULL)
+				fatal("calloc");
+			memcpy(p->org, c->org, sizeof(p->org));
+			memcpy(p->role, c->role, sizeof(p->role));
+			memcpy(p->endpoint, c->endpoints[0],
+			    sizeof(p->endpoint));
+			memcpy(p->sign_pk, c->sign_pk, 32);
+			memcpy(p->box_pk, c->box_pk, 32);
+			memcpy(p->curve_pk, c->curve_pk, 32);
+			p->keep = true;
+			TAILQ_INSERT_TAIL(&d->peers, p, entry);
+			if (peer_connect(d, p) != 0)
+				rc = -1;
+		}
+	}
+	for (p = TAILQ_FIRST(&d->peers); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, entry);
+		if (!p->keep) {
+			log_info("peer %s: no longer a member; disconnected",
+			    p->org);
+			TAILQ_REMOVE(&d->peers, p, entry);
+			peer_free(d, p);
+		}
+	}
+	return rc;
+}
+
+int
+net_send(struct tafeld *d, struct peer *p, const uint8_t *buf, size_t len)
+{
+	if (p->dealer == NULL)
+		return -1;
+	if (zmq_send(zsock_resolve(p->dealer), buf, len, ZMQ_DONTWAIT) == -1) {
+		log_debug("peer %s: send deferred: %s", p->org,
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}

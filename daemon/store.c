@@ -1,0 +1,195 @@
+/*
+ * The store: one LMDB environment with named databases.
+ *
+ * Durable by default (no NOSYNC flags), never WRITEMAP, never NOMEMINIT.
+ * All writes go through store_write(), which retries a transaction that
+ * ran out of map space after growing the map, so that a full map never
+ * loses a write.  See docs/architecture.md for what each database holds;
+ * nothing in it is plaintext case content.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+#define STORE_MAP_MAX	((size_t)1 << 40)	/* 1 TiB of address space */
+
+static const char *const db_names[DB_COUNT] = {
+	"tables", "tablehist", "cases", "events", "envs", "outbox", "seen",
+	"deliv"
+};
+
+struct store {
+	MDB_env	*env;
+	MDB_dbi	 dbi[DB_COUNT];
+	size_t	 mapsize;
+};
+
+int
+store_open(const char *dir, size_t mapsize, struct store **sp)
+{
+	char path[PATH_MAX];
+	struct store *s;
+	MDB_txn *txn;
+	int rc, i, dead;
+
+	*sp = NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+	    TAFELD_STORE_DIR) >= sizeof(path)) {
+		log_warnx("%s: path too long", dir);
+		return -1;
+	}
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		log_warn("mkdir %s", path);
+		return -1;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		fatal("calloc");
+	s->mapsize = mapsize;
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, DB_COUNT)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0) {
+		log_warnx("%s: lmdb: %s", path, mdb_strerror(rc));
+		goto fail;
+	}
+	if ((rc = mdb_env_open(s->env, path, MDB_NOTLS, 0600)) != 0) {
+		log_warnx("%s: cannot open the store: %s", path,
+		    mdb_strerror(rc));
+		goto fail;
+	}
+	if (mdb_reader_check(s->env, &dead) == 0 && dead > 0)
+		log_info("store: cleared %d stale reader slot(s)", dead);
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		log_warnx("%s: lmdb: %s", path, mdb_strerror(rc));
+		goto fail;
+	}
+	for (i = 0; i < DB_COUNT; i++)
+		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE,
+		    &s->dbi[i])) != 0) {
+			log_warnx("%s: lmdb %s: %s", path, db_names[i],
+			    mdb_strerror(rc));
+			mdb_txn_abort(txn);
+			goto fail;
+		}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		log_warnx("%s: lmdb: %s", path, mdb_strerror(rc));
+		goto fail;
+	}
+	*sp = s;
+	return 0;
+fail:
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+	return -1;
+}
+
+void
+store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (s == NULL)
+		return;
+	mdb_env_close(s->env);
+	free(s);
+	*sp = NULL;
+}
+
+MDB_dbi
+store_dbi(struct store *s, enum store_db db)
+{
+	return s->dbi[db];
+}
+
+static int
+grow(struct store *s)
+{
+	size_t next = s->mapsize * 2;
+	int rc;
+
+	if (next > STORE_MAP_MAX || next < s->mapsize) {
+		log_warnx("store: map size limit reached (%zu bytes)",
+		    s->mapsize);
+		return -1;
+	}
+	if ((rc = mdb_env_set_mapsize(s->env, next)) != 0) {
+		log_warnx("store: cannot grow the map to %zu bytes: %s", next,
+		    mdb_strerror(rc));
+		return -1;
+	}
+	log_info("store: map grown from %zu to %zu bytes", s->mapsize, next);
+	s->mapsize = next;
+	return 0;
+}
+
+int
+store_write(struct store *s, int (*fn)(MDB_txn *, void *), void *arg)
+{
+	MDB_txn *txn;
+	int rc, r, tries;
+
+	for (tries = 0; tries < 40; tries++) {
+		if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+			if (rc == MDB_MAP_RESIZED &&
+			    mdb_env_set_mapsize(s->env, 0) == 0)
+				continue;
+			log_warnx("store: begin: %s", mdb_strerror(rc));
+			return -1;
+		}
+		r = fn(txn, arg);
+		if (r == MDB_MAP_FULL) {
+			mdb_txn_abort(txn);
+			if (grow(s) == -1)
+				return -1;
+			continue;
+		}
+		if (r != 0) {
+			mdb_txn_abort(txn);
+			return r;
+		}
+		rc = mdb_txn_commit(txn);
+		if (rc == 0)
+			return 0;
+		if (rc == MDB_MAP_FULL) {
+			if (grow(s) == -1)
+				return -1;
+			continue;
+		}
+		log_warnx("store: commit: %s", mdb_strerror(rc));
+		return -1;
+	}
+	log_warnx("store: gave up after repeated map growth");
+	return -1;
+}
+
+int
+store_read(struct store *s, MDB_txn **txn)
+{
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn)) != 0) {
+		if (rc == MDB_MAP_RESIZED &&
+		    mdb_env_set_mapsize(s->env, 0) == 0 &&
+		    mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn) == 0)
+			return 0;
+		log_warnx("store: read: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_reader_check(struct store *s)
+{
+	int dead = 0;
+
+	if (mdb_reader_check(s->env, &dead) == 0 && dead > 0)
+		log_info("store: cleared %d stale reader slot(s)", dead);
+	return dead;
+}

@@ -1,0 +1,150 @@
+/*
+ * Envelopes: one event of a case, signed by its sender and sealed for
+ * the members that may read it.
+ *
+ * Envelope, a msgpack map in this key order:
+ *   { "v": 1, "hdr": bin(header), "wraps": bin(wraps), "nonce": bin(24),
+ *     "ct": bin(ciphertext), "sig": bin(64) }
+ * A header-only copy (for a member that may see that the event exists
+ * but not read it) carries "ctd": bin(32) = SHA-256(ciphertext) in place
+ * of "ct"; its signature verifies all the same.
+ *
+ * header, a msgpack map in this key order:
+ *   { "v": 1, "type": id, "id": bin(16), "table": id, "tver": uint,
+ *     "case": bin(16), "cat": str, "from": id, "by": str, "to": [ id ],
+ *     "time": uint, "lamport": uint, "prev": [ bin(32) ] }
+ *   type: "open" or "record" (more types come with the case lifecycle);
+ *   cat: the record category, "" for other types; by: the acting person;
+ *   time: seconds since the epoch; to: every recipient (unique).
+ *
+ * wraps, a msgpack array of [ id, bin(72) ]: for each recipient that may
+ * read the content, its org and nonce(24) || crypto_box_easy_afternm(
+ * content key (32), nonce, k) where k = crypto_box_beforenm(recipient box
+ * pk, sender box sk).  Each org at most once, each one of "to".
+ *
+ * ciphertext = XChaCha20-Poly1305-IETF(content key, nonce, body,
+ *              AD = SHA-256(header)).
+ * sig = Ed25519(sender sign key, "tafel envelope v1" || 0x00 ||
+ *              u32be(len header) || header || u32be(len wraps) || wraps ||
+ *              nonce || SHA-256(ciphertext)).
+ * The envelope hash is SHA-256 of the exact envelope bytes.
+ */
+#ifndef TAFEL_ENVELOPE_H
+#define TAFEL_ENVELOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tafel.h"
+
+#define TAFEL_ENV_DOMAIN	"tafel envelope v1"
+#define TAFEL_TYPE_MAX		15
+#define TAFEL_PERSON_MAX	TAFEL_NAME_MAX
+#define TAFEL_WRAP_BYTES	72	/* nonce 24 + key 32 + MAC 16 */
+
+struct tafel_hdr {
+	char		type[TAFEL_TYPE_MAX + 1];
+	uint8_t		id[TAFEL_ID_BYTES];
+	char		table[TAFEL_ORG_MAX + 1];
+	uint64_t	tver;
+	uint8_t		case_id[TAFEL_ID_BYTES];
+	char		cat[TAFEL_CAT_MAX + 1];
+	char		from[TAFEL_ORG_MAX + 1];
+	char		by[TAFEL_PERSON_MAX + 1];
+	size_t		nto;
+	char		to[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+	uint64_t	time;
+	uint64_t	lamport;
+	size_t		nprev;
+	uint8_t		prev[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
+};
+
+/* Canonical header bytes.  Caller owns *out (free(3)). */
+int	tafel_hdr_encode(const struct tafel_hdr *, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+/* Strict decode of header bytes. */
+int	tafel_hdr_decode(const uint8_t *buf, size_t len, struct tafel_hdr *)
+	    __attribute__((warn_unused_result));
+
+/* One recipient that gets the content key. */
+struct tafel_wrap_to {
+	const char	*org;
+	const uint8_t	*k;	/* crypto_box_beforenm(its box pk, our box sk) */
+};
+
+/*
+ * Seals body for the recipients in to[0..nto) (a subset of h->to) and
+ * signs.  Caller owns *out (free(3)).  Wipes the content key.
+ */
+int	tafel_env_seal(const struct tafel_hdr *h, const uint8_t *body,
+	    size_t bodylen, const struct tafel_wrap_to *to, size_t nto,
+	    const uint8_t sign_sk[64], uint8_t **out, size_t *outlen)
+	    __attribute__((warn_unused_result));
+
+/* A parsed envelope.  Pointers point into the buffer given to parse. */
+struct tafel_env {
+	const uint8_t	*hdr;
+	size_t		 hdrlen;
+	const uint8_t	*wraps;
+	size_t		 wrapslen;
+	const uint8_t	*nonce;
+	const uint8_t	*ct;		/* NULL for a header-only copy */
+	size_t		 ctlen;
+	uint8_t		 ctd[TAFEL_HASH_BYTES];
+	const uint8_t	*sig;
+	struct tafel_hdr h;
+	size_t		 nwraps;
+	struct {
+		char		 org[TAFEL_ORG_MAX + 1];
+		const uint8_t	*box;	/* TAFEL_WRAP_BYTES */
+	}		 wrap[TAFEL_MAX_RECIPIENTS];
+	uint8_t		 hash[TAFEL_HASH_BYTES];	/* of the whole envelope */
+};
+
+/*
+ * Strict decode of an envelope, its header and its wraps; no signature
+ * check yet (the caller first finds the sender's key from h.from).  buf
+ * must outlive *e.
+ */
+int	tafel_env_parse(const uint8_t *buf, size_t len, struct tafel_env *e)
+	    __attribute__((warn_unused_result));
+
+/* Verifies the sender's signature.  Returns 0 or TAFEL_ESIG. */
+int	tafel_env_verify(const struct tafel_env *e,
+	    const uint8_t sign_pk[32]) __attribute__((warn_unused_result));
+
+/* True when org is one of the header's recipients. */
+bool	tafel_env_addressed(const struct tafel_env *e, const char *org);
+
+/*
+ * Unwraps the content key for org with k = crypto_box_beforenm(sender
+ * box pk, our box sk) and decrypts.  body has room for bodymax bytes.
+ * Returns 0, TAFEL_ENOTFOR (no wrap for org, or a header-only copy),
+ * TAFEL_EDECRYPT or TAFEL_ETOOBIG.
+ */
+int	tafel_env_open(const struct tafel_env *e, const char *org,
+	    const uint8_t k[32], uint8_t *body, size_t bodymax,
+	    size_t *bodylen) __attribute__((warn_unused_result));
+
+/* Header-only copy of a parsed full envelope.  Caller owns *out. */
+int	tafel_env_header_only(const struct tafel_env *e, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+
+/*
+ * Event bodies (the plaintext that an envelope seals), msgpack maps:
+ *   "open":   { "pseudonym": text (1..TAFEL_PSEUDONYM_MAX bytes) }
+ *   "record": { "text": text (1..TAFEL_MAX_TEXT bytes) }
+ * text is UTF-8; tab and newline are its only control characters.
+ */
+#define TAFEL_PSEUDONYM_MAX	256
+
+/* Caller owns *out. */
+int	tafel_body_encode(const char *type, const char *text, size_t len,
+	    uint8_t **out, size_t *outlen) __attribute__((warn_unused_result));
+/* *text points into buf (not NUL terminated). */
+int	tafel_body_decode(const char *type, const uint8_t *buf, size_t len,
+	    const char **text, size_t *textlen)
+	    __attribute__((warn_unused_result));
+
+#endif

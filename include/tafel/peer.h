@@ -1,0 +1,56 @@
+/*
+ * Frames between daemons, over CurveZMQ (one ZeroMQ frame each).
+ *
+ * From a sender's DEALER to a recipient's ROUTER:
+ *   { "v": 1, "t": "env", "env": bin(envelope) }
+ * Back from the ROUTER to that DEALER, once the envelope is durably
+ * applied (or refused):
+ *   { "v": 1, "t": "ack", "h": bin(32), "st": id, "why": str }
+ *   h: the envelope hash; st: "ok" (applied now or before), "refused"
+ *   (final: the recipient will never apply it; why says why) or "retry"
+ *   (temporary: e.g. an event it depends on has not arrived yet).
+ */
+#ifndef TAFEL_PEER_H
+#define TAFEL_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tafel.h"
+
+#define TAFEL_PEER_WHY_MAX	200
+
+enum tafel_peer_type {
+	TAFEL_PEER_ENV = 1,
+	TAFEL_PEER_ACK
+};
+
+enum tafel_ack_status {
+	TAFEL_ACK_OK = 1,
+	TAFEL_ACK_REFUSED,
+	TAFEL_ACK_RETRY
+};
+
+struct tafel_peer_msg {
+	enum tafel_peer_type	 type;
+	const uint8_t		*env;	/* ENV: points into the frame */
+	size_t			 envlen;
+	uint8_t			 h[TAFEL_HASH_BYTES];	/* ACK */
+	enum tafel_ack_status	 st;			/* ACK */
+	char			 why[TAFEL_PEER_WHY_MAX + 1];	/* ACK */
+};
+
+/* Caller owns *out (free(3)). */
+int	tafel_peer_env_encode(const uint8_t *env, size_t envlen, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+int	tafel_peer_ack_encode(const uint8_t h[TAFEL_HASH_BYTES],
+	    enum tafel_ack_status st, const char *why, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+
+/* Strict decode; buf must outlive m (m->env points into it). */
+int	tafel_peer_decode(const uint8_t *buf, size_t len,
+	    struct tafel_peer_msg *m) __attribute__((warn_unused_result));
+
+const char	*tafel_ack_status_name(enum tafel_ack_status);
+
+#endif

@@ -1,0 +1,513 @@
+/*
+ * Envelopes: header codec, seal, parse, verify, open.  See
+ * include/tafel/envelope.h for the wire format.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tafel/envelope.h"
+#include "tafel/mp.h"
+#include "tafel/tafel.h"
+#include "tafel/util.h"
+
+#define ENV_DEPTH	4
+
+int
+tafel_hdr_encode(const struct tafel_hdr *h, uint8_t **out, size_t *outlen)
+{
+	struct tafel_mpw w;
+	size_t i;
+
+	*out = NULL;
+	if (h->nto > TAFEL_MAX_RECIPIENTS || h->nprev > TAFEL_MAX_PREV ||
+	    !tafel_id_valid(h->type) || !tafel_id_valid(h->table) ||
+	    !tafel_id_valid(h->from) || h->tver == 0)
+		return TAFEL_EINVAL;
+	for (i = 0; i < h->nto; i++)
+		if (!tafel_id_valid(h->to[i]))
+			return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 13);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, TAFEL_WIRE_VERSION);
+	tafel_mpw_str(&w, "type");
+	tafel_mpw_str(&w, h->type);
+	tafel_mpw_str(&w, "id");
+	tafel_mpw_bin(&w, h->id, TAFEL_ID_BYTES);
+	tafel_mpw_str(&w, "table");
+	tafel_mpw_str(&w, h->table);
+	tafel_mpw_str(&w, "tver");
+	tafel_mpw_uint(&w, h->tver);
+	tafel_mpw_str(&w, "case");
+	tafel_mpw_bin(&w, h->case_id, TAFEL_ID_BYTES);
+	tafel_mpw_str(&w, "cat");
+	tafel_mpw_str(&w, h->cat);
+	tafel_mpw_str(&w, "from");
+	tafel_mpw_str(&w, h->from);
+	tafel_mpw_str(&w, "by");
+	tafel_mpw_str(&w, h->by);
+	tafel_mpw_str(&w, "to");
+	tafel_mpw_array(&w, h->nto);
+	for (i = 0; i < h->nto; i++)
+		tafel_mpw_str(&w, h->to[i]);
+	tafel_mpw_str(&w, "time");
+	tafel_mpw_uint(&w, h->time);
+	tafel_mpw_str(&w, "lamport");
+	tafel_mpw_uint(&w, h->lamport);
+	tafel_mpw_str(&w, "prev");
+	tafel_mpw_array(&w, h->nprev);
+	for (i = 0; i < h->nprev; i++)
+		tafel_mpw_bin(&w, h->prev[i], TAFEL_HASH_BYTES);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_hdr_decode(const uint8_t *buf, size_t len, struct tafel_hdr *h)
+{
+	struct tafel_mp_field f[] = {
+		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
+		{ "type", TAFEL_MP_ID, 1, TAFEL_TYPE_MAX, false, NULL },
+		{ "id", TAFEL_MP_BIN, TAFEL_ID_BYTES, TAFEL_ID_BYTES, false,
+		    NULL },
+		{ "table", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, NULL },
+		{ "tver", TAFEL_MP_UINT, 1, UINT64_MAX, false, NULL },
+		{ "case", TAFEL_MP_BIN, TAFEL_ID_BYTES, TAFEL_ID_BYTES, false,
+		    NULL },
+		{ "cat", TAFEL_MP_STR, 0, TAFEL_CAT_MAX, false, NULL },
+		{ "from", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, NULL },
+		{ "by", TAFEL_MP_STR, 0, TAFEL_PERSON_MAX, false, NULL },
+		{ "to", TAFEL_MP_ARRAY, 0, TAFEL_MAX_RECIPIENTS, false, NULL },
+		{ "time", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
+		{ "lamport", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
+		{ "prev", TAFEL_MP_ARRAY, 0, TAFEL_MAX_PREV, false, NULL },
+	};
+	msgpack_unpacked u;
+	const msgpack_object *a;
+	size_t i, j;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if (len > TAFEL_MAX_FRAME)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, ENV_DEPTH)) != 0)
+		return rc;
+	rc = TAFEL_EMALFORMED;
+	if (tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0])) != 0)
+		goto out;
+	if (tafel_mp_strcpy(h->type, sizeof(h->type), f[1].obj) != 0 ||
+	    tafel_mp_strcpy(h->table, sizeof(h->table), f[3].obj) != 0 ||
+	    tafel_mp_strcpy(h->cat, sizeof(h->cat), f[6].obj) != 0 ||
+	    tafel_mp_strcpy(h->from, sizeof(h->from), f[7].obj) != 0 ||
+	    tafel_mp_strcpy(h->by, sizeof(h->by), f[8].obj) != 0)
+		goto out;
+	memcpy(h->id, f[2].obj->via.bin.ptr, TAFEL_ID_BYTES);
+	memcpy(h->case_id, f[5].obj->via.bin.ptr, TAFEL_ID_BYTES);
+	h->tver = f[4].obj->via.u64;
+	h->time = f[10].obj->via.u64;
+	h->lamport = f[11].obj->via.u64;
+	a = f[9].obj;
+	for (i = 0; i < a->via.array.size; i++) {
+		const msgpack_object *o = &a->via.array.ptr[i];
+
+		if (!tafel_mp_check(o, TAFEL_MP_ID, 1, TAFEL_ORG_MAX) ||
+		    tafel_mp_strcpy(h->to[i], sizeof(h->to[i]), o) != 0)
+			goto out;
+		for (j = 0; j < i; j++)
+			if (strcmp(h->to[i], h->to[j]) == 0)
+				goto out;	/* a recipient twice */
+	}
+	h->nto = a->via.array.size;
+	a = f[12].obj;
+	for (i = 0; i < a->via.array.size; i++) {
+		const msgpack_object *o = &a->via.array.ptr[i];
+
+		if (!tafel_mp_check(o, TAFEL_MP_BIN, TAFEL_HASH_BYTES,
+		    TAFEL_HASH_BYTES))
+			goto out;
+		memcpy(h->prev[i], o->via.bin.ptr, TAFEL_HASH_BYTES);
+	}
+	h->nprev = a->via.array.size;
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+static void
+be32(uint8_t p[4], uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/* The bytes the sender signs; see envelope.h. */
+static int
+sig_input(const uint8_t *hdr, size_t hdrlen, const uint8_t *wraps,
+    size_t wrapslen, const uint8_t nonce[24], const uint8_t ctd[32],
+    uint8_t **out, size_t *outlen)
+{
+	size_t dl = sizeof(TAFEL_ENV_DOMAIN), n, off = 0;
+	uint8_t *p;
+
+	if (hdrlen > UINT32_MAX || wrapslen > UINT32_MAX)
+		return TAFEL_ETOOBIG;
+	n = dl + 4 + hdrlen + 4 + wrapslen + 24 + 32;
+	if ((p = malloc(n)) == NULL)
+		return TAFEL_ENOMEM;
+	memcpy(p, TAFEL_ENV_DOMAIN, dl);	/* includes the 0x00 */
+	off = dl;
+	be32(p + off, (uint32_t)hdrlen);
+	off += 4;
+	memcpy(p + off, hdr, hdrlen);
+	off += hdrlen;
+	be32(p + off, (uint32_t)wrapslen);
+	off += 4;
+	if (wrapslen > 0)
+		memcpy(p + off, wraps, wrapslen);
+	off += wrapslen;
+	memcpy(p + off, nonce, 24);
+	off += 24;
+	memcpy(p + off, ctd, 32);
+	*out = p;
+	*outlen = n;
+	return 0;
+}
+
+int
+tafel_env_seal(const struct tafel_hdr *h, const uint8_t *body,
+    size_t bodylen, const struct tafel_wrap_to *to, size_t nto,
+    const uint8_t sign_sk[64], uint8_t **out, size_t *outlen)
+{
+	uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	uint8_t ad[32], ctd[32], sig[64], wrap[TAFEL_WRAP_BYTES];
+	uint8_t *hdr = NULL, *wraps = NULL, *ct = NULL, *si = NULL;
+	size_t hdrlen, wrapslen, silen, i, j;
+	unsigned long long ctlen;
+	struct tafel_mpw w;
+	int rc;
+
+	*out = NULL;
+	if (bodylen > TAFEL_MAX_BODY || nto > h->nto)
+		return TAFEL_EINVAL;
+	for (i = 0; i < nto; i++) {
+		for (j = 0; j < h->nto; j++)
+			if (strcmp(to[i].org, h->to[j]) == 0)
+				break;
+		if (j == h->nto)
+			return TAFEL_EINVAL;	/* wrap for a non-recipient */
+		for (j = 0; j < i; j++)
+			if (strcmp(to[i].org, to[j].org) == 0)
+				return TAFEL_EINVAL;
+	}
+	if ((rc = tafel_hdr_encode(h, &hdr, &hdrlen)) != 0)
+		return rc;
+	crypto_aead_xchacha20poly1305_ietf_keygen(key);
+	randombytes_buf(nonce, sizeof(nonce));
+
+	/* Wraps. */
+	tafel_mpw_init(&w);
+	tafel_mpw_array(&w, nto);
+	for (i = 0; i < nto; i++) {
+		randombytes_buf(wrap, 24);
+		if (crypto_box_easy_afternm(wrap + 24, key, sizeof(key), wrap,
+		    to[i].k) != 0) {
+			tafel_mpw_free(&w);
+			rc = TAFEL_EINVAL;
+			goto out;
+		}
+		tafel_mpw_array(&w, 2);
+		tafel_mpw_str(&w, to[i].org);
+		tafel_mpw_bin(&w, wrap, sizeof(wrap));
+	}
+	if ((rc = tafel_mpw_finish(&w, &wraps, &wrapslen)) != 0)
+		goto out;
+
+	/* Body. */
+	crypto_hash_sha256(ad, hdr, hdrlen);
+	if ((ct = malloc(bodylen + crypto_aead_xchacha20poly1305_ietf_ABYTES))
+	    == NULL) {
+		rc = TAFEL_ENOMEM;
+		goto out;
+	}
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &ctlen, body, bodylen,
+	    ad, sizeof(ad), NULL, nonce, key);
+	crypto_hash_sha256(ctd, ct, ctlen);
+
+	/* Signature. */
+	if ((rc = sig_input(hdr, hdrlen, wraps, wrapslen, nonce, ctd, &si,
+	    &silen)) != 0)
+		goto out;
+	crypto_sign_detached(sig, NULL, si, silen, sign_sk);
+
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 6);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, TAFEL_WIRE_VERSION);
+	tafel_mpw_str(&w, "hdr");
+	tafel_mpw_bin(&w, hdr, hdrlen);
+	tafel_mpw_str(&w, "wraps");
+	tafel_mpw_bin(&w, wraps, wrapslen);
+	tafel_mpw_str(&w, "nonce");
+	tafel_mpw_bin(&w, nonce, sizeof(nonce));
+	tafel_mpw_str(&w, "ct");
+	tafel_mpw_bin(&w, ct, ctlen);
+	tafel_mpw_str(&w, "sig");
+	tafel_mpw_bin(&w, sig, sizeof(sig));
+	rc = tafel_mpw_finish(&w, out, outlen);
+	if (rc == 0 && *outlen > TAFEL_MAX_FRAME) {
+		free(*out);
+		*out = NULL;
+		rc = TAFEL_ETOOBIG;
+	}
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(wrap, sizeof(wrap));
+	free(hdr);
+	free(wraps);
+	free(ct);
+	free(si);
+	return rc;
+}
+
+static int
+parse_wraps(struct tafel_env *e)
+{
+	msgpack_unpacked u;
+	const msgpack_object *a;
+	size_t i, j;
+	int rc;
+
+	e->nwraps = 0;
+	if ((rc = tafel_mp_decode(&u, e->wraps, e->wrapslen, 3)) != 0)
+		return rc;
+	rc = TAFEL_EMALFORMED;
+	a = &u.data;
+	if (!tafel_mp_check(a, TAFEL_MP_ARRAY, 0, TAFEL_MAX_RECIPIENTS))
+		goto out;
+	for (i = 0; i < a->via.array.size; i++) {
+		const msgpack_object *p = &a->via.array.ptr[i];
+
+		if (!tafel_mp_check(p, TAFEL_MP_ARRAY, 2, 2) ||
+		    !tafel_mp_check(&p->via.array.ptr[0], TAFEL_MP_ID, 1,
+		    TAFEL_ORG_MAX) ||
+		    !tafel_mp_check(&p->via.array.ptr[1], TAFEL_MP_BIN,
+		    TAFEL_WRAP_BYTES, TAFEL_WRAP_BYTES) ||
+		    tafel_mp_strcpy(e->wrap[i].org, sizeof(e->wrap[i].org),
+		    &p->via.array.ptr[0]) != 0)
+			goto out;
+		if (!tafel_env_addressed(e, e->wrap[i].org))
+			goto out;	/* a wrap for someone not in "to" */
+		for (j = 0; j < i; j++)
+			if (strcmp(e->wrap[i].org, e->wrap[j].org) == 0)
+				goto out;
+		/* bin points into e->wraps, which points into the input. */
+		e->wrap[i].box = (const uint8_t *)p->via.array.ptr[1].via.bin.ptr;
+	}
+	e->nwraps = a->via.array.size;
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+int
+tafel_env_parse(const uint8_t *buf, size_t len, struct tafel_env *e)
+{
+	struct tafel_mp_field f[] = {
+		{ "v", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
+		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
+		{ "wraps", TAFEL_MP_BIN, 1, 16384, false, NULL },
+		{ "nonce", TAFEL_MP_BIN, 24, 24, false, NULL },
+		{ "ct", TAFEL_MP_BIN, 16, TAFEL_MAX_BODY + 16, true, NULL },
+		{ "ctd", TAFEL_MP_BIN, 32, 32, true, NULL },
+		{ "sig", TAFEL_MP_BIN, 64, 64, false, NULL },
+	};
+	msgpack_unpacked u;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (buf == NULL || len == 0)
+		return TAFEL_EMALFORMED;
+	if (len > TAFEL_MAX_FRAME)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+		return rc;
+	rc = TAFEL_EMALFORMED;
+	if (tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0])) != 0)
+		goto out;
+	if (f[0].obj->via.u64 != TAFEL_WIRE_VERSION) {
+		rc = TAFEL_EVERSION;
+		goto out;
+	}
+	if ((f[4].obj == NULL) == (f[5].obj == NULL))
+		goto out;		/* exactly one of ct and ctd */
+	e->hdr = (const uint8_t *)f[1].obj->via.bin.ptr;
+	e->hdrlen = f[1].obj->via.bin.size;
+	e->wraps = (const uint8_t *)f[2].obj->via.bin.ptr;
+	e->wrapslen = f[2].obj->via.bin.size;
+	e->nonce = (const uint8_t *)f[3].obj->via.bin.ptr;
+	e->sig = (const uint8_t *)f[6].obj->via.bin.ptr;
+	if (f[4].obj != NULL) {
+		e->ct = (const uint8_t *)f[4].obj->via.bin.ptr;
+		e->ctlen = f[4].obj->via.bin.size;
+		crypto_hash_sha256(e->ctd, e->ct, e->ctlen);
+	} else
+		memcpy(e->ctd, f[5].obj->via.bin.ptr, 32);
+	if ((rc = tafel_hdr_decode(e->hdr, e->hdrlen, &e->h)) != 0)
+		goto out;
+	if ((rc = parse_wraps(e)) != 0)
+		goto out;
+	crypto_hash_sha256(e->hash, buf, len);
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	if (rc != 0)
+		memset(e, 0, sizeof(*e));
+	return rc;
+}
+
+int
+tafel_env_verify(const struct tafel_env *e, const uint8_t sign_pk[32])
+{
+	uint8_t *si;
+	size_t silen;
+	int rc;
+
+	if ((rc = sig_input(e->hdr, e->hdrlen, e->wraps, e->wrapslen,
+	    e->nonce, e->ctd, &si, &silen)) != 0)
+		return rc;
+	rc = crypto_sign_verify_detached(e->sig, si, silen, sign_pk) == 0 ?
+	    0 : TAFEL_ESIG;
+	free(si);
+	return rc;
+}
+
+bool
+tafel_env_addressed(const struct tafel_env *e, const char *org)
+{
+	size_t i;
+
+	for (i = 0; i < e->h.nto; i++)
+		if (strcmp(e->h.to[i], org) == 0)
+			return true;
+	return false;
+}
+
+int
+tafel_env_open(const struct tafel_env *e, const char *org,
+    const uint8_t k[32], uint8_t *body, size_t bodymax, size_t *bodylen)
+{
+	uint8_t key[32], ad[32];
+	unsigned long long n;
+	size_t i;
+	int rc;
+
+	*bodylen = 0;
+	if (e->ct == NULL)
+		return TAFEL_ENOTFOR;
+	for (i = 0; i < e->nwraps; i++)
+		if (strcmp(e->wrap[i].org, org) == 0)
+			break;
+	if (i == e->nwraps)
+		return TAFEL_ENOTFOR;
+	if (e->ctlen - crypto_aead_xchacha20poly1305_ietf_ABYTES > bodymax)
+		return TAFEL_ETOOBIG;
+	if (crypto_box_open_easy_afternm(key, e->wrap[i].box + 24,
+	    TAFEL_WRAP_BYTES - 24, e->wrap[i].box, k) != 0)
+		return TAFEL_EDECRYPT;
+	crypto_hash_sha256(ad, e->hdr, e->hdrlen);
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(body, &n, NULL, e->ct,
+	    e->ctlen, ad, sizeof(ad), e->nonce, key) == 0 ? 0 : TAFEL_EDECRYPT;
+	sodium_memzero(key, sizeof(key));
+	if (rc == 0)
+		*bodylen = n;
+	return rc;
+}
+
+int
+tafel_env_header_only(const struct tafel_env *e, uint8_t **out,
+    size_t *outlen)
+{
+	struct tafel_mpw w;
+
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 6);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, TAFEL_WIRE_VERSION);
+	tafel_mpw_str(&w, "hdr");
+	tafel_mpw_bin(&w, e->hdr, e->hdrlen);
+	tafel_mpw_str(&w, "wraps");
+	tafel_mpw_bin(&w, e->wraps, e->wrapslen);
+	tafel_mpw_str(&w, "nonce");
+	tafel_mpw_bin(&w, e->nonce, 24);
+	tafel_mpw_str(&w, "ctd");
+	tafel_mpw_bin(&w, e->ctd, 32);
+	tafel_mpw_str(&w, "sig");
+	tafel_mpw_bin(&w, e->sig, 64);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+static const char *
+body_key(const char *type, size_t *max)
+{
+	if (strcmp(type, "open") == 0) {
+		*max = TAFEL_PSEUDONYM_MAX;
+		return "pseudonym";
+	}
+	if (strcmp(type, "record") == 0) {
+		*max = TAFEL_MAX_TEXT;
+		return "text";
+	}
+	return NULL;
+}
+
+int
+tafel_body_encode(const char *type, const char *text, size_t len,
+    uint8_t **out, size_t *outlen)
+{
+	struct tafel_mpw w;
+	const char *key;
+	size_t max;
+
+	*out = NULL;
+	if ((key = body_key(type, &max)) == NULL || len == 0 || len > max)
+		return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 1);
+	tafel_mpw_str(&w, key);
+	tafel_mpw_strn(&w, text, len);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_body_decode(const char *type, const uint8_t *buf, size_t len,
+    const char **text, size_t *textlen)
+{
+	struct tafel_mp_field f[1];
+	msgpack_unpacked u;
+	size_t max;
+	int rc;
+
+	*text = NULL;
+	*textlen = 0;
+	if ((f[0].key = body_key(type, &max)) == NULL)
+		return TAFEL_EINVAL;
+	f[0].type = TAFEL_MP_TEXT;
+	f[0].min = 1;
+	f[0].max = max;
+	f[0].optional = false;
+	if (len > TAFEL_MAX_BODY)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+		return rc;
+	if ((rc = tafel_mp_fields(&u.data, f, 1)) == 0) {
+		*text = f[0].obj->via.str.ptr;
+		*textlen = f[0].obj->via.str.size;
+	}
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}

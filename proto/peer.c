@@ -1,0 +1,117 @@
+/*
+ * Frames between daemons.  See include/tafel/peer.h.
+ */
+#include <string.h>
+
+#include "tafel/mp.h"
+#include "tafel/peer.h"
+#include "tafel/tafel.h"
+
+static const char *const ack_names[] = { NULL, "ok", "refused", "retry" };
+
+const char *
+tafel_ack_status_name(enum tafel_ack_status st)
+{
+	if (st < TAFEL_ACK_OK || st > TAFEL_ACK_RETRY)
+		return "unknown";
+	return ack_names[st];
+}
+
+int
+tafel_peer_env_encode(const uint8_t *env, size_t envlen, uint8_t **out,
+    size_t *outlen)
+{
+	struct tafel_mpw w;
+
+	if (env == NULL || envlen == 0 || envlen > TAFEL_MAX_FRAME - 64)
+		return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 3);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, TAFEL_WIRE_VERSION);
+	tafel_mpw_str(&w, "t");
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_bin(&w, env, envlen);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_peer_ack_encode(const uint8_t h[TAFEL_HASH_BYTES],
+    enum tafel_ack_status st, const char *why, uint8_t **out, size_t *outlen)
+{
+	struct tafel_mpw w;
+	size_t n = strlen(why);
+
+	if (st < TAFEL_ACK_OK || st > TAFEL_ACK_RETRY)
+		return TAFEL_EINVAL;
+	if (n > TAFEL_PEER_WHY_MAX)
+		n = TAFEL_PEER_WHY_MAX;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 5);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, TAFEL_WIRE_VERSION);
+	tafel_mpw_str(&w, "t");
+	tafel_mpw_str(&w, "ack");
+	tafel_mpw_str(&w, "h");
+	tafel_mpw_bin(&w, h, TAFEL_HASH_BYTES);
+	tafel_mpw_str(&w, "st");
+	tafel_mpw_str(&w, ack_names[st]);
+	tafel_mpw_str(&w, "why");
+	tafel_mpw_strn(&w, why, n);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
+{
+	struct tafel_mp_field f[] = {
+		{ "v", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
+		{ "t", TAFEL_MP_ID, 1, 8, false, NULL },
+		{ "env", TAFEL_MP_BIN, 1, TAFEL_MAX_FRAME, true, NULL },
+		{ "h", TAFEL_MP_BIN, TAFEL_HASH_BYTES, TAFEL_HASH_BYTES, true,
+		    NULL },
+		{ "st", TAFEL_MP_ID, 1, 16, true, NULL },
+		{ "why", TAFEL_MP_STR, 0, TAFEL_PEER_WHY_MAX, true, NULL },
+	};
+	msgpack_unpacked u;
+	int rc, i;
+
+	memset(m, 0, sizeof(*m));
+	if (len > TAFEL_MAX_FRAME)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+		return rc;
+	rc = TAFEL_EMALFORMED;
+	if (tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0])) != 0)
+		goto out;
+	if (f[0].obj->via.u64 != TAFEL_WIRE_VERSION) {
+		rc = TAFEL_EVERSION;
+		goto out;
+	}
+	if (tafel_mp_streq(f[1].obj, "env")) {
+		if (f[2].obj == NULL || f[3].obj || f[4].obj || f[5].obj)
+			goto out;
+		m->type = TAFEL_PEER_ENV;
+		m->env = (const uint8_t *)f[2].obj->via.bin.ptr;
+		m->envlen = f[2].obj->via.bin.size;
+	} else if (tafel_mp_streq(f[1].obj, "ack")) {
+		if (f[2].obj || !f[3].obj || !f[4].obj || !f[5].obj)
+			goto out;
+		m->type = TAFEL_PEER_ACK;
+		memcpy(m->h, f[3].obj->via.bin.ptr, TAFEL_HASH_BYTES);
+		for (i = TAFEL_ACK_OK; i <= TAFEL_ACK_RETRY; i++)
+			if (tafel_mp_streq(f[4].obj, ack_names[i]))
+				m->st = i;
+		if (m->st == 0 ||
+		    tafel_mp_strcpy(m->why, sizeof(m->why), f[5].obj) != 0)
+			goto out;
+	} else
+		goto out;
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	if (rc != 0)
+		memset(m, 0, sizeof(*m));
+	return rc;
+}

@@ -1,0 +1,141 @@
+# Shared helpers for integration tests: real daemons on loopback, each in
+# its own temporary state directory, driven by the real client.
+#
+# A test sources this file, then calls ok/fail/check, and ends with
+# finish.  Every daemon started here is stopped by the EXIT trap, and the
+# temporary directory removed (kept with TAFEL_KEEP=1 for debugging).
+
+set -u
+B=${TAFEL_BUILD:?TAFEL_BUILD must name the build directory}
+TAFEL=$B/tafel
+TAFELD=$B/tafeld
+T=$(mktemp -d "${TMPDIR:-/tmp}/tafel-test.XXXXXX")
+chmod 700 "$T"
+NFAIL=0
+PIDS=""
+# A random block of 20 ports per test run, so parallel runs rarely meet.
+PORT_BASE=$((20000 + ($$ * 37 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 40000))
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "${TAFEL_KEEP:-0}" = 1 ]; then
+		echo "# kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT INT TERM
+
+ok() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; NFAIL=$((NFAIL + 1)); }
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@" >"$T/check.out" 2>&1; then
+		ok "$desc"
+	else
+		fail "$desc"
+		sed 's/^/# /' "$T/check.out" | head -20
+	fi
+}
+
+# check_not DESCRIPTION COMMAND...: ok when the command fails.
+check_not() {
+	desc=$1
+	shift
+	if "$@" >"$T/check.out" 2>&1; then
+		fail "$desc"
+		sed 's/^/# /' "$T/check.out" | head -20
+	else
+		ok "$desc"
+	fi
+}
+
+# wait_for SECONDS COMMAND...: polls until the command succeeds.
+wait_for() {
+	limit=$1
+	shift
+	i=0
+	while [ "$i" -lt $((limit * 10)) ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+port() { echo $((PORT_BASE + $1)); }
+
+# mkorg NAME ROLE PORTINDEX: a state directory $T/NAME with keys.
+mkorg() {
+	"$TAFEL" -d "$T/$1" init --org "$1" --name "Test $1" --role "$2" \
+	    --listen "tcp://127.0.0.1:$(port "$3")" --no-passphrase \
+	    >"$T/$1.init" 2>&1 || {
+		echo "# init $1 failed:"
+		sed 's/^/# /' "$T/$1.init"
+		return 1
+	}
+}
+
+# start NAME: runs tafeld for $T/NAME in the background, logging to
+# $T/NAME.log, and waits until it answers.
+start() {
+	"$TAFELD" -d "$T/$1" -v >>"$T/$1.log" 2>&1 &
+	pid=$!
+	PIDS="$PIDS $pid"
+	eval "PID_$(echo "$1" | tr '-' '_')=$pid"
+	if ! wait_for 10 "$TAFEL" -d "$T/$1" status; then
+		echo "# tafeld $1 did not start:"
+		sed 's/^/# /' "$T/$1.log" | tail -20
+		return 1
+	fi
+}
+
+# stop NAME: SIGTERM and wait.
+stop() {
+	eval "pid=\${PID_$(echo "$1" | tr '-' '_')}"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# table ID THRESHOLD SIGNERS ORG...: drafts a table of the given orgs,
+# has every signer sign it and every org adopt it (only the orgs listed
+# in ADOPTERS, when that is set).
+table() {
+	id=$1
+	thr=$2
+	signers=$3
+	shift 3
+	cards=""
+	for o in "$@"; do
+		"$TAFEL" -d "$T/$o" card >"$T/$o.card" || return 1
+		cards="$cards $T/$o.card"
+	done
+	# shellcheck disable=SC2086
+	"$TAFEL" -d "$T/$1" table draft --table "$id" --cards $cards \
+	    --signers "$signers" --threshold "$thr" -o "$T/$id.table" \
+	    >/dev/null || return 1
+	for s in $(echo "$signers" | tr ',' ' '); do
+		"$TAFEL" -d "$T/$s" table sign "$T/$id.table" >/dev/null ||
+		    return 1
+	done
+	fpr=$("$TAFEL" table fingerprint "$T/$id.table") || return 1
+	for o in ${ADOPTERS:-"$@"}; do
+		"$TAFEL" -d "$T/$o" table adopt "$T/$id.table" --expect "$fpr" \
+		    >/dev/null || return 1
+	done
+}
+
+finish() {
+	[ "$NFAIL" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,396 @@
+/*
+ * Envelope: seal, parse, verify and open, and every way to break them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tafel/envelope.h"
+#include "tafel/mp.h"
+
+struct party {
+	uint8_t	sign_pk[32], sign_sk[64];
+	uint8_t	box_pk[32], box_sk[32];
+};
+
+static struct party alice, bob, carol;
+
+static void
+party_init(struct party *p)
+{
+	crypto_sign_keypair(p->sign_pk, p->sign_sk);
+	crypto_box_keypair(p->box_pk, p->box_sk);
+}
+
+static void
+hdr_fill(struct tafel_hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	strcpy(h->type, "record");
+	randombytes_buf(h->id, sizeof(h->id));
+	strcpy(h->table, "aalst");
+	h->tver = 1;
+	randombytes_buf(h->case_id, sizeof(h->case_id));
+	strcpy(h->cat, "signal");
+	strcpy(h->from, "alice");
+	strcpy(h->by, "jan");
+	h->nto = 2;
+	strcpy(h->to[0], "bob");
+	strcpy(h->to[1], "carol");
+	h->time = 1790000000;
+	h->lamport = 7;
+	h->nprev = 1;
+	memset(h->prev[0], 0xab, 32);
+}
+
+static const char body[] = "\x81\xa4text\xa5hello";
+
+/* Seals from alice to bob (content) and carol (header only). */
+static void
+seal(uint8_t **env, size_t *len)
+{
+	struct tafel_hdr h;
+	struct tafel_wrap_to to[1];
+	uint8_t k[32];
+
+	hdr_fill(&h);
+	assert_int_equal(crypto_box_beforenm(k, bob.box_pk, alice.box_sk), 0);
+	to[0].org = "bob";
+	to[0].k = k;
+	assert_int_equal(tafel_env_seal(&h, (const uint8_t *)body,
+	    sizeof(body) - 1, to, 1, alice.sign_sk, env, len), 0);
+}
+
+static int
+open_as(const uint8_t *env, size_t len, const char *org,
+    const struct party *me, uint8_t *out, size_t *outlen)
+{
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	uint8_t k[32];
+	int rc;
+
+	assert_non_null(e);
+	if ((rc = tafel_env_parse(env, len, e)) == 0 &&
+	    (rc = tafel_env_verify(e, alice.sign_pk)) == 0) {
+		assert_int_equal(crypto_box_beforenm(k, alice.box_pk,
+		    me->box_sk), 0);
+		rc = tafel_env_open(e, org, k, out, 1024, outlen);
+	}
+	free(e);
+	return rc;
+}
+
+static void
+test_round_trip(void **state)
+{
+	uint8_t *env, out[1024];
+	size_t len, outlen;
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	struct tafel_hdr h;
+
+	seal(&env, &len);
+	assert_int_equal(open_as(env, len, "bob", &bob, out, &outlen), 0);
+	assert_int_equal(outlen, sizeof(body) - 1);
+	assert_memory_equal(out, body, outlen);
+	/* Header fields survive exactly. */
+	assert_int_equal(tafel_env_parse(env, len, e), 0);
+	hdr_fill(&h);
+	assert_string_equal(e->h.type, "record");
+	assert_string_equal(e->h.by, "jan");
+	assert_int_equal(e->h.nto, 2);
+	assert_string_equal(e->h.to[1], "carol");
+	assert_int_equal(e->h.lamport, 7);
+	assert_int_equal(e->nwraps, 1);
+	assert_true(tafel_env_addressed(e, "carol"));
+	assert_false(tafel_env_addressed(e, "dave"));
+	/* The hash is SHA-256 of the exact bytes. */
+	{
+		uint8_t hh[32];
+
+		crypto_hash_sha256(hh, env, len);
+		assert_memory_equal(hh, e->hash, 32);
+	}
+	free(e);
+	free(env);
+}
+
+static void
+test_wrong_recipient(void **state)
+{
+	uint8_t *env, out[1024];
+	size_t len, outlen;
+
+	seal(&env, &len);
+	/* carol is addressed but has no wrap. */
+	assert_int_equal(open_as(env, len, "carol", &carol, out, &outlen),
+	    TAFEL_ENOTFOR);
+	/* carol's key on bob's wrap fails to decrypt. */
+	assert_int_equal(open_as(env, len, "bob", &carol, out, &outlen),
+	    TAFEL_EDECRYPT);
+	free(env);
+}
+
+static void
+test_flip_every_byte(void **state)
+{
+	uint8_t *env, out[1024];
+	size_t len, outlen, i;
+	int bad = 0;
+
+	seal(&env, &len);
+	for (i = 0; i < len; i++) {
+		env[i] ^= 0x01;
+		if (open_as(env, len, "bob", &bob, out, &outlen) != 0)
+			bad++;
+		env[i] ^= 0x01;
+	}
+	/* Every single-bit change anywhere is caught. */
+	assert_int_equal(bad, len);
+	free(env);
+}
+
+static void
+test_wrong_signer(void **state)
+{
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	uint8_t *env;
+	size_t len;
+
+	seal(&env, &len);
+	assert_int_equal(tafel_env_parse(env, len, e), 0);
+	assert_int_equal(tafel_env_verify(e, bob.sign_pk), TAFEL_ESIG);
+	free(e);
+	free(env);
+}
+
+static void
+test_header_only(void **state)
+{
+	struct tafel_env *e = calloc(1, sizeof(*e)), *e2 = calloc(1,
+	    sizeof(*e2));
+	uint8_t *env, *ho, out[64], k[32];
+	size_t len, holen, outlen;
+
+	seal(&env, &len);
+	assert_int_equal(tafel_env_parse(env, len, e), 0);
+	assert_int_equal(tafel_env_header_only(e, &ho, &holen), 0);
+	assert_int_equal(tafel_env_parse(ho, holen, e2), 0);
+	assert_null(e2->ct);
+	/* Still signed by alice, but carries no content to open. */
+	assert_int_equal(tafel_env_verify(e2, alice.sign_pk), 0);
+	assert_int_equal(crypto_box_beforenm(k, alice.box_pk, bob.box_sk), 0);
+	assert_int_equal(tafel_env_open(e2, "bob", k, out, sizeof(out),
+	    &outlen), TAFEL_ENOTFOR);
+	free(ho);
+	free(e);
+	free(e2);
+	free(env);
+}
+
+static void
+test_truncated_and_trailing(void **state)
+{
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	uint8_t *env, *big;
+	size_t len, i;
+
+	seal(&env, &len);
+	for (i = 0; i < len; i++)
+		assert_int_not_equal(tafel_env_parse(env, i, e), 0);
+	big = malloc(len + 1);
+	memcpy(big, env, len);
+	big[len] = 0xc0;
+	assert_int_equal(tafel_env_parse(big, len + 1, e), TAFEL_EMALFORMED);
+	free(big);
+	free(e);
+	free(env);
+}
+
+/* Builds an envelope map by hand with the given extra/missing keys. */
+static void
+test_keys(void **state)
+{
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	struct tafel_mpw w;
+	uint8_t *buf, z[64];
+	size_t len;
+
+	memset(z, 0, sizeof(z));
+	/* Unknown key. */
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 7);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, 1);
+	tafel_mpw_str(&w, "hdr");
+	tafel_mpw_bin(&w, z, 4);
+	tafel_mpw_str(&w, "wraps");
+	tafel_mpw_bin(&w, "\x90", 1);
+	tafel_mpw_str(&w, "nonce");
+	tafel_mpw_bin(&w, z, 24);
+	tafel_mpw_str(&w, "ct");
+	tafel_mpw_bin(&w, z, 16);
+	tafel_mpw_str(&w, "sig");
+	tafel_mpw_bin(&w, z, 64);
+	tafel_mpw_str(&w, "extra");
+	tafel_mpw_uint(&w, 1);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_env_parse(buf, len, e), TAFEL_EMALFORMED);
+	free(buf);
+	/* Duplicate key. */
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 7);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, 1);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, 1);
+	tafel_mpw_str(&w, "hdr");
+	tafel_mpw_bin(&w, z, 4);
+	tafel_mpw_str(&w, "wraps");
+	tafel_mpw_bin(&w, "\x90", 1);
+	tafel_mpw_str(&w, "nonce");
+	tafel_mpw_bin(&w, z, 24);
+	tafel_mpw_str(&w, "ct");
+	tafel_mpw_bin(&w, z, 16);
+	tafel_mpw_str(&w, "sig");
+	tafel_mpw_bin(&w, z, 64);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_env_parse(buf, len, e), TAFEL_EMALFORMED);
+	free(buf);
+	/* Both ct and ctd. */
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 7);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, 1);
+	tafel_mpw_str(&w, "hdr");
+	tafel_mpw_bin(&w, z, 4);
+	tafel_mpw_str(&w, "wraps");
+	tafel_mpw_bin(&w, "\x90", 1);
+	tafel_mpw_str(&w, "nonce");
+	tafel_mpw_bin(&w, z, 24);
+	tafel_mpw_str(&w, "ct");
+	tafel_mpw_bin(&w, z, 16);
+	tafel_mpw_str(&w, "ctd");
+	tafel_mpw_bin(&w, z, 32);
+	tafel_mpw_str(&w, "sig");
+	tafel_mpw_bin(&w, z, 64);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_env_parse(buf, len, e), TAFEL_EMALFORMED);
+	free(buf);
+	free(e);
+}
+
+static void
+test_oversized_counts(void **state)
+{
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	/* map32 claiming 50M entries, array32 claiming 4G elements. */
+	static const uint8_t map32[] = { 0xdf, 0x02, 0xfa, 0xf0, 0x80 };
+	static const uint8_t arr32[] = { 0xdd, 0xff, 0xff, 0xff, 0xff, 0x00 };
+	static const uint8_t bin32[] = { 0x81, 0xa1, 'v', 0xc6, 0xff, 0xff,
+	    0xff, 0xff };
+
+	assert_int_equal(tafel_env_parse(map32, sizeof(map32), e),
+	    TAFEL_EMALFORMED);
+	assert_int_equal(tafel_env_parse(arr32, sizeof(arr32), e),
+	    TAFEL_EMALFORMED);
+	assert_int_equal(tafel_env_parse(bin32, sizeof(bin32), e),
+	    TAFEL_EMALFORMED);
+	free(e);
+}
+
+static void
+test_hdr_rules(void **state)
+{
+	struct tafel_hdr h, back;
+	uint8_t *buf;
+	size_t len;
+
+	hdr_fill(&h);
+	assert_int_equal(tafel_hdr_encode(&h, &buf, &len), 0);
+	assert_int_equal(tafel_hdr_decode(buf, len, &back), 0);
+	assert_memory_equal(back.id, h.id, 16);
+	assert_string_equal(back.to[0], "bob");
+	free(buf);
+	/* A recipient twice is refused by the decoder. */
+	strcpy(h.to[1], "bob");
+	assert_int_equal(tafel_hdr_encode(&h, &buf, &len), 0);
+	assert_int_equal(tafel_hdr_decode(buf, len, &back), TAFEL_EMALFORMED);
+	free(buf);
+	/* A bad org id is refused by the encoder. */
+	hdr_fill(&h);
+	strcpy(h.from, "Alice");
+	assert_int_equal(tafel_hdr_encode(&h, &buf, &len), TAFEL_EINVAL);
+}
+
+static void
+test_seal_refuses_stranger(void **state)
+{
+	struct tafel_hdr h;
+	struct tafel_wrap_to to[1];
+	uint8_t k[32] = { 0 }, *env;
+	size_t len;
+
+	hdr_fill(&h);
+	to[0].org = "dave";	/* not in "to" */
+	to[0].k = k;
+	assert_int_equal(tafel_env_seal(&h, (const uint8_t *)body,
+	    sizeof(body) - 1, to, 1, alice.sign_sk, &env, &len), TAFEL_EINVAL);
+}
+
+static void
+test_body(void **state)
+{
+	const char *t;
+	uint8_t *buf;
+	size_t len, tl;
+
+	assert_int_equal(tafel_body_encode("record", "hi\nthere", 8, &buf,
+	    &len), 0);
+	assert_int_equal(tafel_body_decode("record", buf, len, &t, &tl), 0);
+	assert_int_equal(tl, 8);
+	assert_memory_equal(t, "hi\nthere", 8);
+	/* Same bytes under another type's schema. */
+	assert_int_equal(tafel_body_decode("open", buf, len, &t, &tl),
+	    TAFEL_EMALFORMED);
+	free(buf);
+	assert_int_equal(tafel_body_encode("record", "", 0, &buf, &len),
+	    TAFEL_EINVAL);
+	assert_int_equal(tafel_body_encode("nope", "x", 1, &buf, &len),
+	    TAFEL_EINVAL);
+	/* Invalid UTF-8 and control characters. */
+	assert_int_not_equal(tafel_body_decode("record",
+	    (const uint8_t *)"\x81\xa4text\xa2\xc3\x28", 9, &t, &tl), 0);
+	assert_int_not_equal(tafel_body_decode("record",
+	    (const uint8_t *)"\x81\xa4text\xa2\x01x", 9, &t, &tl), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_wrong_recipient),
+		cmocka_unit_test(test_flip_every_byte),
+		cmocka_unit_test(test_wrong_signer),
+		cmocka_unit_test(test_header_only),
+		cmocka_unit_test(test_truncated_and_trailing),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_oversized_counts),
+		cmocka_unit_test(test_hdr_rules),
+		cmocka_unit_test(test_seal_refuses_stranger),
+		cmocka_unit_test(test_body),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	party_init(&alice);
+	party_init(&bob);
+	party_init(&carol);
+	return cmocka_run_group_tests_name("envelope", tests, NULL, NULL);
+}
