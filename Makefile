@@ -5,6 +5,8 @@
 #   make check-asan   the same suite built with ASan and UBSan
 #   make demo         three daemons on loopback, one case, end to end
 #   make deps         install the Debian packages we build with
+#   make fuzz         libFuzzer harnesses (clang) into build-fuzz/
+#   make fuzz-smoke   run each harness FUZZ_SECONDS from its seed corpus
 #   make install      PREFIX=/usr/local DESTDIR=
 
 PREFIX	?= /usr/local
@@ -24,13 +26,18 @@ SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HAVE_DEPS := $(shell $(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null \
 	     && echo yes)
 
+FUZZDEBS := clang libclang-rt-14-dev
+CLANG	?= clang
+FUZZ_SECONDS ?= 30
+
 .PHONY: all check check-unit check-integration check-asan demo deps \
-	install clean lint
+	install clean lint fuzz fuzz-smoke fuzz-deps
 
 ifneq ($(HAVE_DEPS),yes)
 
 # A fresh machine: install the packages, then run the same target again.
-all check check-unit check-integration check-asan demo install lint:
+all check check-unit check-integration check-asan demo install lint \
+fuzz fuzz-smoke:
 	@echo "tafel: build dependencies missing; running 'make deps' first"
 	$(MAKE) deps
 	$(MAKE) $@
@@ -124,6 +131,26 @@ install: all
 	install -m 0644 docs/man/tafel.1 $(DESTDIR)$(MANDIR)/man1/tafel.1
 	install -m 0644 docs/man/tafeld.8 $(DESTDIR)$(MANDIR)/man8/tafeld.8
 
+# libFuzzer: each harness links the proto sources directly, built with
+# clang and ASan+UBSan.  Seeds are in tests/fuzz/corpus/NAME; what the
+# fuzzer finds goes to build-fuzz/corpus/NAME, outside the repository.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	-Iinclude $(shell $(PKG_CONFIG) --cflags libsodium msgpack)
+FUZZ_LIBS := $(shell $(PKG_CONFIG) --libs libsodium msgpack)
+
+fuzz:
+	@command -v $(CLANG) >/dev/null 2>&1 || $(MAKE) fuzz-deps
+	@$(MAKE) $(FUZZ_BIN)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard include/tafel/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) $(FUZZ_LIBS)
+
+fuzz-smoke: fuzz
+	@sh tests/fuzz/smoke.sh build-fuzz $(FUZZ_SECONDS)
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 endif
@@ -137,5 +164,10 @@ deps:
 	    echo "tafel: no apt-get here; install: $(DEBS)" >&2; exit 1; \
 	fi
 
+fuzz-deps:
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
+	    --no-install-recommends $(FUZZDEBS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

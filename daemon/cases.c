@@ -298,6 +298,8 @@ apply_txn(MDB_txn *txn, void *arg)
 	if (strcmp(h->type, "open") == 0) {
 		if (got == 0)
 			REFUSE(a, TAFEL_ACK_REFUSED, "case already exists");
+		if (h->nto + 1 > TAFEL_MAX_RECIPIENTS)
+			REFUSE(a, TAFEL_ACK_REFUSED, "too many case members");
 		memset(&c, 0, sizeof(c));
 		memcpy(c.id, h->case_id, 16);
 		memcpy(c.table, h->table, sizeof(c.table));
@@ -417,6 +419,36 @@ run_apply(struct tafeld *d, struct apply *a)
 	return rc;
 }
 
+/*
+ * Has (from, id) been applied?  0: no; 1: yes, this very envelope; 2: yes,
+ * but with other content (a reused message id); -1: store error.
+ */
+static int
+seen_before(struct tafeld *d, const struct tafel_env *e)
+{
+	uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
+	size_t n = strlen(e->h.from);
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	memcpy(key, e->h.from, n);
+	key[n] = 0;
+	memcpy(key + n + 1, e->h.id, TAFEL_ID_BYTES);
+	k.mv_data = key;
+	k.mv_size = n + 1 + TAFEL_ID_BYTES;
+	if (store_read(d->store, &txn) != 0)
+		return -1;
+	rc = mdb_get(txn, store_dbi(d->store, DB_SEEN), &k, &v);
+	if (rc == 0)
+		rc = v.mv_size == 32 && memcmp(v.mv_data, e->hash, 32) == 0 ?
+		    1 : 2;
+	else
+		rc = rc == MDB_NOTFOUND ? 0 : -1;
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 static int
 rules_allow(const struct dtable *dt, const char *from_role, const char *to_role,
     const char *cat)
@@ -439,9 +471,10 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	const struct tafel_member *m;
 	struct dtable *dt;
 	struct apply a;
-	uint8_t *body = NULL, ck[32] = { 0 }, wkey[KEYS_WRAPPED_LEN];
+	uint8_t *body = NULL, *ho = NULL, ck[32] = { 0 };
+	uint8_t wkey[KEYS_WRAPPED_LEN];
 	const char *text;
-	size_t bodylen, textlen;
+	size_t bodylen, textlen, holen;
 	int rc;
 
 	*st = TAFEL_ACK_REFUSED;
@@ -461,9 +494,12 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	if (e->h.tver > dt->t->version)
 		NO(TAFEL_ACK_RETRY, "table %s version %llu not adopted here "
 		    "yet", e->h.table, (unsigned long long)e->h.tver);
-	if (e->h.tver < dt->t->version)
-		NO(TAFEL_ACK_REFUSED, "table %s version %llu is superseded",
-		    e->h.table, (unsigned long long)e->h.tver);
+	/*
+	 * An envelope sealed under an older version (still in an outbox when
+	 * an amendment came) is judged by the version in force now: its
+	 * sender must still be a member, with the same keys, and the rules
+	 * of now apply.
+	 */
 	if ((m = tables_member(dt, e->h.from)) == NULL)
 		NO(TAFEL_ACK_REFUSED, "sender %s is not a member of table %s",
 		    e->h.from, e->h.table);
@@ -474,15 +510,34 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		NO(TAFEL_ACK_REFUSED, "bad signature");
 	if (!tafel_env_addressed(e, d->self.org))
 		NO(TAFEL_ACK_REFUSED, "not addressed to %s", d->self.org);
+	/* A resend of what was applied gets its ack again, and nothing else. */
+	switch (seen_before(d, e)) {
+	case 1:
+		NO(TAFEL_ACK_OK, "duplicate");
+	case 2:
+		NO(TAFEL_ACK_REFUSED, "message id reused with other content");
+	case -1:
+		NO(TAFEL_ACK_RETRY, "store unavailable");
+	}
 	if (dt->t->expires <= now_sec())
 		NO(TAFEL_ACK_REFUSED, "table %s has expired", e->h.table);
 	if (strcmp(e->h.type, "open") == 0) {
 		int r = tafel_role_index(m->card.role);
+		size_t i;
 
-		if (r < 0 || !(dt->t->rules.open & (1u << r)) ||
-		    e->h.cat[0] != '\0')
+		if (r < 0 || !(dt->t->rules.open & (1u << r)))
 			NO(TAFEL_ACK_REFUSED, "role %s may not open cases",
 			    m->card.role);
+		if (e->h.cat[0] != '\0')
+			NO(TAFEL_ACK_REFUSED, "an open event has no category");
+		if (e->h.nto + 1 > TAFEL_MAX_RECIPIENTS)
+			NO(TAFEL_ACK_REFUSED, "too many case members");
+		for (i = 0; i < e->h.nto; i++)
+			if (strcmp(e->h.to[i], e->h.from) == 0 ||
+			    tables_member(dt, e->h.to[i]) == NULL)
+				NO(TAFEL_ACK_REFUSED, "case member %s is not a "
+				    "member of table %s", e->h.to[i],
+				    e->h.table);
 	} else if (strcmp(e->h.type, "record") == 0) {
 		if (!rules_allow(dt, m->card.role, d->self.role, e->h.cat))
 			NO(TAFEL_ACK_REFUSED, "the rules of table %s do not "
@@ -499,11 +554,22 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		    tafel_strerror(rc));
 	if (tafel_body_decode(e->h.type, body, bodylen, &text, &textlen) != 0)
 		NO(TAFEL_ACK_REFUSED, "malformed body");
+	if (strcmp(e->h.type, "record") == 0 &&
+	    textlen > dt->t->rules.max_record)
+		NO(TAFEL_ACK_REFUSED, "record longer than table %s allows",
+		    e->h.table);
 
+	/*
+	 * Keep a header-only copy, not the envelope as received: it still
+	 * verifies, but its content cannot be opened with our box key, so
+	 * destroying the case key destroys the content (crypto-shredding).
+	 */
+	if (tafel_env_header_only(e, &ho, &holen) != 0)
+		NO(TAFEL_ACK_RETRY, "out of memory");
 	memset(&a, 0, sizeof(a));
 	a.d = d;
-	a.env = env;
-	a.envlen = envlen;
+	a.env = ho;
+	a.envlen = holen;
 	a.e = e;
 	a.body = body;
 	a.bodylen = bodylen;
@@ -522,7 +588,10 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	snprintf(why, whylen, "%s", a.dup ? "duplicate" : a.why);
 done:
 #undef NO
-	if (*st == TAFEL_ACK_OK) {
+	if (*st == TAFEL_ACK_OK && strcmp(why, "duplicate") == 0)
+		log_debug("duplicate envelope from %s acknowledged again",
+		    peer_org);
+	else if (*st == TAFEL_ACK_OK) {
 		char hex[33];
 
 		tafel_hex(hex, e->h.case_id, 16);
@@ -538,6 +607,7 @@ done:
 		sodium_memzero(body, TAFEL_MAX_BODY);
 		free(body);
 	}
+	free(ho);
 	free(e);
 }
 

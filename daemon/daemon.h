@@ -78,7 +78,7 @@ enum store_db {
 	DB_CASES,	/* case id(16) -> case record */
 	DB_EVENTS,	/* case id(16) lamport(be64) env hash(32) -> event */
 	DB_ENVS,	/* env hash(32) -> envelope bytes */
-	DB_OUTBOX,	/* org 0x00 env hash(32) -> next try(be64) tries(be32) */
+	DB_OUTBOX,	/* org 0x00 env hash(32) -> 0x00 (backoff in memory) */
 	DB_SEEN,	/* org 0x00 message id(16) -> env hash(32) */
 	DB_DELIV,	/* env hash(32) org -> status byte, reason */
 	DB_COUNT

@@ -23,6 +23,7 @@
 
 #define KEYS_CACHE	256
 #define CASEKEY_DOMAIN	"tafel case key v1"
+#define TAFELD_PASS_MAX	1027	/* 1024 bytes, CR LF and NUL */
 
 struct boxk {
 	uint8_t	pk[32];
@@ -126,9 +127,9 @@ keys_load(const char *dir, const char *passfile, struct keys **kp)
 			    "--passphrase-file FILE", path);
 			return -1;
 		}
-		if ((pass = sodium_malloc(1024)) == NULL)
+		if ((pass = sodium_malloc(TAFELD_PASS_MAX)) == NULL)
 			fatal("sodium_malloc");
-		if (read_passphrase(passfile, pass, 1024, &passlen) == -1) {
+		if (read_passphrase(passfile, pass, TAFELD_PASS_MAX, &passlen) == -1) {
 			sodium_free(pass);
 			return -1;
 		}

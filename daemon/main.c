@@ -45,7 +45,8 @@ now_ms(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: tafeld -d DIR [--passphrase-file FILE] [-v]\n");
+	fprintf(stderr, "usage: tafeld -d DIR [--passphrase-file FILE] [-v] "
+	    "[--version]\n");
 	exit(2);
 }
 

@@ -58,7 +58,7 @@ zap_handler(zloop_t *loop, zsock_t *zap, void *arg)
 	struct tafeld *d = arg;
 	zmsg_t *req, *rep;
 	zframe_t *f[7];
-	char hex[65], *seq = NULL, *addr = NULL;
+	char hex[65] = "", *seq = NULL, *addr = NULL;
 	const char *org = NULL;
 	bool ok = false;
 	int i;
@@ -231,7 +231,8 @@ net_start(struct tafeld *d)
 	    ZAP_DOMAIN, strlen(ZAP_DOMAIN)) != 0 ||
 	    zmq_setsockopt(zsock_resolve(d->router), OPT_ZAP_ENFORCE_DOMAIN,
 	    &on, sizeof(on)) != 0 ||
-	    sockopt_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0) {
+	    sockopt_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
+	    sockopt_int(d->router, ZMQ_SNDTIMEO, 0) != 0) {
 		log_warnx("cannot set up the listening socket");
 		return -1;
 	}

@@ -35,6 +35,7 @@ dtable_free(struct dtable *dt)
 int
 tables_load(struct tafeld *d)
 {
+	struct dtable *dt;
 	MDB_txn *txn;
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -55,8 +56,8 @@ tables_load(struct tafeld *d)
 			    (int)k.mv_size, (char *)k.mv_data);
 			continue;
 		}
-		TAILQ_INSERT_TAIL(&d->tables, dtable_new(t, v.mv_data,
-		    v.mv_size), entry);
+		dt = dtable_new(t, v.mv_data, v.mv_size);
+		TAILQ_INSERT_TAIL(&d->tables, dt, entry);
 		n++;
 	}
 	mdb_cursor_close(c);
@@ -128,17 +129,17 @@ expect_matches(const char *expect, const uint8_t hash[32])
 	char fpr[TAFEL_FPR_LEN + 1], a[80], b[80], hex[65];
 	size_t i, n = 0;
 
-	tafel_hex(hex, hash, 32);
-	if (strlen(expect) == 64) {
-		for (i = 0; i < 64; i++)
-			a[i] = tolower((unsigned char)expect[i]);
-		a[64] = '\0';
-		return strcmp(a, hex) == 0;
+	for (i = 0; expect[i] != '\0'; i++) {
+		if (expect[i] == ' ')
+			continue;
+		if (n == sizeof(a) - 1)
+			return false;
+		a[n++] = tolower((unsigned char)expect[i]);
 	}
-	for (i = 0; expect[i] != '\0' && n < sizeof(a) - 1; i++)
-		if (expect[i] != ' ')
-			a[n++] = expect[i];
 	a[n] = '\0';
+	tafel_hex(hex, hash, 32);
+	if (n == 64)
+		return strcmp(a, hex) == 0;
 	tafel_fingerprint(fpr, hash);
 	for (i = 0, n = 0; fpr[i] != '\0'; i++)
 		if (fpr[i] != ' ')
@@ -221,12 +222,19 @@ tables_adopt(struct tafeld *d, const uint8_t *doc, size_t len,
 			    "not match the one expected; do not adopt it",
 			    t->id);
 		rc = tafel_table_accept_genesis(t, t->hash, &why);
-	} else
+	} else {
+		if (expect != NULL && *expect != '\0' &&
+		    !expect_matches(expect, t->hash))
+			FAIL("fingerprint", "table %s version %llu: the "
+			    "fingerprint does not match the one expected; do "
+			    "not adopt it", t->id,
+			    (unsigned long long)t->version);
 		rc = tafel_table_accept_next(cur->t, t, &why);
+	}
 	if (rc != 0)
 		FAIL(rc == TAFEL_ESIG || (why && strstr(why, "signature")) ?
-		    "threshold" : "rollback", "table %s version %llu refused: "
-		    "%s", t->id, (unsigned long long)t->version,
+		    "threshold" : "bad-document", "table %s version %llu "
+		    "refused: %s", t->id, (unsigned long long)t->version,
 		    why ? why : tafel_strerror(rc));
 	if (t->expires <= now_sec()) {
 		tafel_date(date, t->expires);

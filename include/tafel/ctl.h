@@ -21,6 +21,7 @@
 #include <stdbool.h>
 
 #include "mp.h"
+#include "tafel.h"
 
 #define TAFEL_CTL_OP_MAX	31
 #define TAFEL_CTL_CODE_MAX	31

@@ -100,11 +100,17 @@ start() {
 	fi
 }
 
-# stop NAME: SIGTERM and wait.
+# stop NAME: SIGTERM, and the daemon must exit cleanly (status 0).
 stop() {
 	eval "pid=\${PID_$(echo "$1" | tr '-' '_')}"
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rc=$?
+	PIDS=$(echo "$PIDS" | sed "s/ $pid\b//")
+	if [ "$rc" -ne 0 ]; then
+		fail "tafeld $1 stopped with exit status $rc"
+		tail -5 "$T/$1.log" | sed 's/^/# /'
+	fi
 }
 
 # table ID THRESHOLD SIGNERS ORG...: drafts a table of the given orgs,
@@ -135,7 +141,15 @@ table() {
 	done
 }
 
+# finish: stops every daemon still running (each must exit cleanly) and
+# exits with the test's result.
 finish() {
+	for v in $(set | sed -n 's/^PID_\([a-z0-9_]*\)=.*/\1/p'); do
+		eval "pid=\$PID_$v"
+		case " $PIDS " in
+		*" $pid "*) stop "$(echo "$v" | tr '_' '-')" ;;
+		esac
+	done
 	[ "$NFAIL" -eq 0 ]
 	exit $?
 }
