@@ -56,8 +56,8 @@ endpoint_valid(const char *s, size_t n)
 		for (i = 1; i < hlen - 1; i++) {
 			char c = host[i];
 
-			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			    (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+			if ((c < '0' || c > '9') && (c < 'a' || c > 'f') &&
+			    (c < 'A' || c > 'F') && c != ':' && c != '.')
 				return false;
 		}
 		return true;

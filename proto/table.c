@@ -183,9 +183,10 @@ decode_catmap(const msgpack_object *o, uint8_t bits[TAFEL_NROLES])
 	for (i = 0; i < o->via.map.size; i++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
 
+		/* An unknown role, or one named twice. */
 		if ((role = obj_index(&kv->key, tafel_roles,
 		    TAFEL_NROLES)) < 0 || bits[role] != 0)
-			return TAFEL_EMALFORMED;	/* unknown or duplicate */
+			return TAFEL_EMALFORMED;
 		if (decode_nameset(&kv->val, tafel_categories, TAFEL_NCATS,
 		    false, &set) != 0)
 			return TAFEL_EMALFORMED;
@@ -554,9 +555,11 @@ decode_body(struct tafel_table *t, const uint8_t *buf, size_t len)
 		goto out;
 	}
 	for (i = 0; i < a->size; i++) {
-		if (!tafel_mp_check(&a->ptr[i], TAFEL_MP_ID, 1, TAFEL_ORG_MAX) ||
+		const msgpack_object *o = &a->ptr[i];
+
+		if (!tafel_mp_check(o, TAFEL_MP_ID, 1, TAFEL_ORG_MAX) ||
 		    tafel_mp_strcpy(t->signers[i], sizeof(t->signers[i]),
-		    &a->ptr[i]) != 0)
+		    o) != 0)
 			goto out;
 	}
 	t->nsigners = a->size;
@@ -664,7 +667,8 @@ tafel_table_valid_sigs(const struct tafel_table *t,
 		for (j = 0; j < i; j++)
 			if (strcmp(signer_set->signers[j], org) == 0)
 				break;
-		if (j < i || (mem = tafel_table_member(signer_set, org)) == NULL)
+		if (j < i ||
+		    (mem = tafel_table_member(signer_set, org)) == NULL)
 			continue;
 		for (k = 0; k < t->nsigs; k++) {
 			if (strcmp(t->sigs[k].org, org) != 0)

@@ -375,12 +375,14 @@ test_endpoints(void **state)
 {
 	struct fixture *fx = *state;
 	static const char *const good[] = {
-		"tcp://a:1", "tcp://tafel.example.be:7400", "tcp://10.0.0.1:65535",
+		"tcp://a:1", "tcp://tafel.example.be:7400",
+		"tcp://10.0.0.1:65535",
 		"tcp://[::1]:7400", "tcp://[2001:DB8::a]:80", "tcp://Host-1:9",
 	};
 	static const char *const bad[] = {
 		"", "tcp://", "tcp://a", "tcp://a:", "tcp://:80", "tcp://a:0",
-		"tcp://a:65536", "tcp://a:99999", "tcp://a:07400", "tcp://a:+80",
+		"tcp://a:65536", "tcp://a:99999", "tcp://a:07400",
+		"tcp://a:+80",
 		"tcp://a:8 0", "tcp://a:80x", "tcp://a:80/", "tcp://a b:80",
 		"tcp://-a:80", "tcp://.a:80", "tcp://a_b:80", "udp://a:80",
 		"TCP://a:80", "ipc:///tmp/x", "tcp://[::1:80", "tcp://[]:80",
@@ -692,7 +694,8 @@ test_text_edited(void **state)
 	    "Org: politie-aalst\nNote: trust me\n"), TAFEL_EMALFORMED);
 	assert_int_equal(from_edited(t,
 	    "Org: politie-aalst\nName: Politiezone Aalst \xe2\x80\x93 Dender\n",
-	    "Name: Politiezone Aalst \xe2\x80\x93 Dender\nOrg: politie-aalst\n"),
+	    "Name: Politiezone Aalst \xe2\x80\x93 Dender\n"
+	    "Org: politie-aalst\n"),
 	    TAFEL_EMALFORMED);
 	assert_int_equal(from_edited(t, "Role: police", "Role: police "),
 	    TAFEL_EMALFORMED);

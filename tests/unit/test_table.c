@@ -106,8 +106,8 @@ make_table(struct fixture *fx, uint64_t version, const uint8_t *prev,
 			    fx->org[i].card, fx->org[i].cardlen), 0);
 	for (i = 0; i < NORGS; i++)
 		if (signers & (1u << i))
-			snprintf(t->signers[t->nsigners++], sizeof(t->signers[0]),
-			    "%s", fx->org[i].id);
+			snprintf(t->signers[t->nsigners++],
+			    sizeof(t->signers[0]), "%s", fx->org[i].id);
 	t->threshold = threshold;
 	tafel_rules_default(&t->rules);
 	assert_int_equal(tafel_table_seal_body(t), 0);
