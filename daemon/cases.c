@@ -389,8 +389,8 @@ apply_txn(MDB_txn *txn, void *arg)
 	v.mv_size = 32;
 	if ((rc = mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0)) != 0)
 		return rc;
-	if (a->noutbox > 0 && (rc = outbox_add(d, txn, a->e->hash, a->outbox,
-	    a->noutbox)) != 0)
+	if (a->noutbox > 0 && (rc = outbox_add(d, txn, OUTBOX_ENV, a->e->hash,
+	    a->outbox, a->noutbox)) != 0)
 		return rc;
 	return 0;
 }
@@ -1253,4 +1253,61 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 	else
 		return -1;
 	return 0;
+}
+
+int
+cases_revoke(struct tafeld *d, MDB_txn *txn, const struct tafel_table *t)
+{
+	struct dcase *c, *changed = NULL, *p;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t n = 0, i, j, keep;
+	int rc;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return -1;
+	if (mdb_cursor_open(txn, store_dbi(d->store, DB_CASES), &cur) != 0) {
+		free(c);
+		return -1;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 16 ||
+		    case_decode(k.mv_data, v.mv_data, v.mv_size, c) != 0 ||
+		    strcmp(c->table, t->id) != 0)
+			continue;
+		for (i = 0, keep = 0; i < c->nmembers; i++)
+			if (tafel_table_member(t, c->members[i]) != NULL)
+				memmove(c->members[keep++], c->members[i],
+				    sizeof(c->members[0]));
+		if (keep == c->nmembers || keep == 0)
+			continue;
+		c->nmembers = keep;
+		if ((p = realloc(changed, (n + 1) * sizeof(*p))) == NULL) {
+			rc = -1;
+			break;
+		}
+		changed = p;
+		changed[n++] = *c;
+	}
+	mdb_cursor_close(cur);
+	free(c);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		free(changed);
+		return -1;
+	}
+	/* Write after the scan: a put moves what the cursor saw. */
+	for (j = 0; j < n; j++) {
+		char hex[33];
+
+		if ((rc = case_put(d, txn, &changed[j])) != 0) {
+			free(changed);
+			return rc == MDB_MAP_FULL ? MDB_MAP_FULL : -1;
+		}
+		tafel_hex(hex, changed[j].id, 16);
+		log_info("case %.8s: members no longer at table %s removed",
+		    hex, t->id);
+	}
+	free(changed);
+	return (int)n;
 }

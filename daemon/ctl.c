@@ -207,6 +207,41 @@ op_adopt(struct tafeld *d, const struct tafel_ctl_req *r, struct tafel_mpw *w)
 	tafel_mpw_str(w, fpr);
 }
 
+/* The documents in force: one table, or all ("" for the table). */
+static void
+op_table_show(struct tafeld *d, const struct tafel_ctl_req *r,
+    struct tafel_mpw *w)
+{
+	struct tafel_mp_field f[] = {
+		{ "table", TAFEL_MP_STR, 0, TAFEL_ORG_MAX, false, NULL },
+	};
+	char id[TAFEL_ORG_MAX + 1], err[128];
+	struct dtable *dt;
+	size_t n = 0;
+
+	if (tafel_mp_fields(r->args, f, 1) != 0 ||
+	    tafel_mp_strcpy(id, sizeof(id), f[0].obj) != 0) {
+		tafel_ctl_err(w, "bad-request", "table.show: bad arguments");
+		return;
+	}
+	TAILQ_FOREACH(dt, &d->tables, entry)
+		if (id[0] == '\0' || strcmp(dt->t->id, id) == 0)
+			n++;
+	if (id[0] != '\0' && n == 0) {
+		snprintf(err, sizeof(err), "this daemon has not adopted a table "
+		    "%s", id);
+		tafel_ctl_err(w, "no-table", err);
+		return;
+	}
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 1);
+	tafel_mpw_str(w, "tables");
+	tafel_mpw_array(w, n);
+	TAILQ_FOREACH(dt, &d->tables, entry)
+		if (id[0] == '\0' || strcmp(dt->t->id, id) == 0)
+			tafel_mpw_bin(w, dt->doc, dt->doclen);
+}
+
 static void
 handle(struct conn *c)
 {
@@ -240,6 +275,8 @@ handle(struct conn *c)
 			op_status(d, &w);
 	} else if (strcmp(r.op, "table.adopt") == 0)
 		op_adopt(d, &r, &w);
+	else if (strcmp(r.op, "table.show") == 0)
+		op_table_show(d, &r, &w);
 	else if (cases_ctl(d, &r, person, &w) != 0) {
 		tafel_mpw_free(&w);
 		tafel_ctl_err(&w, "unknown-op", "unknown operation");

@@ -77,8 +77,8 @@ enum store_db {
 	DB_TABLEHIST,	/* table id 0x00 version(be64) -> document */
 	DB_CASES,	/* case id(16) -> case record */
 	DB_EVENTS,	/* case id(16) lamport(be64) env hash(32) -> event */
-	DB_ENVS,	/* env hash(32) -> envelope bytes */
-	DB_OUTBOX,	/* org 0x00 env hash(32) -> 0x00 (backoff in memory) */
+	DB_ENVS,	/* hash(32) -> envelope or table document bytes */
+	DB_OUTBOX,	/* org 0x00 hash(32) -> kind (backoff in memory) */
 	DB_SEEN,	/* org 0x00 message id(16) -> env hash(32) */
 	DB_DELIV,	/* env hash(32) org -> status byte, reason */
 	DB_COUNT
@@ -162,11 +162,21 @@ const struct tafel_member *tables_member(const struct dtable *,
 /* The org of a current member with this transport key, or NULL. */
 const char	*tables_org_by_curve(struct tafeld *, const uint8_t pk[32]);
 bool	tables_is_member(struct tafeld *, const char *org);
+/* A table document from a peer (distribution of an amendment). */
+void	tables_receive(struct tafeld *, const char *peer_org,
+	    const uint8_t *doc, size_t len, uint8_t hash[32],
+	    enum tafel_ack_status *st, char *why, size_t whylen);
 
 /* net.c */
 int	net_start(struct tafeld *) __attribute__((warn_unused_result));
 void	net_stop(struct tafeld *);
 int	net_peers_refresh(struct tafeld *) __attribute__((warn_unused_result));
+/*
+ * Closes every inbound connection at once (by making the ROUTER anew):
+ * used when a member is removed or its transport key changes, since ZAP
+ * only runs at handshake.  Members reconnect and are checked again.
+ */
+int	net_router_restart(struct tafeld *) __attribute__((warn_unused_result));
 struct peer	*peer_find(struct tafeld *, const char *org);
 int	net_send(struct tafeld *, struct peer *, const uint8_t *, size_t);
 /*
@@ -185,6 +195,12 @@ void	ctl_stop(struct tafeld *);
 int	cases_ctl(struct tafeld *, const struct tafel_ctl_req *,
 	    const char *person, struct tafel_mpw *) 
 	    __attribute__((warn_unused_result));
+/*
+ * Inside a write transaction: removes every member of a case of table t
+ * that is not a member of t (revocation).  Returns the number of cases
+ * changed, or -1 (an LMDB error is returned as is).
+ */
+int	cases_revoke(struct tafeld *, MDB_txn *, const struct tafel_table *t);
 /* Handles one envelope from an authenticated peer; fills the ack. */
 void	cases_receive(struct tafeld *, const char *peer_org,
 	    const uint8_t *env, size_t envlen, uint8_t hash[32],
@@ -192,10 +208,20 @@ void	cases_receive(struct tafeld *, const char *peer_org,
 size_t	cases_count(struct tafeld *);
 
 /* outbox.c */
+/* What an outbox row sends: the bytes in DB_ENVS under its hash. */
+enum outbox_kind {
+	OUTBOX_ENV = 0,		/* an envelope, in an "env" frame */
+	OUTBOX_TABLE = 1	/* a table document, in a "table" frame */
+};
 /* Inside a write transaction: one outbox row per recipient. */
-int	outbox_add(struct tafeld *, MDB_txn *, const uint8_t hash[32],
-	    const char *const *orgs, size_t n)
+int	outbox_add(struct tafeld *, MDB_txn *, enum outbox_kind,
+	    const uint8_t hash[32], const char *const *orgs, size_t n)
 	    __attribute__((warn_unused_result));
+/*
+ * Inside a write transaction: drops every row for org (no longer a
+ * member), recording each as refused.  Returns the count or -1.
+ */
+int	outbox_drop_org(struct tafeld *, MDB_txn *, const char *org);
 /* After commit: try to send now. */
 void	outbox_kick(struct tafeld *, const uint8_t hash[32],
 	    const char *const *orgs, size_t n);

@@ -144,13 +144,20 @@ router_handler(zloop_t *loop, zsock_t *router, void *arg)
 		goto out;
 	}
 	if (tafel_peer_decode(zframe_data(body), zframe_size(body), &m) != 0 ||
-	    m.type != TAFEL_PEER_ENV) {
+	    m.type == TAFEL_PEER_ACK) {
 		d->refused++;
 		log_warnx("peer %s: malformed frame of %zu bytes refused", org,
 		    zframe_size(body));
 		goto out;
 	}
-	cases_receive(d, org, m.env, m.envlen, hash, &st, why, sizeof(why));
+	if (m.type == TAFEL_PEER_TABLE) {
+		tables_receive(d, org, m.env, m.envlen, hash, &st, why,
+		    sizeof(why));
+		if (d->router != router)
+			goto out;	/* restarted: the peer sends again */
+	} else
+		cases_receive(d, org, m.env, m.envlen, hash, &st, why,
+		    sizeof(why));
 	if (tafel_peer_ack_encode(hash, st, why, &ack, &acklen) != 0) {
 		log_warnx("peer %s: cannot encode ack", org);
 		goto out;
@@ -210,10 +217,11 @@ dealer_handler(zloop_t *loop, zsock_t *s, void *arg)
 	return 0;
 }
 
+static int	router_open(struct tafeld *);
+
 int
 net_start(struct tafeld *d)
 {
-	int on = 1;
 
 	/* The ZAP handler first, before any CURVE socket can handshake. */
 	if ((d->zap = zsock_new(ZMQ_REP)) == NULL ||
@@ -223,6 +231,18 @@ net_start(struct tafeld *d)
 	}
 	if (zloop_reader(d->loop, d->zap, zap_handler, d) != 0)
 		return -1;
+	if (router_open(d) != 0)
+		return -1;
+	log_info("listening on %s (CurveZMQ, members only)", d->listen);
+	return 0;
+}
+
+/* The listening ROUTER: CURVE server, ZAP enforced, bounded frames. */
+static int
+router_open(struct tafeld *d)
+{
+	int on = 1;
+
 	if ((d->router = zsock_new(ZMQ_ROUTER)) == NULL ||
 	    common_opts(d->router) != 0 ||
 	    keys_curve_apply(d->keys, d->router) != 0 ||
@@ -243,7 +263,22 @@ net_start(struct tafeld *d)
 	}
 	if (zloop_reader(d->loop, d->router, router_handler, d) != 0)
 		return -1;
-	log_info("listening on %s (CurveZMQ, members only)", d->listen);
+	return 0;
+}
+
+int
+net_router_restart(struct tafeld *d)
+{
+	if (d->router != NULL) {
+		zloop_reader_end(d->loop, d->router);
+		zsock_destroy(&d->router);
+	}
+	if (router_open(d) != 0) {
+		log_warnx("cannot listen on %s again", d->listen);
+		return -1;
+	}
+	log_info("closed every inbound connection: members reconnect and "
+	    "are checked against the tables in force");
 	return 0;
 }
 

@@ -87,10 +87,10 @@ outbox_free(struct tafeld *d)
 }
 
 int
-outbox_add(struct tafeld *d, MDB_txn *txn, const uint8_t hash[32],
-    const char *const *orgs, size_t n)
+outbox_add(struct tafeld *d, MDB_txn *txn, enum outbox_kind kind,
+    const uint8_t hash[32], const char *const *orgs, size_t n)
 {
-	uint8_t key[OB_KEY_MAX], st = 0;
+	uint8_t key[OB_KEY_MAX], st = (uint8_t)kind;
 	MDB_val k, v;
 	size_t i;
 	int rc;
@@ -107,10 +107,10 @@ outbox_add(struct tafeld *d, MDB_txn *txn, const uint8_t hash[32],
 	return 0;
 }
 
-/* Sends one envelope to one peer and schedules the next try. */
+/* Sends one envelope or document to one peer; schedules the next try. */
 static void
-send_one(struct tafeld *d, const char *org, const uint8_t hash[32],
-    const uint8_t *env, size_t envlen)
+send_one(struct tafeld *d, const char *org, uint8_t kind,
+    const uint8_t hash[32], const uint8_t *env, size_t envlen)
 {
 	struct peer *p = peer_find(d, org);
 	struct retry *r = retry_get(d, org, hash);
@@ -127,7 +127,9 @@ send_one(struct tafeld *d, const char *org, const uint8_t hash[32],
 		return;		/* not a peer now; the row waits */
 	if (r->tries > 1)	/* a resend: is anybody there? */
 		net_redial(d, p);
-	if (tafel_peer_env_encode(env, envlen, &frame, &len) != 0)
+	if ((kind == OUTBOX_TABLE ? tafel_peer_table_encode(env, envlen,
+	    &frame, &len) : tafel_peer_env_encode(env, envlen, &frame, &len))
+	    != 0)
 		return;
 	(void)net_send(d, p, frame, len);
 	free(frame);
@@ -137,8 +139,9 @@ void
 outbox_kick(struct tafeld *d, const uint8_t hash[32],
     const char *const *orgs, size_t n)
 {
+	uint8_t key[OB_KEY_MAX];
 	MDB_txn *txn;
-	MDB_val k, v;
+	MDB_val k, v, kv;
 	size_t i;
 
 	if (n == 0 || store_read(d->store, &txn) != 0)
@@ -146,8 +149,14 @@ outbox_kick(struct tafeld *d, const uint8_t hash[32],
 	k.mv_data = (void *)hash;
 	k.mv_size = 32;
 	if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v) == 0)
-		for (i = 0; i < n; i++)
-			send_one(d, orgs[i], hash, v.mv_data, v.mv_size);
+		for (i = 0; i < n; i++) {
+			k.mv_data = key;
+			k.mv_size = ob_key(key, orgs[i], hash);
+			if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k,
+			    &kv) == 0 && kv.mv_size == 1)
+				send_one(d, orgs[i], *(uint8_t *)kv.mv_data,
+				    hash, v.mv_data, v.mv_size);
+		}
 	mdb_txn_abort(txn);
 }
 
@@ -171,6 +180,7 @@ outbox_retry(struct tafeld *d)
 		const uint8_t *p = k.mv_data, *z;
 		char org[TAFEL_ORG_MAX + 1];
 		struct retry *r;
+		uint8_t kind;
 
 		if (k.mv_size < 34 || (z = memchr(p, 0, k.mv_size)) == NULL ||
 		    (size_t)(z - p) > TAFEL_ORG_MAX ||
@@ -178,6 +188,9 @@ outbox_retry(struct tafeld *d)
 			continue;
 		memcpy(org, p, z - p);
 		org[z - p] = '\0';
+		if (v.mv_size != 1)
+			continue;
+		kind = *(uint8_t *)v.mv_data;
 		r = retry_get(d, org, z + 1);
 		if (r->next > now)
 			continue;
@@ -185,7 +198,7 @@ outbox_retry(struct tafeld *d)
 		ev.mv_size = 32;
 		if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &ev, &v) != 0)
 			continue;
-		send_one(d, org, z + 1, v.mv_data, v.mv_size);
+		send_one(d, org, kind, z + 1, v.mv_data, v.mv_size);
 		sent++;
 	}
 	mdb_cursor_close(c);
@@ -294,4 +307,55 @@ outbox_depth(struct tafeld *d, const char *org)
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	return count;
+}
+
+int
+outbox_drop_org(struct tafeld *d, MDB_txn *txn, const char *org)
+{
+	static const char why[] = "\002no longer a member of the table";
+	uint8_t key[OB_KEY_MAX], dk[32 + TAFEL_ORG_MAX], *hashes = NULL, *p;
+	size_t n = strlen(org), count = 0, i;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	/* First collect the rows, then change the database. */
+	if (mdb_cursor_open(txn, store_dbi(d->store, DB_OUTBOX), &c) != 0)
+		return -1;
+	memcpy(key, org, n);
+	key[n] = 0;
+	k.mv_data = key;
+	k.mv_size = n + 1;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 &&
+	    k.mv_size == n + 1 + 32 && memcmp(k.mv_data, key, n + 1) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if ((p = realloc(hashes, (count + 1) * 32)) == NULL) {
+			mdb_cursor_close(c);
+			free(hashes);
+			return -1;
+		}
+		hashes = p;
+		memcpy(hashes + 32 * count++, (uint8_t *)k.mv_data + n + 1, 32);
+	}
+	mdb_cursor_close(c);
+	rc = 0;
+	for (i = 0; i < count && rc == 0; i++) {
+		k.mv_data = key;
+		k.mv_size = ob_key(key, org, hashes + 32 * i);
+		if ((rc = mdb_del(txn, store_dbi(d->store, DB_OUTBOX), &k,
+		    NULL)) != 0)
+			break;
+		memcpy(dk, hashes + 32 * i, 32);
+		memcpy(dk + 32, org, n);
+		k.mv_data = dk;
+		k.mv_size = 32 + n;
+		v.mv_data = (void *)why;
+		v.mv_size = sizeof(why) - 1;
+		rc = mdb_put(txn, store_dbi(d->store, DB_DELIV), &k, &v, 0);
+	}
+	/* The backoff state goes only once the transaction is certain. */
+	free(hashes);
+	if (rc != 0)
+		return rc == MDB_MAP_FULL ? MDB_MAP_FULL : -1;
+	return (int)count;
 }

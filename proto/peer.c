@@ -17,23 +17,37 @@ tafel_ack_status_name(enum tafel_ack_status st)
 	return ack_names[st];
 }
 
-int
-tafel_peer_env_encode(const uint8_t *env, size_t envlen, uint8_t **out,
-    size_t *outlen)
+static int
+carrier(const char *t, const char *key, const uint8_t *p, size_t len,
+    uint8_t **out, size_t *outlen)
 {
 	struct tafel_mpw w;
 
-	if (env == NULL || envlen == 0 || envlen > TAFEL_MAX_FRAME - 64)
+	if (p == NULL || len == 0 || len > TAFEL_MAX_FRAME - 64)
 		return TAFEL_EINVAL;
 	tafel_mpw_init(&w);
 	tafel_mpw_map(&w, 3);
 	tafel_mpw_str(&w, "v");
 	tafel_mpw_uint(&w, TAFEL_WIRE_VERSION);
 	tafel_mpw_str(&w, "t");
-	tafel_mpw_str(&w, "env");
-	tafel_mpw_str(&w, "env");
-	tafel_mpw_bin(&w, env, envlen);
+	tafel_mpw_str(&w, t);
+	tafel_mpw_str(&w, key);
+	tafel_mpw_bin(&w, p, len);
 	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_peer_env_encode(const uint8_t *env, size_t envlen, uint8_t **out,
+    size_t *outlen)
+{
+	return carrier("env", "env", env, envlen, out, outlen);
+}
+
+int
+tafel_peer_table_encode(const uint8_t *doc, size_t len, uint8_t **out,
+    size_t *outlen)
+{
+	return carrier("table", "doc", doc, len, out, outlen);
 }
 
 int
@@ -73,6 +87,7 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 		    NULL },
 		{ "st", TAFEL_MP_ID, 1, 16, true, NULL },
 		{ "why", TAFEL_MP_STR, 0, TAFEL_PEER_WHY_MAX, true, NULL },
+		{ "doc", TAFEL_MP_BIN, 1, TAFEL_MAX_FRAME, true, NULL },
 	};
 	msgpack_unpacked u;
 	int rc, i;
@@ -90,13 +105,22 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 		goto out;
 	}
 	if (tafel_mp_streq(f[1].obj, "env")) {
-		if (f[2].obj == NULL || f[3].obj || f[4].obj || f[5].obj)
+		if (f[2].obj == NULL || f[3].obj || f[4].obj || f[5].obj ||
+		    f[6].obj)
 			goto out;
 		m->type = TAFEL_PEER_ENV;
 		m->env = (const uint8_t *)f[2].obj->via.bin.ptr;
 		m->envlen = f[2].obj->via.bin.size;
+	} else if (tafel_mp_streq(f[1].obj, "table")) {
+		if (f[6].obj == NULL || f[2].obj || f[3].obj || f[4].obj ||
+		    f[5].obj)
+			goto out;
+		m->type = TAFEL_PEER_TABLE;
+		m->env = (const uint8_t *)f[6].obj->via.bin.ptr;
+		m->envlen = f[6].obj->via.bin.size;
 	} else if (tafel_mp_streq(f[1].obj, "ack")) {
-		if (f[2].obj || !f[3].obj || !f[4].obj || !f[5].obj)
+		if (f[2].obj || !f[3].obj || !f[4].obj || !f[5].obj ||
+		    f[6].obj)
 			goto out;
 		m->type = TAFEL_PEER_ACK;
 		memcpy(m->h, f[3].obj->via.bin.ptr, TAFEL_HASH_BYTES);

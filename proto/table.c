@@ -405,23 +405,15 @@ signed_message(const struct tafel_table *t, size_t *mlen)
 	return m;
 }
 
-int
-tafel_table_sign(struct tafel_table *t, const char *org,
+/* Signs t's body as org, whose card (in whichever version) is mem. */
+static int
+sign_with(struct tafel_table *t, const struct tafel_member *mem,
     const uint8_t sign_sk[64])
 {
-	const struct tafel_member *mem;
 	uint8_t pk[32], sig[64], *m;
 	size_t i, mlen = 0;
 	int r = TAFEL_EINVAL;
 
-	if (t == NULL || org == NULL || sign_sk == NULL || t->body == NULL ||
-	    t->nsigners > TAFEL_MAX_MEMBERS || t->nsigs > TAFEL_MAX_SIGS)
-		return TAFEL_EINVAL;
-	for (i = 0; i < t->nsigners; i++)
-		if (strcmp(t->signers[i], org) == 0)
-			break;
-	if (i == t->nsigners || (mem = tafel_table_member(t, org)) == NULL)
-		return TAFEL_EINVAL;
 	if (crypto_sign_ed25519_sk_to_pk(pk, sign_sk) != 0 ||
 	    sodium_memcmp(pk, mem->card.sign_pk, sizeof(pk)) != 0)
 		return TAFEL_EINVAL;
@@ -431,7 +423,7 @@ tafel_table_sign(struct tafel_table *t, const char *org,
 	    crypto_sign_verify_detached(sig, m, mlen, mem->card.sign_pk) != 0)
 		goto out;
 	for (i = 0; i < t->nsigs; i++)
-		if (strcmp(t->sigs[i].org, org) == 0)
+		if (strcmp(t->sigs[i].org, mem->card.org) == 0)
 			break;
 	if (i == t->nsigs) {
 		if (t->nsigs >= TAFEL_MAX_SIGS) {
@@ -447,6 +439,46 @@ tafel_table_sign(struct tafel_table *t, const char *org,
 out:
 	free(m);
 	return r;
+}
+
+int
+tafel_table_sign(struct tafel_table *t, const char *org,
+    const uint8_t sign_sk[64])
+{
+	const struct tafel_member *mem;
+	size_t i;
+
+	if (t == NULL || org == NULL || sign_sk == NULL || t->body == NULL ||
+	    t->nsigners > TAFEL_MAX_MEMBERS || t->nsigs > TAFEL_MAX_SIGS)
+		return TAFEL_EINVAL;
+	for (i = 0; i < t->nsigners; i++)
+		if (strcmp(t->signers[i], org) == 0)
+			break;
+	if (i == t->nsigners || (mem = tafel_table_member(t, org)) == NULL)
+		return TAFEL_EINVAL;
+	return sign_with(t, mem, sign_sk);
+}
+
+int
+tafel_table_sign_prev(struct tafel_table *t, const struct tafel_table *prev,
+    const char *org, const uint8_t sign_sk[64])
+{
+	const struct tafel_member *mem;
+	size_t i;
+
+	if (t == NULL || prev == NULL || org == NULL || sign_sk == NULL ||
+	    t->body == NULL || prev->body == NULL ||
+	    t->nsigs > TAFEL_MAX_SIGS || prev->nsigners > TAFEL_MAX_MEMBERS ||
+	    t->version != prev->version + 1 ||
+	    memcmp(t->prev, prev->hash, TAFEL_HASH_BYTES) != 0)
+		return TAFEL_EINVAL;
+	for (i = 0; i < prev->nsigners; i++)
+		if (strcmp(prev->signers[i], org) == 0)
+			break;
+	if (i == prev->nsigners || (mem = tafel_table_member(prev, org)) ==
+	    NULL)
+		return TAFEL_EINVAL;
+	return sign_with(t, mem, sign_sk);
 }
 
 int

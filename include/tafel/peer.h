@@ -3,10 +3,13 @@
  *
  * From a sender's DEALER to a recipient's ROUTER:
  *   { "v": 1, "t": "env", "env": bin(envelope) }
+ * or, to distribute an adopted partner-table document:
+ *   { "v": 1, "t": "table", "doc": bin(table document) }
  * Back from the ROUTER to that DEALER, once the envelope is durably
  * applied (or refused):
  *   { "v": 1, "t": "ack", "h": bin(32), "st": id, "why": str }
- *   h: the envelope hash; st: "ok" (applied now or before), "refused"
+ *   h: the envelope hash (for a table document: SHA-256 of the document
+ *   bytes); st: "ok" (applied now or before), "refused"
  *   (final: the recipient will never apply it; why says why) or "retry"
  *   (temporary: e.g. an event it depends on has not arrived yet).
  */
@@ -22,7 +25,8 @@
 
 enum tafel_peer_type {
 	TAFEL_PEER_ENV = 1,
-	TAFEL_PEER_ACK
+	TAFEL_PEER_ACK,
+	TAFEL_PEER_TABLE
 };
 
 enum tafel_ack_status {
@@ -33,7 +37,7 @@ enum tafel_ack_status {
 
 struct tafel_peer_msg {
 	enum tafel_peer_type	 type;
-	const uint8_t		*env;	/* ENV: points into the frame */
+	const uint8_t		*env;	/* ENV, TABLE: points into the frame */
 	size_t			 envlen;
 	uint8_t			 h[TAFEL_HASH_BYTES];	/* ACK */
 	enum tafel_ack_status	 st;			/* ACK */
@@ -42,6 +46,8 @@ struct tafel_peer_msg {
 
 /* Caller owns *out (free(3)). */
 int	tafel_peer_env_encode(const uint8_t *env, size_t envlen, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+int	tafel_peer_table_encode(const uint8_t *doc, size_t len, uint8_t **out,
 	    size_t *outlen) __attribute__((warn_unused_result));
 int	tafel_peer_ack_encode(const uint8_t h[TAFEL_HASH_BYTES],
 	    enum tafel_ack_status st, const char *why, uint8_t **out,

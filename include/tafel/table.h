@@ -60,6 +60,29 @@ struct tafel_rules {
 /* The built-in LIVC-R default (documented in docs/operator.md). */
 void	tafel_rules_default(struct tafel_rules *);
 
+/*
+ * The rules as plain text, for operators (docs/operator.md):
+ *
+ *   # a comment
+ *   open ROLE...                   roles that may open cases
+ *   send ROLE CATEGORY...|all      what ROLE may send
+ *   recv ROLE CATEGORY...|all      what ROLE may receive
+ *   retention-days N               1..36500
+ *   max-record BYTES               1..TAFEL_MAX_TEXT
+ *
+ * A role without a send (recv) line may send (receive) nothing; each
+ * role has at most one send and one recv line; open, retention-days and
+ * max-record appear exactly once.  Words are separated by spaces or
+ * tabs.  On failure *line is the 1-based line at fault (0: the whole
+ * text) and why a static reason.
+ */
+int	tafel_rules_parse(const char *text, size_t len, struct tafel_rules *,
+	    unsigned *line, const char **why)
+	    __attribute__((warn_unused_result));
+/* The rules in that text form.  Caller owns *text (free(3)). */
+int	tafel_rules_format(const struct tafel_rules *, char **text)
+	    __attribute__((warn_unused_result));
+
 struct tafel_member {
 	struct tafel_card	 card;
 	uint8_t			*raw;		/* signed card bytes, owned */
@@ -119,6 +142,17 @@ int	tafel_table_seal_body(struct tafel_table *)
  * the signers and its card key must match sign_sk.
  */
 int	tafel_table_sign(struct tafel_table *, const char *org,
+	    const uint8_t sign_sk[64]) __attribute__((warn_unused_result));
+
+/*
+ * The same for a signer of the previous version prev (an amendment
+ * needs prev's threshold too): org must be one of prev's signers, its
+ * card key in prev must match sign_sk, and t must name prev's hash.
+ * One org has one signature in a document: an org that is a signer of
+ * both versions with the same key signs once, for both.
+ */
+int	tafel_table_sign_prev(struct tafel_table *t,
+	    const struct tafel_table *prev, const char *org,
 	    const uint8_t sign_sk[64]) __attribute__((warn_unused_result));
 
 /* The document bytes (body and signatures).  Caller owns *out. */

@@ -37,6 +37,55 @@ test_env_round_trip(void **state)
 }
 
 static void
+test_table_round_trip(void **state)
+{
+	struct tafel_peer_msg m;
+	uint8_t *f;
+	size_t n;
+
+	assert_int_equal(tafel_peer_table_encode((const uint8_t *)"doc", 3,
+	    &f, &n), 0);
+	assert_int_equal(tafel_peer_decode(f, n, &m), 0);
+	assert_int_equal(m.type, TAFEL_PEER_TABLE);
+	assert_int_equal(m.envlen, 3);
+	assert_memory_equal(m.env, "doc", 3);
+	free(f);
+}
+
+static void
+b_table_with_env(struct tafel_mpw *w)
+{
+	tafel_mpw_map(w, 4);
+	tafel_mpw_str(w, "v");
+	tafel_mpw_uint(w, 1);
+	tafel_mpw_str(w, "t");
+	tafel_mpw_str(w, "table");
+	tafel_mpw_str(w, "doc");
+	tafel_mpw_bin(w, "x", 1);
+	tafel_mpw_str(w, "env");
+	tafel_mpw_bin(w, "x", 1);
+}
+
+static void
+b_table_without_doc(struct tafel_mpw *w)
+{
+	tafel_mpw_map(w, 2);
+	tafel_mpw_str(w, "v");
+	tafel_mpw_uint(w, 1);
+	tafel_mpw_str(w, "t");
+	tafel_mpw_str(w, "table");
+}
+
+static int decode_built(void (*)(struct tafel_mpw *));
+
+static void
+test_table_refusals(void **state)
+{
+	assert_int_equal(decode_built(b_table_with_env), TAFEL_EMALFORMED);
+	assert_int_equal(decode_built(b_table_without_doc), TAFEL_EMALFORMED);
+}
+
+static void
 test_ack_round_trip(void **state)
 {
 	struct tafel_peer_msg m;
@@ -191,6 +240,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env_round_trip),
 		cmocka_unit_test(test_ack_round_trip),
+		cmocka_unit_test(test_table_round_trip),
+		cmocka_unit_test(test_table_refusals),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_hostile_headers),
 	};

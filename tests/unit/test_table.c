@@ -1115,6 +1115,24 @@ test_signer_dropped(void **state)
 	inject_sig(fx, next, COORD, NULL, true);
 	assert_int_equal(tafel_table_accept_next(cur, next, &why), 0);
 	tafel_table_destroy(&next);
+
+	/* The same through tafel_table_sign_prev(). */
+	next = make_table(fx, 2, cur->hash, M_ALL3,
+	    (1u << POLICE) | (1u << CAW), 2);
+	sign_as(fx, next, POLICE);
+	sign_as(fx, next, CAW);
+	/* Not a v1 signer; the wrong key; a document not naming v1. */
+	assert_int_equal(tafel_table_sign_prev(next, cur, fx->org[CAW].id,
+	    fx->org[CAW].sk), TAFEL_EINVAL);
+	assert_int_equal(tafel_table_sign_prev(next, cur, fx->org[COORD].id,
+	    fx->org[POLICE].sk), TAFEL_EINVAL);
+	assert_int_equal(tafel_table_sign_prev(cur, cur, fx->org[COORD].id,
+	    fx->org[COORD].sk), TAFEL_EINVAL);
+	assert_int_equal(tafel_table_accept_next(cur, next, &why), TAFEL_ESIG);
+	assert_int_equal(tafel_table_sign_prev(next, cur, fx->org[COORD].id,
+	    fx->org[COORD].sk), 0);
+	assert_int_equal(tafel_table_accept_next(cur, next, &why), 0);
+	tafel_table_destroy(&next);
 	tafel_table_destroy(&cur);
 }
 
