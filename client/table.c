@@ -478,7 +478,7 @@ table_sign(struct client *c, int argc, char **argv)
 	 * signature per organisation serves both when its key is the same).
 	 */
 	now = is_signer(t, card.org);
-	if (t->version > 1) {
+	if (t->version > 1 && (!now || o[1].seen)) {
 		prev = prev_version(c, t, o[1].val);
 		before = is_signer(prev, card.org);
 	}

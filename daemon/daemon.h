@@ -138,6 +138,8 @@ struct tafeld {
 	zmq_pollitem_t		 ctl_item;
 	char			 ctl_path[PATH_MAX];
 	int			 retry_timer;
+	int			 rebind_timer;	/* -1: none */
+	int			 rebind_tries;
 	zhashx_t		*retries;	/* outbox backoff state */
 	TAILQ_HEAD(, dtable)	 tables;
 	TAILQ_HEAD(, peer)	 peers;

@@ -118,7 +118,8 @@ router_handler(zloop_t *loop, zsock_t *router, void *arg)
 	enum tafel_ack_status st;
 	zframe_t *rid, *body;
 	zmsg_t *msg, *rep;
-	const char *uid, *org = NULL;
+	const char *uid, *member;
+	char org[TAFEL_ORG_MAX + 1];
 	uint8_t key[32], hash[32], *ack;
 	char why[TAFEL_PEER_WHY_MAX + 1];
 	size_t acklen;
@@ -136,13 +137,15 @@ router_handler(zloop_t *loop, zsock_t *router, void *arg)
 	zmsg_destroy(&msg);
 	uid = zframe_meta(body, "User-Id");
 	if (uid == NULL || tafel_unhex(key, 32, uid) != 0 ||
-	    (org = tables_org_by_curve(d, key)) == NULL) {
+	    (member = tables_org_by_curve(d, key)) == NULL) {
 		/* Admitted once, but no longer a member: drop. */
 		d->refused++;
 		log_warnx("peer: message from a key that is no longer a "
 		    "member (%.16s...) dropped", uid ? uid : "?");
 		goto out;
 	}
+	/* A copy: adopting a table document replaces what member points to. */
+	snprintf(org, sizeof(org), "%s", member);
 	if (tafel_peer_decode(zframe_data(body), zframe_size(body), &m) != 0 ||
 	    m.type == TAFEL_PEER_ACK) {
 		d->refused++;
@@ -217,11 +220,12 @@ dealer_handler(zloop_t *loop, zsock_t *s, void *arg)
 	return 0;
 }
 
-static int	router_open(struct tafeld *);
+static int	router_open(struct tafeld *, bool);
 
 int
 net_start(struct tafeld *d)
 {
+	d->rebind_timer = -1;
 
 	/* The ZAP handler first, before any CURVE socket can handshake. */
 	if ((d->zap = zsock_new(ZMQ_REP)) == NULL ||
@@ -231,15 +235,18 @@ net_start(struct tafeld *d)
 	}
 	if (zloop_reader(d->loop, d->zap, zap_handler, d) != 0)
 		return -1;
-	if (router_open(d) != 0)
+	if (router_open(d, false) != 0)
 		return -1;
 	log_info("listening on %s (CurveZMQ, members only)", d->listen);
 	return 0;
 }
 
-/* The listening ROUTER: CURVE server, ZAP enforced, bounded frames. */
+/*
+ * The listening ROUTER: CURVE server, ZAP enforced, bounded frames.
+ * quiet: a failure to bind is expected (a rebind in progress).
+ */
 static int
-router_open(struct tafeld *d)
+router_open(struct tafeld *d, bool quiet)
 {
 	int on = 1;
 
@@ -254,31 +261,67 @@ router_open(struct tafeld *d)
 	    sockopt_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
 	    sockopt_int(d->router, ZMQ_SNDTIMEO, 0) != 0) {
 		log_warnx("cannot set up the listening socket");
-		return -1;
+		goto fail;
 	}
 	if (zsock_bind(d->router, "%s", d->listen) == -1) {
-		log_warnx("cannot listen on %s: %s", d->listen,
-		    zmq_strerror(zmq_errno()));
-		return -1;
+		if (!quiet)
+			log_warnx("cannot listen on %s: %s", d->listen,
+			    zmq_strerror(zmq_errno()));
+		goto fail;
 	}
 	if (zloop_reader(d->loop, d->router, router_handler, d) != 0)
-		return -1;
+		goto fail;
+	return 0;
+fail:
+	zsock_destroy(&d->router);
+	return -1;
+}
+
+#define REBIND_MS	50
+#define REBIND_TRIES	200	/* ten seconds */
+
+/*
+ * libzmq closes the old listening socket in its I/O thread, so the port
+ * may still be taken for a moment: bind again until it works.
+ */
+static int
+rebind_tick(zloop_t *loop, int timer_id, void *arg)
+{
+	struct tafeld *d = arg;
+
+	/*
+	 * zloop may call an ended timer once more in the same round: the
+	 * work is done then.
+	 */
+	if (d->rebind_timer == -1 || d->router != NULL)
+		return 0;
+	if (router_open(d, true) == 0) {
+		log_info("listening on %s again after %d attempt(s); members "
+		    "reconnect and are checked against the tables in force",
+		    d->listen, d->rebind_tries + 1);
+		zloop_timer_end(loop, timer_id);
+		d->rebind_timer = -1;
+		return 0;
+	}
+	if (++d->rebind_tries == REBIND_TRIES)
+		fatalx("cannot listen on %s again", d->listen);
 	return 0;
 }
 
 int
 net_router_restart(struct tafeld *d)
 {
+	if (d->rebind_timer != -1)
+		return 0;	/* already under way */
 	if (d->router != NULL) {
 		zloop_reader_end(d->loop, d->router);
 		zsock_destroy(&d->router);
 	}
-	if (router_open(d) != 0) {
-		log_warnx("cannot listen on %s again", d->listen);
+	log_info("closing every inbound connection");
+	d->rebind_tries = 0;
+	if ((d->rebind_timer = zloop_timer(d->loop, REBIND_MS, 0, rebind_tick,
+	    d)) == -1)
 		return -1;
-	}
-	log_info("closed every inbound connection: members reconnect and "
-	    "are checked against the tables in force");
 	return 0;
 }
 
