@@ -164,28 +164,44 @@ check_not "Ninove's case is not opened at table aalst by the police" \
     "$TAFEL" -d "$T/politie" case open --table ninove --members stad \
     --pseudonym x
 
-# Expiry: the daemon two years ahead.
-stop stad
-if ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then
+# Expiry, with the clock of the coordinator's daemon moved ahead.
+LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+later() {	# later OFFSET: restart the coordinator's daemon at now+OFFSET
+	stop stad
 	# libfaketime preloaded into tafeld itself (the faketime wrapper
 	# would stand between the test and the daemon's exit status); ASan
 	# wants to be first in the preload order, so tell it not to mind.
-	LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    LD_PRELOAD="$LIBFT" FAKETIME="+800d" \
-	    FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    LD_PRELOAD="$LIBFT" FAKETIME="$1" FAKETIME_DONT_FAKE_MONOTONIC=1 \
 	    "$TAFELD" -d "$T/stad" ${ROOTFLAG:-} -v >>"$T/stad.log" 2>&1 &
 	PID_stad=$!
 	PIDS="$PIDS $PID_stad"
-	wait_for 10 "$TAFEL" -d "$T/stad" status || fail "restart under faketime"
+	wait_for 10 "$TAFEL" -d "$T/stad" status || fail "restart at $1"
+	OFFSET=$1
+}
+# The client on the same moved clock, as on a machine whose time passed.
+tafel_later() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    LD_PRELOAD="$LIBFT" FAKETIME="$OFFSET" "$TAFEL" "$@"
+}
+if [ -n "$LIBFT" ]; then
+	EXP=$("$TAFEL" -d "$T/stad" table show aalst --json |
+	    sed -n 's/^ *"expires": \([0-9]*\),*$/\1/p')
+	DATE=$(date -u -d "@$EXP" +%Y-%m-%d)
+	DAYS=$(( (EXP - $(date +%s)) / 86400 ))
+	later "+$((DAYS - 20))d"
+	tafel_later -d "$T/stad" status >"$T/status.out" 2>&1
+	check "tafel status warns when the table expires within 30 days" \
+	    grep -q "expires in 2[01] days" "$T/status.out"
+	later "+$((DAYS + 2))d"
 	"$TAFEL" -d "$T/stad" record add "$CASE" --category note \
 	    --text "too-late-$$" >"$T/exp.out" 2>&1
-	EXP=$(version stad aalst >/dev/null; "$TAFEL" -d "$T/stad" table show \
-	    aalst --json | sed -n 's/^ *"expires": \([0-9]*\),*$/\1/p')
-	DATE=$(date -u -d "@$EXP" +%Y-%m-%d)
 	check "an expired table refuses new records, naming the table and date" \
 	    grep -q "table aalst expired on $DATE" "$T/exp.out"
+	tafel_later -d "$T/stad" status >"$T/status.out" 2>&1
+	check "tafel status says the table has expired" \
+	    grep -q "EXPIRED on $DATE" "$T/status.out"
 else
-	ok "skipped: faketime is not installed"
+	ok "skipped: libfaketime is not installed (make deps installs it)"
 fi
 finish
