@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -124,26 +125,44 @@ case_list(struct client *c, int argc, char **argv)
 {
 	struct opt o[] = {
 		OPT("--json", OPT_FLAG),
+		OPT("--due", OPT_FLAG),
 	};
 	const msgpack_object *cases, *e;
 	struct tafel_mpw w;
 	struct ctl_reply rep;
-	char date[11], *id, *table, *pseudonym;
-	size_t width = 5, n;
+	char date[11], rdate[11], *id, *table, *pseudonym, *fu;
+	size_t width = 5, n, shown = 0;
+	uint64_t now = (uint64_t)time(NULL), review;
 	uint32_t i;
 
-	(void)opt_parse("case list", "case", argc, argv, 2, o, 1, NULL, 0);
+	(void)opt_parse("case list", "case", argc, argv, 2, o, 2, NULL, 0);
 	tafel_mpw_init(&w);
 	tafel_ctl_req_begin(&w, "case.list");
 	tafel_mpw_map(&w, 0);
 	ctl_call(c, &w, &rep);
-	if (o[0].seen) {
+	if (o[0].seen && !o[1].seen) {
 		json_print(stdout, rep.data);
 		ctl_reply_free(&rep);
 		return 0;
 	}
 
 	cases = ctl_field(rep.data, "cases", MSGPACK_OBJECT_ARRAY);
+	if (o[0].seen) {
+		/* --due --json: the same objects, only those that are due. */
+		printf("{\n  \"cases\": [");
+		for (i = 0; i < cases->via.array.size; i++) {
+			e = &cases->via.array.ptr[i];
+			review = ctl_uint(e, "review");
+			if (ctl_uint(e, "closed") != 0 || review == 0 ||
+			    review > now)
+				continue;
+			printf("%s\n", shown++ ? "," : "");
+			json_print(stdout, e);
+		}
+		printf("%s]\n}\n", shown ? "\n  " : "");
+		ctl_reply_free(&rep);
+		return 0;
+	}
 	if (cases->via.array.size == 0) {
 		printf("no cases yet\n");
 		ctl_reply_free(&rep);
@@ -155,21 +174,37 @@ case_list(struct client *c, int argc, char **argv)
 		if ((n = e->via.str.size) > width)
 			width = n;
 	}
-	printf("%-*s  %-*s  %7s  %-10s  %s\n", HEX_ID_LEN, "CASE", (int)width,
-	    "TABLE", "RECORDS", "OPENED", "PSEUDONYM");
+	printf("%-*s  %-*s  %7s  %-10s  %-9s  %-10s  %s\n", HEX_ID_LEN,
+	    "CASE", (int)width, "TABLE", "RECORDS", "OPENED", "FOLLOW-UP",
+	    "REVIEW", "PSEUDONYM");
 	for (i = 0; i < cases->via.array.size; i++) {
 		e = &cases->via.array.ptr[i];
+		review = ctl_uint(e, "review");
+		/* The agenda: what is open and whose review date has come. */
+		if (o[1].seen && (ctl_uint(e, "closed") != 0 || review == 0 ||
+		    review > now))
+			continue;
 		id = reply_id(e, "case");
 		table = ctl_str(e, "table", false);
 		pseudonym = ctl_str(e, "pseudonym", false);
+		fu = ctl_str(e, "followup", false);
 		tafel_date(date, ctl_uint(e, "opened"));
-		printf("%-*s  %-*s  %7" PRIu64 "  %-10s  %s\n", HEX_ID_LEN, id,
-		    (int)width, table, ctl_uint(e, "records"), date,
-		    pseudonym);
+		if (review != 0)
+			tafel_date(rdate, review);
+		else
+			snprintf(rdate, sizeof(rdate), "-");
+		printf("%-*s  %-*s  %7" PRIu64 "  %-10s  %-9s  %-10s  %s\n",
+		    HEX_ID_LEN, id, (int)width, table, ctl_uint(e, "records"),
+		    date, ctl_uint(e, "closed") != 0 ? "closed" :
+		    fu[0] != '\0' ? fu : "new", rdate, pseudonym);
+		shown++;
+		free(fu);
 		free(id);
 		free(table);
 		free(pseudonym);
 	}
+	if (o[1].seen && shown == 0)
+		printf("no case is due for review\n");
 	ctl_reply_free(&rep);
 	return 0;
 }
@@ -215,6 +250,25 @@ print_event(const msgpack_object *e)
 		else
 			printf("    (the content is not shared with your "
 			    "organisation)\n");
+	} else if (strcmp(type, "decide") == 0) {
+		char *fu = ctl_str(e, "followup", false), rd[11];
+		uint64_t review = ctl_uint(e, "review");
+
+		printf(": decided follow-up %s", fu);
+		if (review != 0) {
+			tafel_date(rd, review);
+			printf(", review on %s", rd);
+		}
+		printf("%s\n", ctl_bool(e, "conflict") ?
+		    "  (IN CONFLICT with another decision)" : "");
+		print_indented(text);
+		free(fu);
+	} else if (strcmp(type, "close") == 0) {
+		printf(": closed the case\n");
+		print_indented(text);
+	} else if (strcmp(type, "decline") == 0) {
+		printf(": declines to contribute\n");
+		print_indented(text);
 	} else {
 		printf(": %s%s%s\n", type, cat[0] != '\0' ? " " : "", cat);
 		if (text[0] != '\0')
@@ -273,6 +327,26 @@ case_show(struct client *c, int argc, char **argv)
 	printf("\n");
 	fmt_time(when, ctl_uint(d, "opened"));
 	printf("Opened:    %s\n", when);
+	s = ctl_str(d, "followup", false);
+	if (ctl_uint(d, "closed") != 0) {
+		fmt_time(when, ctl_uint(d, "closed"));
+		printf("Closed:    %s\n", when);
+	}
+	if (strcmp(s, "conflict") == 0)
+		printf("Follow-up: CONFLICT: two decisions were taken without "
+		    "knowing of each other; decide again\n");
+	else if (s[0] != '\0') {
+		printf("Follow-up: %s", s);
+		if (ctl_uint(d, "review") != 0) {
+			char rd[11];
+
+			tafel_date(rd, ctl_uint(d, "review"));
+			printf(", review on %s", rd);
+		}
+		printf("\n");
+	} else
+		printf("Follow-up: not decided yet\n");
+	free(s);
 
 	events = ctl_field(d, "events", MSGPACK_OBJECT_ARRAY);
 	for (i = 0; i < events->via.array.size; i++) {
@@ -283,6 +357,88 @@ case_show(struct client *c, int argc, char **argv)
 	return 0;
 }
 
+/* tafel case decide / close / decline */
+
+static int
+case_event(struct client *c, int argc, char **argv, const char *op)
+{
+	struct opt o[] = {
+		OPT("--reason", OPT_TEXT),
+		OPT("--followup", OPT_VALUE),
+		OPT("--review", OPT_VALUE),
+	};
+	bool decide = strcmp(op, "decide") == 0;
+	char caseid[HEX_ID_LEN + 1], cmd[32], *pos[1], *ev;
+	struct tafel_mpw w;
+	struct ctl_reply rep;
+	uint64_t review = 0;
+	size_t len;
+
+	snprintf(cmd, sizeof(cmd), "case %s", op);
+	if (opt_parse(cmd, "case", argc, argv, 2, o, decide ? 3 : 1, pos,
+	    1) != 1)
+		errx(EXIT_USAGE, "%s needs a CASE id", cmd);
+	opt_case_id(pos[0], caseid);
+	opt_require(cmd, &o[0], "TEXT");
+	len = strlen(o[0].val);
+	if (len == 0 || len > TAFEL_REASON_MAX || !text_valid(o[0].val, len,
+	    true))
+		errx(EXIT_USAGE, "--reason: give a reason of 1 to %d bytes of "
+		    "text", TAFEL_REASON_MAX);
+	if (decide) {
+		opt_require(cmd, &o[1], "none|latent|prominent|judicial");
+		if (tafel_followup_index(o[1].val) < 0)
+			errx(EXIT_USAGE, "--followup must be none, latent, "
+			    "prominent or judicial");
+		if (o[2].seen && tafel_parse_date(o[2].val, &review) != 0)
+			errx(EXIT_USAGE, "--review '%s' is not a date: write "
+			    "YYYY-MM-DD", o[2].val);
+	}
+	tafel_mpw_init(&w);
+	snprintf(cmd, sizeof(cmd), "case.%s", op);
+	tafel_ctl_req_begin(&w, cmd);
+	tafel_mpw_map(&w, decide ? 4 : 2);
+	tafel_mpw_str(&w, "case");
+	tafel_mpw_str(&w, caseid);
+	tafel_mpw_str(&w, "reason");
+	tafel_mpw_str(&w, o[0].val);
+	if (decide) {
+		tafel_mpw_str(&w, "followup");
+		tafel_mpw_str(&w, o[1].val);
+		tafel_mpw_str(&w, "review");
+		tafel_mpw_uint(&w, review);
+	}
+	ctl_call(c, &w, &rep);
+	ev = reply_id(rep.data, "event");
+	if (decide)
+		printf("decided follow-up %s for case %s (event %s)\n",
+		    o[1].val, caseid, ev);
+	else
+		printf("%s case %s (event %s)\n", strcmp(op, "close") == 0 ?
+		    "closed" : "declined to contribute to", caseid, ev);
+	free(ev);
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+static int
+case_decide(struct client *c, int argc, char **argv)
+{
+	return case_event(c, argc, argv, "decide");
+}
+
+static int
+case_close(struct client *c, int argc, char **argv)
+{
+	return case_event(c, argc, argv, "close");
+}
+
+static int
+case_decline(struct client *c, int argc, char **argv)
+{
+	return case_event(c, argc, argv, "decline");
+}
+
 static const struct {
 	const char	*name;
 	int		(*fn)(struct client *, int, char **);
@@ -290,6 +446,9 @@ static const struct {
 	{ "open", case_open },
 	{ "list", case_list },
 	{ "show", case_show },
+	{ "decide", case_decide },
+	{ "close", case_close },
+	{ "decline", case_decline },
 };
 
 int
@@ -298,8 +457,8 @@ case_main(struct client *c, int argc, char **argv)
 	size_t i;
 
 	if (argc < 2)
-		errx(EXIT_USAGE, "case needs a subcommand: open, list or "
-		    "show");
+		errx(EXIT_USAGE, "case needs a subcommand: open, list, show, "
+		    "decide, close or decline");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage_print(stdout, "case");
 		return 0;
@@ -307,8 +466,8 @@ case_main(struct client *c, int argc, char **argv)
 	for (i = 0; i < sizeof(case_cmds) / sizeof(case_cmds[0]); i++)
 		if (strcmp(argv[1], case_cmds[i].name) == 0)
 			return case_cmds[i].fn(c, argc, argv);
-	errx(EXIT_USAGE, "unknown subcommand 'case %s' (open, list or show)",
-	    argv[1]);
+	errx(EXIT_USAGE, "unknown subcommand 'case %s' (open, list, show, "
+	    "decide, close or decline)", argv[1]);
 }
 
 /* tafel record add */

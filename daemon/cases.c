@@ -26,9 +26,10 @@ struct dcase {
 	size_t		nmembers;
 	char		members[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
 	uint64_t	opened;
+	uint64_t	closed;		/* time of a close event, or 0 */
 	uint64_t	lamport;
-	bool		has_head;
-	uint8_t		head[TAFEL_HASH_BYTES];
+	size_t		nheads;		/* events nothing here follows yet */
+	uint8_t		heads[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
 	uint8_t		wkey[KEYS_WRAPPED_LEN];
 	size_t		pseudolen;
 	uint8_t		pseudo[SEALED_OVERHEAD + TAFEL_PSEUDONYM_MAX];
@@ -43,7 +44,7 @@ case_encode(const struct dcase *c, uint8_t **out, size_t *outlen)
 	size_t i;
 
 	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 9);
+	tafel_mpw_map(&w, 10);
 	tafel_mpw_str(&w, "v");
 	tafel_mpw_uint(&w, 1);
 	tafel_mpw_str(&w, "table");
@@ -56,10 +57,14 @@ case_encode(const struct dcase *c, uint8_t **out, size_t *outlen)
 		tafel_mpw_str(&w, c->members[i]);
 	tafel_mpw_str(&w, "opened");
 	tafel_mpw_uint(&w, c->opened);
+	tafel_mpw_str(&w, "closed");
+	tafel_mpw_uint(&w, c->closed);
 	tafel_mpw_str(&w, "lamport");
 	tafel_mpw_uint(&w, c->lamport);
-	tafel_mpw_str(&w, "head");
-	tafel_mpw_bin(&w, c->head, c->has_head ? TAFEL_HASH_BYTES : 0);
+	tafel_mpw_str(&w, "heads");
+	tafel_mpw_array(&w, c->nheads);
+	for (i = 0; i < c->nheads; i++)
+		tafel_mpw_bin(&w, c->heads[i], TAFEL_HASH_BYTES);
 	tafel_mpw_str(&w, "key");
 	tafel_mpw_bin(&w, c->wkey, KEYS_WRAPPED_LEN);
 	tafel_mpw_str(&w, "pseudo");
@@ -78,8 +83,9 @@ case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
 		{ "members", TAFEL_MP_ARRAY, 1, TAFEL_MAX_RECIPIENTS, false,
 		    NULL },
 		{ "opened", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
+		{ "closed", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
 		{ "lamport", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
-		{ "head", TAFEL_MP_BIN, 0, TAFEL_HASH_BYTES, false, NULL },
+		{ "heads", TAFEL_MP_ARRAY, 0, TAFEL_MAX_PREV, false, NULL },
 		{ "key", TAFEL_MP_BIN, KEYS_WRAPPED_LEN, KEYS_WRAPPED_LEN,
 		    false, NULL },
 		{ "pseudo", TAFEL_MP_BIN, SEALED_OVERHEAD + 1,
@@ -107,15 +113,20 @@ case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
 			goto out;
 	c->nmembers = a->via.array.size;
 	c->opened = f[4].obj->via.u64;
-	c->lamport = f[5].obj->via.u64;
-	if (f[6].obj->via.bin.size == TAFEL_HASH_BYTES) {
-		c->has_head = true;
-		memcpy(c->head, f[6].obj->via.bin.ptr, TAFEL_HASH_BYTES);
-	} else if (f[6].obj->via.bin.size != 0)
-		goto out;
-	memcpy(c->wkey, f[7].obj->via.bin.ptr, KEYS_WRAPPED_LEN);
-	c->pseudolen = f[8].obj->via.bin.size;
-	memcpy(c->pseudo, f[8].obj->via.bin.ptr, c->pseudolen);
+	c->closed = f[5].obj->via.u64;
+	c->lamport = f[6].obj->via.u64;
+	a = f[7].obj;
+	for (i = 0; i < a->via.array.size; i++) {
+		if (!tafel_mp_check(&a->via.array.ptr[i], TAFEL_MP_BIN,
+		    TAFEL_HASH_BYTES, TAFEL_HASH_BYTES))
+			goto out;
+		memcpy(c->heads[i], a->via.array.ptr[i].via.bin.ptr,
+		    TAFEL_HASH_BYTES);
+	}
+	c->nheads = a->via.array.size;
+	memcpy(c->wkey, f[8].obj->via.bin.ptr, KEYS_WRAPPED_LEN);
+	c->pseudolen = f[9].obj->via.bin.size;
+	memcpy(c->pseudo, f[9].obj->via.bin.ptr, c->pseudolen);
 	rc = 0;
 out:
 	msgpack_unpacked_destroy(&u);
@@ -211,7 +222,36 @@ case_unseal(const uint8_t ck[32], const uint8_t ad[48], const uint8_t *in,
 	return 0;
 }
 
-/* Event rows in DB_EVENTS: case id || lamport || envelope hash. */
+/*
+ * The heads of a case's DAG: events that no known event names in its
+ * prev yet.  A new event replaces the heads it names; at most
+ * TAFEL_MAX_PREV are kept (the oldest go first: they are merged later).
+ */
+static void
+heads_add(struct dcase *c, const struct tafel_hdr *h, const uint8_t e[32])
+{
+	size_t i, j, keep = 0;
+
+	for (i = 0; i < c->nheads; i++) {
+		for (j = 0; j < h->nprev; j++)
+			if (memcmp(c->heads[i], h->prev[j], 32) == 0)
+				break;
+		if (j == h->nprev && memcmp(c->heads[i], e, 32) != 0)
+			memmove(c->heads[keep++], c->heads[i], 32);
+	}
+	if (keep == TAFEL_MAX_PREV) {
+		memmove(c->heads[0], c->heads[1], 32 * (TAFEL_MAX_PREV - 1));
+		keep--;
+	}
+	memcpy(c->heads[keep++], e, 32);
+	c->nheads = keep;
+}
+
+/*
+ * Event rows in DB_EVENTS: case id || lamport || event hash, where the
+ * event hash is SHA-256 of the exact header bytes (the same on every
+ * member, whether it got the content or a header-only copy).
+ */
 
 static void
 event_key(uint8_t key[56], const uint8_t case_id[16], uint64_t lamport,
@@ -263,7 +303,7 @@ apply_txn(MDB_txn *txn, void *arg)
 	struct apply *a = arg;
 	struct tafeld *d = a->d;
 	const struct tafel_hdr *h = &a->e->h;
-	uint8_t key[56], ck[32], ad[48];
+	uint8_t key[56], ck[32], ad[48], ehash[32];
 	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
 	uint8_t *sealed = NULL;
 	struct dcase c;
@@ -274,6 +314,8 @@ apply_txn(MDB_txn *txn, void *arg)
 	a->st = TAFEL_ACK_OK;
 	a->dup = false;
 	a->why[0] = '\0';
+	/* The event's own hash: the same for a full and a header-only copy. */
+	crypto_hash_sha256(ehash, a->e->hdr, a->e->hdrlen);
 
 	/* Duplicate? */
 	n = strlen(h->from);
@@ -333,18 +375,18 @@ apply_txn(MDB_txn *txn, void *arg)
 			return -1;
 		}
 	}
-	if (h->lamport > c.lamport) {
+	if (h->lamport > c.lamport)
 		c.lamport = h->lamport;
-		c.has_head = true;
-		memcpy(c.head, a->e->hash, 32);
-	}
+	heads_add(&c, h, ehash);
+	if (strcmp(h->type, "close") == 0 && c.closed == 0)
+		c.closed = h->time;
 
 	/* The event row: header bytes, body sealed under the case key. */
 	if ((sealed = malloc(a->bodylen + SEALED_OVERHEAD)) == NULL) {
 		sodium_memzero(ck, sizeof(ck));
 		return -1;
 	}
-	seal_ad(ad, c.id, a->e->hash, 32);
+	seal_ad(ad, c.id, ehash, 32);
 	case_seal(ck, ad, a->body, a->bodylen, sealed);
 	sodium_memzero(ck, sizeof(ck));
 	{
@@ -365,7 +407,7 @@ apply_txn(MDB_txn *txn, void *arg)
 		free(sealed);
 		if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
 			return -1;
-		event_key(key, c.id, h->lamport, a->e->hash);
+		event_key(key, c.id, h->lamport, ehash);
 		k.mv_data = key;
 		k.mv_size = sizeof(key);
 		v.mv_data = row;
@@ -521,6 +563,18 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	}
 	if (dt->t->expires <= now_sec())
 		NO(TAFEL_ACK_REFUSED, "table %s has expired", e->h.table);
+	/*
+	 * Clocks differ a little; an event from the future or from before
+	 * the retention period is not believable.  (A resend after a long
+	 * outage is still inside the retention period.)
+	 */
+	if (e->h.time > now_sec() + TAFELD_CLOCK_SKEW)
+		NO(TAFEL_ACK_REFUSED, "event time is in the future (check the "
+		    "sender's clock)");
+	if (e->h.time + (uint64_t)dt->t->rules.retention_days * 86400 <
+	    now_sec())
+		NO(TAFEL_ACK_REFUSED, "event time is older than the retention "
+		    "period of table %s", e->h.table);
 	if (strcmp(e->h.type, "open") == 0) {
 		int r = tafel_role_index(m->card.role);
 		size_t i;
@@ -543,6 +597,19 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 			NO(TAFEL_ACK_REFUSED, "the rules of table %s do not "
 			    "allow %s to send %s to %s", e->h.table,
 			    m->card.role, e->h.cat, d->self.role);
+	} else if (strcmp(e->h.type, "decide") == 0 ||
+	    strcmp(e->h.type, "close") == 0) {
+		int r = tafel_role_index(m->card.role);
+
+		if (r < 0 || !(dt->t->rules.open & (1u << r)))
+			NO(TAFEL_ACK_REFUSED, "role %s may not decide on cases",
+			    m->card.role);
+		if (e->h.cat[0] != '\0')
+			NO(TAFEL_ACK_REFUSED, "a %s event has no category",
+			    e->h.type);
+	} else if (strcmp(e->h.type, "decline") == 0) {
+		if (e->h.cat[0] != '\0')
+			NO(TAFEL_ACK_REFUSED, "a decline event has no category");
 	} else
 		NO(TAFEL_ACK_REFUSED, "unknown event type %s", e->h.type);
 
@@ -552,7 +619,15 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	    TAFEL_MAX_BODY, &bodylen)) != 0)
 		NO(TAFEL_ACK_REFUSED, "cannot open the envelope: %s",
 		    tafel_strerror(rc));
-	if (tafel_body_decode(e->h.type, body, bodylen, &text, &textlen) != 0)
+	if (strcmp(e->h.type, "decide") == 0) {
+		char level[TAFEL_FOLLOWUP_MAX + 1];
+		uint64_t review;
+
+		if (tafel_decision_decode(body, bodylen, level, &text,
+		    &textlen, &review) != 0)
+			NO(TAFEL_ACK_REFUSED, "malformed body");
+	} else if (tafel_body_decode(e->h.type, body, bodylen, &text,
+	    &textlen) != 0)
 		NO(TAFEL_ACK_REFUSED, "malformed body");
 	if (strcmp(e->h.type, "record") == 0 &&
 	    textlen > dt->t->rules.max_record)
@@ -622,9 +697,12 @@ struct local {
 	const char *const	*to;
 	size_t			 nto;
 	uint64_t		 lamport;
-	const uint8_t		*prev;		/* NULL: none */
-	const char		*text;
+	const uint8_t		(*prev)[TAFEL_HASH_BYTES];	/* heads */
+	size_t			 nprev;
+	const char		*text;		/* or the reason */
 	size_t			 textlen;
+	const char		*followup;	/* "decide" only */
+	uint64_t		 review;	/* "decide" only */
 	const uint8_t		*ck;		/* "open" only */
 	const uint8_t		*wkey;		/* "open" only */
 	uint8_t			 id[TAFEL_ID_BYTES];	/* out */
@@ -670,11 +748,11 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	h->nto = l->nto;
 	h->time = now_sec();
 	h->lamport = l->lamport;
-	if (l->prev != NULL) {
-		memcpy(h->prev[0], l->prev, 32);
-		h->nprev = 1;
-	}
-	if (tafel_body_encode(l->type, l->text, l->textlen, &body, &bodylen)
+	memcpy(h->prev, l->prev, l->nprev * TAFEL_HASH_BYTES);
+	h->nprev = l->nprev;
+	if ((strcmp(l->type, "decide") == 0 ? tafel_decision_encode(
+	    l->followup, l->text, l->textlen, l->review, &body, &bodylen) :
+	    tafel_body_encode(l->type, l->text, l->textlen, &body, &bodylen))
 	    != 0) {
 		snprintf(err, errlen, "cannot encode the %s", l->type);
 		goto out;
@@ -916,6 +994,11 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		    "member of the case");
 		return;
 	}
+	if (c.closed != 0) {
+		snprintf(err, sizeof(err), "case %s is closed", chex);
+		tafel_ctl_err(w, "closed", err);
+		return;
+	}
 	role = tafel_role_index(d->self.role);
 	if (role < 0 || !(dt->t->rules.send[role] & (1u << ci))) {
 		snprintf(err, sizeof(err), "the rules of table %s do not let "
@@ -957,7 +1040,8 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 	l.to = to;
 	l.nto = n;
 	l.lamport = c.lamport + 1;
-	l.prev = c.has_head ? c.head : NULL;
+	l.prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c.heads;
+	l.nprev = c.nheads;
 	l.text = f[2].obj->via.str.ptr;
 	l.textlen = f[2].obj->via.str.size;
 	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
@@ -970,6 +1054,102 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_ctl_ok_begin(w);
 	tafel_mpw_map(w, 1);
 	tafel_mpw_str(w, "record");
+	tafel_mpw_str(w, hex);
+}
+
+/*
+ * case.decide, case.close and case.decline: an event with a reason (and,
+ * to decide, a follow-up level and review date) for every other member.
+ * Deciding and closing take a role that may open cases; any member may
+ * decline to contribute.
+ */
+static void
+op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
+    const char *person, struct tafel_mpw *w, const char *type)
+{
+	struct tafel_mp_field f[] = {
+		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
+		{ "reason", TAFEL_MP_TEXT, 1, TAFEL_REASON_MAX, false, NULL },
+		{ "followup", TAFEL_MP_ID, 1, TAFEL_FOLLOWUP_MAX, true, NULL },
+		{ "review", TAFEL_MP_UINT, 0, UINT64_MAX, true, NULL },
+	};
+	const char *to[TAFEL_MAX_RECIPIENTS], *code = "bad-request";
+	char level[TAFEL_FOLLOWUP_MAX + 1] = "", err[512], hex[33];
+	bool decide = strcmp(type, "decide") == 0;
+	struct dtable *dt;
+	struct dcase c;
+	struct local l;
+	size_t i, n = 0;
+	int role;
+
+	if (tafel_mp_fields(r->args, f, 4) != 0 ||
+	    (decide != (f[2].obj != NULL)) || (decide != (f[3].obj != NULL)) ||
+	    (decide && (tafel_mp_strcpy(level, sizeof(level), f[2].obj) != 0 ||
+	    tafel_followup_index(level) < 0))) {
+		snprintf(err, sizeof(err), "case.%s: bad arguments", type);
+		tafel_ctl_err(w, "bad-request", err);
+		return;
+	}
+	if (ctl_case(d, f[0].obj, &c, w) != 0)
+		return;
+	tafel_hex(hex, c.id, 16);
+	if ((dt = tables_find(d, c.table)) == NULL) {
+		snprintf(err, sizeof(err), "table %s of case %s is not adopted "
+		    "here", c.table, hex);
+		tafel_ctl_err(w, "no-table", err);
+		return;
+	}
+	if (!table_usable(dt, &code, err, sizeof(err))) {
+		tafel_ctl_err(w, code, err);
+		return;
+	}
+	if (!case_has_member(&c, d->self.org)) {
+		tafel_ctl_err(w, "not-member", "this organisation is not a "
+		    "member of the case");
+		return;
+	}
+	if (c.closed != 0) {
+		snprintf(err, sizeof(err), "case %s is closed", hex);
+		tafel_ctl_err(w, "closed", err);
+		return;
+	}
+	role = tafel_role_index(d->self.role);
+	if (strcmp(type, "decline") != 0 &&
+	    (role < 0 || !(dt->t->rules.open & (1u << role)))) {
+		snprintf(err, sizeof(err), "the rules of table %s do not let "
+		    "the role %s decide on cases", c.table, d->self.role);
+		tafel_ctl_err(w, "forbidden", err);
+		return;
+	}
+	for (i = 0; i < c.nmembers; i++)
+		if (strcmp(c.members[i], d->self.org) != 0 &&
+		    tables_member(dt, c.members[i]) != NULL)
+			to[n++] = c.members[i];
+	memset(&l, 0, sizeof(l));
+	l.dt = dt;
+	l.type = type;
+	l.case_id = c.id;
+	l.cat = "";
+	l.person = person;
+	l.to = to;
+	l.nto = n;
+	l.lamport = c.lamport + 1;
+	l.prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c.heads;
+	l.nprev = c.nheads;
+	l.text = f[1].obj->via.str.ptr;
+	l.textlen = f[1].obj->via.str.size;
+	l.followup = level;
+	l.review = decide ? f[3].obj->via.u64 : 0;
+	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+		tafel_ctl_err(w, code, err);
+		return;
+	}
+	log_info("case %.8s: %s%s%s by %s", hex, type, decide ? " " : "",
+	    level, person);
+	tafel_hex(hex, l.id, 16);
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 1);
+	tafel_mpw_str(w, "event");
 	tafel_mpw_str(w, hex);
 }
 
@@ -994,11 +1174,41 @@ case_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
 	return 0;
 }
 
-/* Calls fn for each event row of a case, in timeline order. */
+/* One event of a case, as read back from the store. */
+struct ev {
+	struct tafel_hdr h;
+	uint8_t		 ehash[TAFEL_HASH_BYTES];
+	uint8_t		*body;		/* plaintext, owned; NULL: none */
+	size_t		 bodylen;
+	const char	*text;		/* into body: text, pseudonym, reason */
+	size_t		 textlen;
+	char		 followup[TAFEL_FOLLOWUP_MAX + 1];
+	uint64_t	 review;
+};
+
+struct evlist {
+	struct ev	*ev;
+	size_t		 n;
+};
+
+static void
+evlist_free(struct evlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->ev[i].body != NULL) {
+			sodium_memzero(l->ev[i].body, l->ev[i].bodylen);
+			free(l->ev[i].body);
+		}
+	free(l->ev);
+	l->ev = NULL;
+	l->n = 0;
+}
+
+/* Reads every event of a case, in timeline order (lamport, hash). */
 static int
-case_events(struct tafeld *d, const struct dcase *c,
-    int (*fn)(const struct tafel_hdr *, const char *, size_t, void *),
-    void *arg)
+case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 {
 	struct tafel_mp_field f[] = {
 		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
@@ -1007,21 +1217,17 @@ case_events(struct tafeld *d, const struct dcase *c,
 		{ "body", TAFEL_MP_BIN, SEALED_OVERHEAD, SEALED_OVERHEAD +
 		    TAFEL_MAX_BODY, false, NULL },
 	};
-	struct tafel_hdr *h;
 	msgpack_unpacked u;
-	uint8_t ck[32], ad[48], *body;
+	uint8_t ck[32], ad[48];
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	MDB_val k, v;
-	const char *text;
-	size_t n, textlen;
+	struct ev *e, *p;
 	int rc, ret = -1;
 
+	memset(l, 0, sizeof(*l));
 	if (keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
 		return -1;
-	if ((h = malloc(sizeof(*h))) == NULL ||
-	    (body = malloc(TAFEL_MAX_BODY)) == NULL)
-		fatal("malloc");
 	if (store_read(d->store, &txn) != 0)
 		goto nocursor;
 	if (mdb_cursor_open(txn, store_dbi(d->store, DB_EVENTS), &cur) != 0)
@@ -1032,75 +1238,154 @@ case_events(struct tafeld *d, const struct dcase *c,
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != 56 || memcmp(k.mv_data, c->id, 16) != 0)
 			break;
+		if ((p = realloc(l->ev, (l->n + 1) * sizeof(*p))) == NULL)
+			fatal("realloc");
+		l->ev = p;
+		e = &l->ev[l->n];
+		memset(e, 0, sizeof(*e));
 		if (tafel_mp_decode(&u, v.mv_data, v.mv_size, 2) != 0)
 			goto bad;
 		if (tafel_mp_fields(&u.data, f, 4) != 0 ||
 		    tafel_hdr_decode((const uint8_t *)f[2].obj->via.bin.ptr,
-		    f[2].obj->via.bin.size, h) != 0) {
+		    f[2].obj->via.bin.size, &e->h) != 0) {
 			msgpack_unpacked_destroy(&u);
 			goto bad;
 		}
-		seal_ad(ad, c->id, (const uint8_t *)f[1].obj->via.bin.ptr, 32);
+		crypto_hash_sha256(e->ehash, (const uint8_t *)
+		    f[2].obj->via.bin.ptr, f[2].obj->via.bin.size);
+		if ((e->body = malloc(f[3].obj->via.bin.size)) == NULL)
+			fatal("malloc");
+		seal_ad(ad, c->id, e->ehash, 32);
 		rc = case_unseal(ck, ad, (const uint8_t *)f[3].obj->via.bin.ptr,
-		    f[3].obj->via.bin.size, body, &n);
+		    f[3].obj->via.bin.size, e->body, &e->bodylen);
 		msgpack_unpacked_destroy(&u);
-		if (rc != 0 || tafel_body_decode(h->type, body, n, &text,
-		    &textlen) != 0)
+		l->n++;
+		if (rc != 0)
 			goto bad;
-		if (fn(h, text, textlen, arg) != 0)
-			goto out;
+		if (strcmp(e->h.type, "decide") == 0)
+			rc = tafel_decision_decode(e->body, e->bodylen,
+			    e->followup, &e->text, &e->textlen, &e->review);
+		else
+			rc = tafel_body_decode(e->h.type, e->body, e->bodylen,
+			    &e->text, &e->textlen);
+		if (rc != 0)
+			goto bad;
 	}
 	ret = 0;
 	goto out;
 bad:
 	log_warnx("store: an event row of a case does not decode");
+	evlist_free(l);
 out:
 	mdb_cursor_close(cur);
 notxn:
 	mdb_txn_abort(txn);
 nocursor:
 	sodium_memzero(ck, sizeof(ck));
-	sodium_memzero(body, TAFEL_MAX_BODY);
-	free(body);
-	free(h);
 	return ret;
 }
 
-static int
-count_event(const struct tafel_hdr *h, const char *text, size_t len,
-    void *arg)
+/* Is event a an ancestor of event b (through prev links)? */
+static bool
+ancestor(const struct evlist *l, size_t a, size_t b, uint8_t *seen)
 {
-	(*(size_t *)arg)++;
-	return 0;
+	size_t i, k;
+
+	for (i = 0; i < l->ev[b].h.nprev; i++)
+		for (k = 0; k < l->n; k++) {
+			if (seen[k] || memcmp(l->ev[k].ehash,
+			    l->ev[b].h.prev[i], 32) != 0)
+				continue;
+			seen[k] = 1;
+			if (k == a || ancestor(l, a, k, seen))
+				return true;
+		}
+	return false;
 }
 
-static int
-emit_event(const struct tafel_hdr *h, const char *text, size_t len,
-    void *arg)
-{
-	struct tafel_mpw *w = arg;
-	char hex[33];
-	bool open = strcmp(h->type, "open") == 0;
+/*
+ * The follow-up in force: the decisions that no later decision follows
+ * (through the DAG).  One: its level and review date; more: a conflict,
+ * until somebody decides again knowing both.  Marks them in current.
+ */
+struct followup {
+	const char	*level;		/* "": none yet; "conflict" */
+	uint64_t	 review;
+	uint64_t	 closed;	/* time of a close event, or 0 */
+	size_t		 ncurrent;
+};
 
-	tafel_hex(hex, h->id, 16);
-	tafel_mpw_map(w, 8);
+static void
+case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
+{
+	uint8_t *seen;
+	size_t i, j;
+
+	memset(fu, 0, sizeof(*fu));
+	fu->level = "";
+	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < l->n; i++) {
+		current[i] = 0;
+		if (strcmp(l->ev[i].h.type, "close") == 0)
+			fu->closed = l->ev[i].h.time;
+		if (strcmp(l->ev[i].h.type, "decide") != 0)
+			continue;
+		current[i] = 1;
+		for (j = 0; j < l->n && current[i]; j++) {
+			if (j == i || strcmp(l->ev[j].h.type, "decide") != 0)
+				continue;
+			memset(seen, 0, l->n);
+			if (ancestor(l, i, j, seen))
+				current[i] = 0;
+		}
+		if (current[i]) {
+			fu->ncurrent++;
+			fu->level = l->ev[i].followup;
+			fu->review = l->ev[i].review;
+		}
+	}
+	if (fu->ncurrent > 1) {
+		fu->level = "conflict";
+		fu->review = 0;
+	}
+	free(seen);
+}
+
+static void
+emit_event(struct tafel_mpw *w, const struct ev *e, bool conflict)
+{
+	char hex[65];
+	bool text = strcmp(e->h.type, "open") != 0;
+
+	tafel_hex(hex, e->h.id, 16);
+	tafel_mpw_map(w, 12);
 	tafel_mpw_str(w, "id");
 	tafel_mpw_str(w, hex);
+	tafel_hex(hex, e->ehash, 32);
+	tafel_mpw_str(w, "hash");
+	tafel_mpw_str(w, hex);
 	tafel_mpw_str(w, "type");
-	tafel_mpw_str(w, h->type);
+	tafel_mpw_str(w, e->h.type);
 	tafel_mpw_str(w, "from");
-	tafel_mpw_str(w, h->from);
+	tafel_mpw_str(w, e->h.from);
 	tafel_mpw_str(w, "by");
-	tafel_mpw_str(w, h->by);
+	tafel_mpw_str(w, e->h.by);
 	tafel_mpw_str(w, "time");
-	tafel_mpw_uint(w, h->time);
+	tafel_mpw_uint(w, e->h.time);
 	tafel_mpw_str(w, "lamport");
-	tafel_mpw_uint(w, h->lamport);
+	tafel_mpw_uint(w, e->h.lamport);
 	tafel_mpw_str(w, "category");
-	tafel_mpw_str(w, h->cat);
+	tafel_mpw_str(w, e->h.cat);
 	tafel_mpw_str(w, "text");
-	tafel_mpw_strn(w, text, open ? 0 : len);
-	return 0;
+	tafel_mpw_strn(w, e->text != NULL && text ? e->text : "",
+	    e->text != NULL && text ? e->textlen : 0);
+	tafel_mpw_str(w, "followup");
+	tafel_mpw_str(w, e->followup);
+	tafel_mpw_str(w, "review");
+	tafel_mpw_uint(w, e->review);
+	tafel_mpw_str(w, "conflict");
+	tafel_mpw_bool(w, conflict);
 }
 
 static void
@@ -1111,10 +1396,11 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
 	};
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
-	struct tafel_mpw ev;
-	uint8_t *evb;
+	struct followup fu;
+	struct evlist l;
 	struct dcase c;
-	size_t i, n = 0, evlen;
+	uint8_t *current;
+	size_t i;
 
 	if (tafel_mp_fields(r->args, f, 1) != 0) {
 		tafel_ctl_err(w, "bad-request", "case.show: bad arguments");
@@ -1122,19 +1408,18 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	}
 	if (ctl_case(d, f[0].obj, &c, w) != 0)
 		return;
-	tafel_mpw_init(&ev);
 	if (case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0 ||
-	    case_events(d, &c, count_event, &n) != 0 ||
-	    (tafel_mpw_array(&ev, n), case_events(d, &c, emit_event, &ev))
-	    != 0 || tafel_mpw_finish(&ev, &evb, &evlen) != 0) {
-		tafel_mpw_free(&ev);
+	    case_events(d, &c, &l) != 0) {
 		tafel_ctl_err(w, "storage", "the case cannot be read from the "
 		    "store");
 		return;
 	}
+	if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
+		fatal("calloc");
+	case_followup(&l, &fu, current);
 	tafel_hex(hex, c.id, 16);
 	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 7);
+	tafel_mpw_map(w, 10);
 	tafel_mpw_str(w, "case");
 	tafel_mpw_str(w, hex);
 	tafel_mpw_str(w, "table");
@@ -1149,10 +1434,18 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_mpw_str(w, c.members[i]);
 	tafel_mpw_str(w, "opened");
 	tafel_mpw_uint(w, c.opened);
+	tafel_mpw_str(w, "followup");
+	tafel_mpw_str(w, fu.level);
+	tafel_mpw_str(w, "review");
+	tafel_mpw_uint(w, fu.review);
+	tafel_mpw_str(w, "closed");
+	tafel_mpw_uint(w, fu.closed);
 	tafel_mpw_str(w, "events");
-	tafel_mpw_raw(w, evb, evlen);
-	sodium_memzero(evb, evlen);
-	free(evb);
+	tafel_mpw_array(w, l.n);
+	for (i = 0; i < l.n; i++)
+		emit_event(w, &l.ev[i], fu.ncurrent > 1 && current[i]);
+	free(current);
+	evlist_free(&l);
 	sodium_memzero(pseudo, sizeof(pseudo));
 }
 
@@ -1162,11 +1455,14 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 {
 	struct tafel_mp_field none[1];
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
+	struct followup fu;
+	struct evlist l;
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	MDB_val k, v;
 	MDB_stat st;
 	struct dcase c;
+	uint8_t *current;
 	size_t i, n, count, done = 0;
 	int rc;
 
@@ -1188,15 +1484,24 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_array(w, count);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 &&
 	    done < count; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		memset(&fu, 0, sizeof(fu));
+		fu.level = "";
+		n = 0;
 		if (k.mv_size != 16 ||
 		    case_decode(k.mv_data, v.mv_data, v.mv_size, &c) != 0 ||
 		    case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0)
 			snprintf(pseudo, sizeof(pseudo), "(unreadable)");
-		n = 0;
-		if (case_events(d, &c, count_event, &n) != 0)
-			n = 0;
+		else if (case_events(d, &c, &l) == 0) {
+			if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
+				fatal("calloc");
+			case_followup(&l, &fu, current);
+			for (i = 0; i < l.n; i++)
+				n += strcmp(l.ev[i].h.type, "record") == 0;
+			free(current);
+			evlist_free(&l);
+		}
 		tafel_hex(hex, c.id, 16);
-		tafel_mpw_map(w, 7);
+		tafel_mpw_map(w, 10);
 		tafel_mpw_str(w, "case");
 		tafel_mpw_str(w, hex);
 		tafel_mpw_str(w, "table");
@@ -1210,9 +1515,15 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 		for (i = 0; i < c.nmembers; i++)
 			tafel_mpw_str(w, c.members[i]);
 		tafel_mpw_str(w, "records");
-		tafel_mpw_uint(w, n > 0 ? n - 1 : 0);
+		tafel_mpw_uint(w, n);
 		tafel_mpw_str(w, "opened");
 		tafel_mpw_uint(w, c.opened);
+		tafel_mpw_str(w, "followup");
+		tafel_mpw_str(w, fu.level);
+		tafel_mpw_str(w, "review");
+		tafel_mpw_uint(w, fu.review);
+		tafel_mpw_str(w, "closed");
+		tafel_mpw_uint(w, fu.closed);
 		done++;
 	}
 	mdb_cursor_close(cur);
@@ -1250,6 +1561,12 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 		op_case_show(d, r, w);
 	else if (strcmp(r->op, "case.list") == 0)
 		op_case_list(d, r, w);
+	else if (strcmp(r->op, "case.decide") == 0)
+		op_case_event(d, r, person, w, "decide");
+	else if (strcmp(r->op, "case.close") == 0)
+		op_case_event(d, r, person, w, "close");
+	else if (strcmp(r->op, "case.decline") == 0)
+		op_case_event(d, r, person, w, "decline");
 	else
 		return -1;
 	return 0;

@@ -33,6 +33,7 @@
 #define TAFELD_RETRY_MIN_MS	1000
 #define TAFELD_RETRY_MAX_MS	60000
 #define TAFELD_SEEN_WINDOW	60	/* seconds: "connected" if heard since */
+#define TAFELD_CLOCK_SKEW	600	/* seconds an event may lie ahead */
 
 /* log.c */
 void	log_init(int debug, const char *procname);

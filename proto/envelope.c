@@ -462,7 +462,79 @@ body_key(const char *type, size_t *max)
 		*max = TAFEL_MAX_TEXT;
 		return "text";
 	}
+	if (strcmp(type, "close") == 0 || strcmp(type, "decline") == 0) {
+		*max = TAFEL_REASON_MAX;
+		return "reason";
+	}
 	return NULL;
+}
+
+const char *const tafel_followups[4] = {
+	"none", "latent", "prominent", "judicial"
+};
+
+int
+tafel_followup_index(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, tafel_followups[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+tafel_decision_encode(const char *followup, const char *reason,
+    size_t reasonlen, uint64_t review, uint8_t **out, size_t *outlen)
+{
+	struct tafel_mpw w;
+
+	*out = NULL;
+	if (tafel_followup_index(followup) < 0 || reasonlen == 0 ||
+	    reasonlen > TAFEL_REASON_MAX)
+		return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 3);
+	tafel_mpw_str(&w, "followup");
+	tafel_mpw_str(&w, followup);
+	tafel_mpw_str(&w, "reason");
+	tafel_mpw_strn(&w, reason, reasonlen);
+	tafel_mpw_str(&w, "review");
+	tafel_mpw_uint(&w, review);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_decision_decode(const uint8_t *buf, size_t len,
+    char followup[TAFEL_FOLLOWUP_MAX + 1], const char **reason,
+    size_t *reasonlen, uint64_t *review)
+{
+	struct tafel_mp_field f[] = {
+		{ "followup", TAFEL_MP_ID, 1, TAFEL_FOLLOWUP_MAX, false, NULL },
+		{ "reason", TAFEL_MP_TEXT, 1, TAFEL_REASON_MAX, false, NULL },
+		{ "review", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
+	};
+	msgpack_unpacked u;
+	int rc;
+
+	*reason = NULL;
+	*reasonlen = 0;
+	if (len > TAFEL_MAX_BODY)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+		return rc;
+	if ((rc = tafel_mp_fields(&u.data, f, 3)) == 0 &&
+	    (tafel_mp_strcpy(followup, TAFEL_FOLLOWUP_MAX + 1, f[0].obj) != 0 ||
+	    tafel_followup_index(followup) < 0))
+		rc = TAFEL_EMALFORMED;
+	if (rc == 0) {
+		*reason = f[1].obj->via.str.ptr;
+		*reasonlen = f[1].obj->via.str.size;
+		*review = f[2].obj->via.u64;
+	}
+	msgpack_unpacked_destroy(&u);
+	return rc;
 }
 
 int

@@ -133,11 +133,33 @@ int	tafel_env_header_only(const struct tafel_env *e, uint8_t **out,
 
 /*
  * Event bodies (the plaintext that an envelope seals), msgpack maps:
- *   "open":   { "pseudonym": text (1..TAFEL_PSEUDONYM_MAX bytes) }
- *   "record": { "text": text (1..TAFEL_MAX_TEXT bytes) }
+ *   "open":    { "pseudonym": text (1..TAFEL_PSEUDONYM_MAX bytes) }
+ *   "record":  { "text": text (1..TAFEL_MAX_TEXT bytes) }
+ *   "close":   { "reason": text (1..TAFEL_REASON_MAX) }
+ *   "decline": { "reason": text (1..TAFEL_REASON_MAX) }
+ *   "decide":  { "followup": "none"|"latent"|"prominent"|"judicial",
+ *                "reason": text (1..TAFEL_REASON_MAX),
+ *                "review": uint (a date, seconds; 0: no review date) }
  * text is UTF-8; tab and newline are its only control characters.
+ * tafel_body_encode and _decode handle the types with one text (for
+ * close and decline the text is the reason); decide has its own pair.
  */
 #define TAFEL_PSEUDONYM_MAX	256
+#define TAFEL_REASON_MAX	4096
+#define TAFEL_FOLLOWUP_MAX	15
+
+/* The follow-up levels, in order of weight; -1 when unknown. */
+int	tafel_followup_index(const char *);
+extern const char *const tafel_followups[4];
+
+int	tafel_decision_encode(const char *followup, const char *reason,
+	    size_t reasonlen, uint64_t review, uint8_t **out, size_t *outlen)
+	    __attribute__((warn_unused_result));
+/* *reason points into buf. */
+int	tafel_decision_decode(const uint8_t *buf, size_t len,
+	    char followup[TAFEL_FOLLOWUP_MAX + 1], const char **reason,
+	    size_t *reasonlen, uint64_t *review)
+	    __attribute__((warn_unused_result));
 
 /* Caller owns *out. */
 int	tafel_body_encode(const char *type, const char *text, size_t len,

@@ -18,5 +18,12 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	(void)tafel_hdr_decode(buf, len, &h);
 	(void)tafel_body_decode("record", buf, len, &t, &n);
 	(void)tafel_body_decode("open", buf, len, &t, &n);
+	(void)tafel_body_decode("close", buf, len, &t, &n);
+	{
+		char f[TAFEL_FOLLOWUP_MAX + 1];
+		uint64_t review;
+
+		(void)tafel_decision_decode(buf, len, f, &t, &n, &review);
+	}
 	return 0;
 }

@@ -1,0 +1,145 @@
+#!/bin/sh
+# Cases as a partner table runs them, with four real daemons: only the
+# case's members receive anything; records written concurrently from
+# three daemons give every member the same timeline; concurrent follow-up
+# decisions show as a conflict until someone decides again; declining
+# and closing; the agenda of cases due for review.
+. "$(dirname "$0")/lib.sh"
+
+for o in stad:coordinator:1 politie:police:2 caw:caw:3 ocmw:ocmw:4; do
+	mkorg "${o%%:*}" "$(echo "$o" | cut -d: -f2)" "${o##*:}" || exit 1
+done
+for o in stad politie caw ocmw; do start "$o" || exit 1; done
+# The police may also open cases and decide on them at this table.
+cat >"$T/rules" <<'RULES'
+open coordinator police
+send coordinator all
+send police all
+send caw all
+send ocmw all
+recv coordinator all
+recv police all
+recv caw all
+recv ocmw all
+retention-days 1825
+max-record 65536
+RULES
+for o in stad politie caw ocmw; do "$TAFEL" -d "$T/$o" card >"$T/$o.card"; done
+"$TAFEL" -d "$T/stad" table draft --table aalst --rules "$T/rules" \
+    --cards "$T/stad.card" "$T/politie.card" "$T/caw.card" "$T/ocmw.card" \
+    --signers stad --threshold 1 -o "$T/aalst.table" >/dev/null &&
+    "$TAFEL" -d "$T/stad" table sign "$T/aalst.table" >/dev/null ||
+    fail "table"
+FPR=$("$TAFEL" table fingerprint "$T/aalst.table")
+for o in stad politie caw ocmw; do
+	"$TAFEL" -d "$T/$o" table adopt "$T/aalst.table" --expect "$FPR" \
+	    >/dev/null || fail "adopt on $o"
+done
+
+"$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
+    --pseudonym "Casus-$$" >"$T/open.out" 2>&1
+CASE=$(tail -n 1 "$T/open.out")
+has_case() { "$TAFEL" -d "$T/$1" case show "$CASE" >/dev/null 2>&1; }
+check "the police has the case" wait_for 20 has_case politie
+check "CAW has the case" wait_for 20 has_case caw
+
+# 50 records, written at the same time from three daemons.
+writer() {	# writer ORG FIRST LAST
+	i=$2
+	while [ "$i" -le "$3" ]; do
+		"$TAFEL" -d "$T/$1" record add "$CASE" --category note \
+		    --text "record $i from $1 ($$)" >/dev/null || return 1
+		i=$((i + 1))
+	done
+}
+writer stad 1 17 & W1=$!
+writer politie 18 34 & W2=$!
+writer caw 35 50 & W3=$!
+ok=0
+wait $W1 || ok=1
+wait $W2 || ok=1
+wait $W3 || ok=1
+check "three daemons write 50 records concurrently" [ "$ok" -eq 0 ]
+count() {	# count ORG: records in its timeline
+	"$TAFEL" -d "$T/$1" case show "$CASE" --json | grep -c '"type": "record"'
+}
+all50() { [ "$(count "$1")" -eq 50 ]; }
+for o in stad politie caw; do
+	check "$o holds all 50 records" wait_for 60 all50 "$o"
+done
+for o in stad politie caw; do
+	"$TAFEL" -d "$T/$o" case show "$CASE" --json >"$T/$o.json"
+done
+check "every member prints a byte-identical timeline (--json)" \
+    sh -c "cmp '$T/stad.json' '$T/politie.json' && cmp '$T/stad.json' '$T/caw.json'"
+check "the timeline is ordered by Lamport counter" \
+    sh -c "grep '\"lamport\"' '$T/stad.json' | sed 's/[^0-9]//g' | sort -nc"
+check_not "OCMW, not a member, holds nothing of the case" has_case ocmw
+check_not "nothing of the case is in OCMW's store" \
+    grep -rqaF "from stad ($$)" "$T/ocmw/store"
+check "OCMW's case list is empty" \
+    sh -c "'$TAFEL' -d '$T/ocmw' case list | grep -q 'no cases'"
+
+# Two decisions taken without knowing of each other.
+stop stad
+check "the police decides: latent follow-up" \
+    "$TAFEL" -d "$T/politie" case decide "$CASE" --followup latent \
+    --reason "Geen acuut risico; opvolgen via school."
+stop politie
+start stad || exit 1
+check "the coordinator decides: prominent follow-up" \
+    "$TAFEL" -d "$T/stad" case decide "$CASE" --followup prominent \
+    --reason "Zorgwekkende signalen." --review 2027-01-15
+start politie || exit 1
+decisions() {	# decisions ORG: how many decide events it holds
+	"$TAFEL" -d "$T/$1" case show "$CASE" --json | grep -c '"type": "decide"'
+}
+two() { [ "$(decisions "$1")" -eq 2 ]; }
+for o in stad politie caw; do
+	check "$o holds both decisions" wait_for 60 two "$o"
+done
+for o in stad politie caw; do
+	check "$o shows the two decisions as a conflict" \
+	    sh -c "'$TAFEL' -d '$T/$o' case show '$CASE' | grep -q 'Follow-up: CONFLICT'"
+done
+check "the case list shows the conflict" \
+    sh -c "'$TAFEL' -d '$T/caw' case list | grep '$CASE' | grep -q conflict"
+check "a later decision, knowing both, resolves the conflict" \
+    "$TAFEL" -d "$T/stad" case decide "$CASE" --followup prominent \
+    --reason "Na overleg op de partnertafel." --review "$(date -u +%Y-%m-%d)"
+resolved() {
+	"$TAFEL" -d "$T/$1" case show "$CASE" |
+	    grep -q "^Follow-up: prominent, review on $(date -u +%Y-%m-%d)"
+}
+for o in stad politie caw; do
+	check "$o shows the resolved follow-up" wait_for 30 resolved "$o"
+done
+check "the case is on the agenda: due for review today" \
+    sh -c "'$TAFEL' -d '$T/caw' case list --due | grep -q '$CASE'"
+check "--due --json lists it too" \
+    sh -c "'$TAFEL' -d '$T/caw' case list --due --json | grep -q '$CASE'"
+
+# A partner declines to contribute, with its reason.
+check "CAW declines to contribute, with a reason" \
+    "$TAFEL" -d "$T/caw" case decline "$CASE" \
+    --reason "Geen hulpverleningsrelatie met betrokkene."
+declined() {
+	"$TAFEL" -d "$T/$1" case show "$CASE" | grep -q "declines to contribute"
+}
+check "the coordinator sees the decline and its reason" wait_for 30 declined stad
+check_not "CAW may not decide (its role may not open cases)" \
+    "$TAFEL" -d "$T/caw" case decide "$CASE" --followup none --reason x
+check_not "a decision with an unknown follow-up level is refused" \
+    "$TAFEL" -d "$T/stad" case decide "$CASE" --followup maybe --reason x
+
+# Closing.
+check "the coordinator closes the case" \
+    "$TAFEL" -d "$T/stad" case close "$CASE" --reason "Opvolging afgerond."
+"$TAFEL" -d "$T/stad" record add "$CASE" --category note --text late \
+    >"$T/late.out" 2>&1
+check "a closed case takes no new records" grep -q "is closed" "$T/late.out"
+closed() { "$TAFEL" -d "$T/$1" case list | grep "$CASE" | grep -q closed; }
+check "the police sees the case closed" wait_for 30 closed politie
+check_not "a closed case is not on the agenda" \
+    sh -c "'$TAFEL' -d '$T/stad' case list --due | grep -q '$CASE'"
+finish
