@@ -1,7 +1,7 @@
 /*
  * tafel case open, list and show, and tafel record add: the operations
  * case.open, case.list, case.show and record.add of the control socket
- * (docs/control-ops.md).
+ * (docs/protocol.md).
  */
 #include <err.h>
 #include <errno.h>
@@ -263,6 +263,12 @@ print_event(const msgpack_object *e)
 		    "  (IN CONFLICT with another decision)" : "");
 		print_indented(text);
 		free(fu);
+	} else if (strcmp(type, "reveal") == 0) {
+		char *org = ctl_str(e, "org", false);
+
+		printf(": cleared %s for the identity records\n", org);
+		print_indented(text);
+		free(org);
 	} else if (strcmp(type, "close") == 0) {
 		printf(": closed the case\n");
 		print_indented(text);
@@ -422,6 +428,49 @@ case_event(struct client *c, int argc, char **argv, const char *op)
 }
 
 static int
+case_reveal(struct client *c, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT("--to", OPT_VALUE),
+		OPT("--reason", OPT_TEXT),
+	};
+	char caseid[HEX_ID_LEN + 1], *pos[1], *ev;
+	struct tafel_mpw w;
+	struct ctl_reply rep;
+	size_t len;
+
+	if (opt_parse("case reveal", "case", argc, argv, 2, o, 2, pos, 1) != 1)
+		errx(EXIT_USAGE, "case reveal needs a CASE id");
+	opt_case_id(pos[0], caseid);
+	opt_require("case reveal", &o[0], "ORG");
+	opt_require("case reveal", &o[1], "TEXT");
+	if (!tafel_id_valid(o[0].val))
+		errx(EXIT_USAGE, "--to '%s' is not an organisation id",
+		    o[0].val);
+	len = strlen(o[1].val);
+	if (len == 0 || len > TAFEL_REASON_MAX || !text_valid(o[1].val, len,
+	    true))
+		errx(EXIT_USAGE, "--reason: give a reason of 1 to %d bytes of "
+		    "text", TAFEL_REASON_MAX);
+	tafel_mpw_init(&w);
+	tafel_ctl_req_begin(&w, "case.reveal");
+	tafel_mpw_map(&w, 3);
+	tafel_mpw_str(&w, "case");
+	tafel_mpw_str(&w, caseid);
+	tafel_mpw_str(&w, "to");
+	tafel_mpw_str(&w, o[0].val);
+	tafel_mpw_str(&w, "reason");
+	tafel_mpw_str(&w, o[1].val);
+	ctl_call(c, &w, &rep);
+	ev = reply_id(rep.data, "event");
+	printf("%s may now receive the identity records of case %s (event "
+	    "%s)\n", o[0].val, caseid, ev);
+	free(ev);
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+static int
 case_decide(struct client *c, int argc, char **argv)
 {
 	return case_event(c, argc, argv, "decide");
@@ -449,6 +498,7 @@ static const struct {
 	{ "decide", case_decide },
 	{ "close", case_close },
 	{ "decline", case_decline },
+	{ "reveal", case_reveal },
 };
 
 int
@@ -458,7 +508,7 @@ case_main(struct client *c, int argc, char **argv)
 
 	if (argc < 2)
 		errx(EXIT_USAGE, "case needs a subcommand: open, list, show, "
-		    "decide, close or decline");
+		    "decide, close, decline or reveal");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage_print(stdout, "case");
 		return 0;
@@ -467,7 +517,7 @@ case_main(struct client *c, int argc, char **argv)
 		if (strcmp(argv[1], case_cmds[i].name) == 0)
 			return case_cmds[i].fn(c, argc, argv);
 	errx(EXIT_USAGE, "unknown subcommand 'case %s' (open, list, show, "
-	    "decide, close or decline)", argv[1]);
+	    "decide, close, decline or reveal)", argv[1]);
 }
 
 /* tafel record add */
@@ -546,13 +596,15 @@ record_add(struct client *c, int argc, char **argv)
 		OPT("--category", OPT_VALUE),
 		OPT("--text", OPT_TEXT),
 		OPT("--file", OPT_VALUE),
+		OPT("--to", OPT_VALUE),
 	};
 	char caseid[HEX_ID_LEN + 1], cats[256], *pos[1], *text, *id;
+	char to[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
 	struct tafel_mpw w;
 	struct ctl_reply rep;
-	size_t len;
+	size_t len, nto = 0, i;
 
-	if (opt_parse("record add", "record", argc, argv, 2, o, 3, pos,
+	if (opt_parse("record add", "record", argc, argv, 2, o, 4, pos,
 	    1) != 1)
 		errx(EXIT_USAGE, "record add needs a CASE id (see: tafel "
 		    "case list)");
@@ -565,6 +617,8 @@ record_add(struct client *c, int argc, char **argv)
 	}
 	if (o[1].seen && o[2].seen)
 		errx(EXIT_USAGE, "give --text or --file, not both");
+	if (o[3].seen)
+		nto = opt_org_list("--to", o[3].val, to, TAFEL_MAX_RECIPIENTS);
 	state_need(c);
 
 	/* Room for CR LF line ends, which become LF. */
@@ -583,13 +637,20 @@ record_add(struct client *c, int argc, char **argv)
 
 	tafel_mpw_init(&w);
 	tafel_ctl_req_begin(&w, "record.add");
-	tafel_mpw_map(&w, 3);
+	tafel_mpw_map(&w, nto > 0 ? 4 : 3);
 	tafel_mpw_str(&w, "case");
 	tafel_mpw_str(&w, caseid);
 	tafel_mpw_str(&w, "category");
 	tafel_mpw_str(&w, o[0].val);
 	tafel_mpw_str(&w, "text");
 	tafel_mpw_strn(&w, text, len);
+	if (nto > 0) {
+		/* Only these read it; the other members see that it exists. */
+		tafel_mpw_str(&w, "to");
+		tafel_mpw_array(&w, nto);
+		for (i = 0; i < nto; i++)
+			tafel_mpw_str(&w, to[i]);
+	}
 	free(text);
 	ctl_call(c, &w, &rep);
 

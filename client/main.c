@@ -34,28 +34,51 @@ static const struct command commands[] = {
 	{ "table", table_main,
 	    "tafel -d DIR table draft --table ID --cards CARD... "
 	    "--signers ORG[,ORG...]\n"
-	    "      --threshold N -o FILE [--expires YYYY-MM-DD]\n"
+	    "      --threshold N -o FILE [--expires YYYY-MM-DD] [--rules FILE]\n"
 	    "    Draft a new partner-table document from members' cards.\n"
-	    "tafel -d DIR table sign FILE [--passphrase-file FILE]\n"
-	    "    Sign a table document as one of its signers.\n"
+	    "tafel -d DIR table draft --from CURRENT_FILE [--add-cards CARD...]\n"
+	    "      [--remove ORG[,ORG...]] [--signers ORG[,ORG...]] "
+	    "[--threshold N]\n"
+	    "      [--rules FILE] [--expires YYYY-MM-DD] -o FILE\n"
+	    "    Draft the next version (an amendment) of a table.\n"
+	    "tafel -d DIR table sign FILE [--from CURRENT_FILE] "
+	    "[--passphrase-file FILE]\n"
+	    "    Sign a table document as one of its signers (or of the\n"
+	    "    version it amends).\n"
 	    "tafel table fingerprint FILE\n"
 	    "    Print the fingerprint of a table document.\n"
-	    "tafel -d DIR table adopt FILE --expect FINGERPRINT\n"
-	    "    Hand a signed table document to the daemon.\n" },
+	    "tafel -d DIR table adopt FILE [--expect FINGERPRINT]\n"
+	    "    Hand a signed table document to the daemon (a new table needs\n"
+	    "    --expect with the fingerprint checked by phone).\n"
+	    "tafel -d DIR table show [TABLE] [--json]\n"
+	    "tafel table show --file FILE [--json]\n"
+	    "    Show a table in force (or a document, to review it).\n" },
 	{ "case", case_main,
 	    "tafel -d DIR case open --table ID --members ORG[,ORG...] "
 	    "--pseudonym TEXT\n"
 	    "    Open a case and share it with these organisations.\n"
-	    "tafel -d DIR case list [--json]\n"
-	    "    List the cases this organisation takes part in.\n"
+	    "tafel -d DIR case list [--due] [--json]\n"
+	    "    List the cases (--due: those whose review date has come).\n"
 	    "tafel -d DIR case show CASE [--json]\n"
-	    "    Show the timeline of one case.\n" },
+	    "    Show the timeline of one case.\n"
+	    "tafel -d DIR case decide CASE --followup "
+	    "none|latent|prominent|judicial\n"
+	    "      --reason TEXT [--review YYYY-MM-DD]\n"
+	    "    Record the follow-up the partner table decided on.\n"
+	    "tafel -d DIR case reveal CASE --to ORG --reason TEXT\n"
+	    "    Clear a member for the identity records of a case (owner).\n"
+	    "tafel -d DIR case decline CASE --reason TEXT\n"
+	    "    Decline to contribute to a case, with the reason.\n"
+	    "tafel -d DIR case close CASE --reason TEXT\n"
+	    "    Close a case.\n" },
 	{ "record", record_main,
 	    "tafel -d DIR record add CASE --category CATEGORY "
-	    "[--text TEXT | --file FILE]\n"
+	    "[--to ORG[,ORG...]]\n"
+	    "      [--text TEXT | --file FILE]\n"
 	    "    Share a record in a case (without --text or --file: "
 	    "read it from\n"
-	    "    standard input).\n" },
+	    "    standard input; with --to only those organisations read it,\n"
+	    "    the other members see that it exists).\n" },
 	{ "status", status_main,
 	    "tafel -d DIR status [--json]\n"
 	    "    Show the daemon, its partner tables and its partners.\n" },

@@ -1,6 +1,6 @@
 /*
  * tafel status: the daemon, its partner tables and its partners (the
- * control operation "status", docs/control-ops.md).
+ * control operation "status", docs/protocol.md).
  */
 #include <err.h>
 #include <inttypes.h>

@@ -385,8 +385,8 @@ table_draft(struct client *c, int argc, char **argv)
 	tafel_date(date, t->expires);
 	signer_list(t, signers, sizeof(signers));
 	printf("Drafted table %s version %" PRIu64 " with %zu members, "
-	    "valid until %s: %s\n", t->id, t->version, t->nmembers, date,
-	    d.out);
+	    "expiring on %s at 00:00 UTC: %s\n", t->id, t->version,
+	    t->nmembers, date, d.out);
 	printf("Fingerprint: %s\n", fpr);
 	printf("It needs the signatures of %u of these %zu signers: %s\n",
 	    t->threshold, t->nsigners, signers);
@@ -573,8 +573,12 @@ table_adopt(struct client *c, int argc, char **argv)
 	if (opt_parse("table adopt", "table", argc, argv, 2, o, 1, pos,
 	    1) != 1)
 		errx(EXIT_USAGE, "table adopt needs the FILE to adopt");
-	opt_require("table adopt", &o[0], "FINGERPRINT");
-	if (!expect_valid(o[0].val))
+	/*
+	 * A new table needs the fingerprint checked by phone (the daemon
+	 * refuses it without); an amendment is authorised by the signatures
+	 * of the version in force, so --expect is optional for it.
+	 */
+	if (o[0].seen && !expect_valid(o[0].val))
 		errx(EXIT_USAGE, "--expect '%s' is not a fingerprint: give "
 		    "the six groups of five digits you checked by phone",
 		    o[0].val);
@@ -588,7 +592,7 @@ table_adopt(struct client *c, int argc, char **argv)
 	tafel_mpw_str(&w, "doc");
 	tafel_mpw_bin(&w, doc, doclen);
 	tafel_mpw_str(&w, "expect");
-	tafel_mpw_str(&w, o[0].val);
+	tafel_mpw_str(&w, o[0].seen ? o[0].val : "");
 	free(doc);
 	ctl_call(c, &w, &rep);
 

@@ -28,6 +28,8 @@ struct dcase {
 	uint64_t	opened;
 	uint64_t	closed;		/* time of a close event, or 0 */
 	uint64_t	lamport;
+	size_t		ncleared;	/* may receive identity records */
+	char		cleared[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
 	size_t		nheads;		/* events nothing here follows yet */
 	uint8_t		heads[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
 	uint8_t		wkey[KEYS_WRAPPED_LEN];
@@ -44,7 +46,7 @@ case_encode(const struct dcase *c, uint8_t **out, size_t *outlen)
 	size_t i;
 
 	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 10);
+	tafel_mpw_map(&w, 11);
 	tafel_mpw_str(&w, "v");
 	tafel_mpw_uint(&w, 1);
 	tafel_mpw_str(&w, "table");
@@ -59,6 +61,10 @@ case_encode(const struct dcase *c, uint8_t **out, size_t *outlen)
 	tafel_mpw_uint(&w, c->opened);
 	tafel_mpw_str(&w, "closed");
 	tafel_mpw_uint(&w, c->closed);
+	tafel_mpw_str(&w, "cleared");
+	tafel_mpw_array(&w, c->ncleared);
+	for (i = 0; i < c->ncleared; i++)
+		tafel_mpw_str(&w, c->cleared[i]);
 	tafel_mpw_str(&w, "lamport");
 	tafel_mpw_uint(&w, c->lamport);
 	tafel_mpw_str(&w, "heads");
@@ -90,6 +96,8 @@ case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
 		    false, NULL },
 		{ "pseudo", TAFEL_MP_BIN, SEALED_OVERHEAD + 1,
 		    SEALED_OVERHEAD + TAFEL_PSEUDONYM_MAX, false, NULL },
+		{ "cleared", TAFEL_MP_ARRAY, 0, TAFEL_MAX_RECIPIENTS, false,
+		    NULL },
 	};
 	msgpack_unpacked u;
 	const msgpack_object *a;
@@ -115,6 +123,13 @@ case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
 	c->opened = f[4].obj->via.u64;
 	c->closed = f[5].obj->via.u64;
 	c->lamport = f[6].obj->via.u64;
+	a = f[10].obj;
+	for (i = 0; i < a->via.array.size; i++)
+		if (!tafel_mp_check(&a->via.array.ptr[i], TAFEL_MP_ID, 1,
+		    TAFEL_ORG_MAX) || tafel_mp_strcpy(c->cleared[i],
+		    sizeof(c->cleared[i]), &a->via.array.ptr[i]) != 0)
+			goto out;
+	c->ncleared = a->via.array.size;
 	a = f[7].obj;
 	for (i = 0; i < a->via.array.size; i++) {
 		if (!tafel_mp_check(&a->via.array.ptr[i], TAFEL_MP_BIN,
@@ -131,6 +146,19 @@ case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
 out:
 	msgpack_unpacked_destroy(&u);
 	return rc;
+}
+
+static bool
+case_cleared(const struct dcase *c, const char *org)
+{
+	size_t i;
+
+	if (strcmp(c->owner, org) == 0)
+		return true;	/* the owner knows who it is about */
+	for (i = 0; i < c->ncleared; i++)
+		if (strcmp(c->cleared[i], org) == 0)
+			return true;
+	return false;
 }
 
 static bool
@@ -270,8 +298,9 @@ struct apply {
 	const uint8_t		*env;		/* envelope bytes */
 	size_t			 envlen;
 	const struct tafel_env	*e;
-	const uint8_t		*body;		/* plaintext */
+	const uint8_t		*body;		/* plaintext; NULL: none */
 	size_t			 bodylen;
+	const char		*reveal;	/* "reveal": the org cleared */
 	const uint8_t		*ck;		/* case key (new case) */
 	const uint8_t		*wkey;		/* wrapped case key (new) */
 	const char		*pseudonym;	/* new case */
@@ -279,6 +308,11 @@ struct apply {
 	bool			 local;		/* written here, not received */
 	const char *const	*outbox;	/* recipients to queue */
 	size_t			 noutbox;
+	const uint8_t		*ho;		/* header-only copy, or NULL */
+	size_t			 holen;
+	uint8_t			 hohash[32];
+	const char *const	*outbox_ho;	/* recipients of the copy */
+	size_t			 noutbox_ho;
 	/* out */
 	enum tafel_ack_status	 st;
 	bool			 dup;		/* seen before: nothing done */
@@ -370,24 +404,46 @@ apply_txn(MDB_txn *txn, void *arg)
 		if (!case_has_member(&c, d->self.org))
 			REFUSE(a, TAFEL_ACK_REFUSED, "we are not a member of the "
 			    "case");
+		if (strcmp(h->type, "reveal") == 0) {
+			if (strcmp(h->from, c.owner) != 0)
+				REFUSE(a, TAFEL_ACK_REFUSED, "only the case owner "
+				    "clears members for identity records");
+			if (!case_has_member(&c, a->reveal))
+				REFUSE(a, TAFEL_ACK_REFUSED, "%s is not a member "
+				    "of the case", a->reveal);
+		}
+		if (!a->local && a->body != NULL &&
+		    strcmp(h->type, "record") == 0 &&
+		    strcmp(h->cat, "identity") == 0 &&
+		    !case_cleared(&c, d->self.org))
+			REFUSE(a, TAFEL_ACK_RETRY, "not cleared for identity "
+			    "records of this case (yet)");
 		if (keys_unwrap_casekey(d->keys, c.id, c.wkey, ck) != 0) {
 			log_warnx("store: cannot unwrap a case key");
 			return -1;
 		}
 	}
+	if (strcmp(h->type, "reveal") == 0 && !case_cleared(&c, a->reveal) &&
+	    c.ncleared < TAFEL_MAX_RECIPIENTS)
+		snprintf(c.cleared[c.ncleared++], sizeof(c.cleared[0]), "%s",
+		    a->reveal);
 	if (h->lamport > c.lamport)
 		c.lamport = h->lamport;
 	heads_add(&c, h, ehash);
 	if (strcmp(h->type, "close") == 0 && c.closed == 0)
 		c.closed = h->time;
 
-	/* The event row: header bytes, body sealed under the case key. */
+	/*
+	 * The event row: header bytes, body sealed under the case key (an
+	 * empty body where only the header reached us).
+	 */
 	if ((sealed = malloc(a->bodylen + SEALED_OVERHEAD)) == NULL) {
 		sodium_memzero(ck, sizeof(ck));
 		return -1;
 	}
 	seal_ad(ad, c.id, ehash, 32);
-	case_seal(ck, ad, a->body, a->bodylen, sealed);
+	if (a->body != NULL)
+		case_seal(ck, ad, a->body, a->bodylen, sealed);
 	sodium_memzero(ck, sizeof(ck));
 	{
 		struct tafel_mpw w;
@@ -403,7 +459,8 @@ apply_txn(MDB_txn *txn, void *arg)
 		tafel_mpw_str(&w, "hdr");
 		tafel_mpw_bin(&w, a->e->hdr, a->e->hdrlen);
 		tafel_mpw_str(&w, "body");
-		tafel_mpw_bin(&w, sealed, a->bodylen + SEALED_OVERHEAD);
+		tafel_mpw_bin(&w, sealed, a->body != NULL ? a->bodylen +
+		    SEALED_OVERHEAD : 0);
 		free(sealed);
 		if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
 			return -1;
@@ -434,6 +491,16 @@ apply_txn(MDB_txn *txn, void *arg)
 	if (a->noutbox > 0 && (rc = outbox_add(d, txn, OUTBOX_ENV, a->e->hash,
 	    a->outbox, a->noutbox)) != 0)
 		return rc;
+	if (a->ho != NULL && a->noutbox_ho > 0) {
+		k.mv_data = a->hohash;
+		k.mv_size = 32;
+		v.mv_data = (void *)a->ho;
+		v.mv_size = a->holen;
+		if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v,
+		    0)) != 0 || (rc = outbox_add(d, txn, OUTBOX_ENV, a->hohash,
+		    a->outbox_ho, a->noutbox_ho)) != 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -515,6 +582,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	struct apply a;
 	uint8_t *body = NULL, *ho = NULL, ck[32] = { 0 };
 	uint8_t wkey[KEYS_WRAPPED_LEN];
+	char reveal[TAFEL_ORG_MAX + 1] = "";
 	const char *text;
 	size_t bodylen, textlen, holen;
 	int rc;
@@ -607,19 +675,33 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		if (e->h.cat[0] != '\0')
 			NO(TAFEL_ACK_REFUSED, "a %s event has no category",
 			    e->h.type);
-	} else if (strcmp(e->h.type, "decline") == 0) {
+	} else if (strcmp(e->h.type, "decline") == 0 ||
+	    strcmp(e->h.type, "reveal") == 0) {
 		if (e->h.cat[0] != '\0')
-			NO(TAFEL_ACK_REFUSED, "a decline event has no category");
+			NO(TAFEL_ACK_REFUSED, "a %s event has no category",
+			    e->h.type);
 	} else
 		NO(TAFEL_ACK_REFUSED, "unknown event type %s", e->h.type);
 
 	if ((body = malloc(TAFEL_MAX_BODY)) == NULL)
 		fatal("malloc");
-	if ((rc = keys_open(d->keys, e, d->self.org, m->card.box_pk, body,
-	    TAFEL_MAX_BODY, &bodylen)) != 0)
+	rc = keys_open(d->keys, e, d->self.org, m->card.box_pk, body,
+	    TAFEL_MAX_BODY, &bodylen);
+	if (rc == TAFEL_ENOTFOR && strcmp(e->h.type, "record") == 0) {
+		/* Narrowed to others: we keep that it exists, not what. */
+		free(body);
+		body = NULL;
+		bodylen = 0;
+		text = NULL;
+		textlen = 0;
+	} else if (rc != 0)
 		NO(TAFEL_ACK_REFUSED, "cannot open the envelope: %s",
 		    tafel_strerror(rc));
-	if (strcmp(e->h.type, "decide") == 0) {
+	else if (strcmp(e->h.type, "reveal") == 0) {
+		if (tafel_reveal_decode(body, bodylen, reveal, &text,
+		    &textlen) != 0)
+			NO(TAFEL_ACK_REFUSED, "malformed body");
+	} else if (strcmp(e->h.type, "decide") == 0) {
 		char level[TAFEL_FOLLOWUP_MAX + 1];
 		uint64_t review;
 
@@ -629,7 +711,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	} else if (tafel_body_decode(e->h.type, body, bodylen, &text,
 	    &textlen) != 0)
 		NO(TAFEL_ACK_REFUSED, "malformed body");
-	if (strcmp(e->h.type, "record") == 0 &&
+	if (body != NULL && strcmp(e->h.type, "record") == 0 &&
 	    textlen > dt->t->rules.max_record)
 		NO(TAFEL_ACK_REFUSED, "record longer than table %s allows",
 		    e->h.table);
@@ -648,6 +730,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	a.e = e;
 	a.body = body;
 	a.bodylen = bodylen;
+	a.reveal = reveal;
 	if (strcmp(e->h.type, "open") == 0) {
 		crypto_aead_xchacha20poly1305_ietf_keygen(ck);
 		if (keys_wrap_casekey(d->keys, e->h.case_id, ck, wkey) != 0)
@@ -703,27 +786,61 @@ struct local {
 	size_t			 textlen;
 	const char		*followup;	/* "decide" only */
 	uint64_t		 review;	/* "decide" only */
+	const char		*reveal;	/* "reveal" only: the org */
+	const char *const	*wrap;		/* content for; NULL: all to */
+	size_t			 nwrap;
 	const uint8_t		*ck;		/* "open" only */
 	const uint8_t		*wkey;		/* "open" only */
 	uint8_t			 id[TAFEL_ID_BYTES];	/* out */
 };
 
+static bool
+named_has(char named[][TAFEL_ORG_MAX + 1], size_t n, const char *org)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(named[i], org) == 0)
+			return true;
+	return false;
+}
+
+static bool
+in_list(const char *const *list, size_t n, const char *org)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], org) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Seals and signs one event for l->to (every recipient of the header),
+ * wrapping the content key for l->wrap only (NULL: all of l->to); the
+ * others are sent a header-only copy.  Stores and queues it in one
+ * transaction, then tries to send.
+ */
 static int
 local_event(struct tafeld *d, struct local *l, const char **code, char *err,
     size_t errlen)
 {
+	const char *const *wrap = l->wrap != NULL ? l->wrap : l->to;
+	size_t nwrap = l->wrap != NULL ? l->nwrap : l->nto;
+	const char *hoto[TAFEL_MAX_RECIPIENTS];
 	struct tafel_hdr *h;
 	struct tafel_env *e = NULL;
 	struct apply a;
 	uint8_t (*pks)[32] = NULL;
-	uint8_t *body = NULL, *env = NULL;
-	size_t bodylen, envlen, i;
+	uint8_t *body = NULL, *env = NULL, *ho = NULL;
+	size_t bodylen = 0, envlen, holen = 0, nho = 0, i;
 	int rc = -1;
 
 	*code = "internal";
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
 	    (e = calloc(1, sizeof(*e))) == NULL ||
-	    (pks = calloc(l->nto ? l->nto : 1, 32)) == NULL)
+	    (pks = calloc(nwrap ? nwrap : 1, 32)) == NULL)
 		fatal("calloc");
 	snprintf(h->type, sizeof(h->type), "%s", l->type);
 	randombytes_buf(h->id, sizeof(h->id));
@@ -734,15 +851,24 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	memcpy(h->from, d->self.org, sizeof(h->from));
 	snprintf(h->by, sizeof(h->by), "%s", l->person);
 	for (i = 0; i < l->nto; i++) {
-		const struct tafel_member *m = tables_member(l->dt, l->to[i]);
-
-		if (m == NULL) {
+		if (tables_member(l->dt, l->to[i]) == NULL) {
 			snprintf(err, errlen, "%s is not a member of table %s",
 			    l->to[i], l->dt->t->id);
 			*code = "not-member";
 			goto out;
 		}
 		snprintf(h->to[i], sizeof(h->to[i]), "%s", l->to[i]);
+		if (!in_list(wrap, nwrap, l->to[i]))
+			hoto[nho++] = l->to[i];
+	}
+	for (i = 0; i < nwrap; i++) {
+		const struct tafel_member *m = tables_member(l->dt, wrap[i]);
+
+		if (m == NULL || !in_list(l->to, l->nto, wrap[i])) {
+			snprintf(err, errlen, "%s does not receive this event",
+			    wrap[i]);
+			goto out;
+		}
 		memcpy(pks[i], m->card.box_pk, 32);
 	}
 	h->nto = l->nto;
@@ -750,16 +876,24 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	h->lamport = l->lamport;
 	memcpy(h->prev, l->prev, l->nprev * TAFEL_HASH_BYTES);
 	h->nprev = l->nprev;
-	if ((strcmp(l->type, "decide") == 0 ? tafel_decision_encode(
-	    l->followup, l->text, l->textlen, l->review, &body, &bodylen) :
-	    tafel_body_encode(l->type, l->text, l->textlen, &body, &bodylen))
-	    != 0) {
+	if (strcmp(l->type, "decide") == 0)
+		rc = tafel_decision_encode(l->followup, l->text, l->textlen,
+		    l->review, &body, &bodylen);
+	else if (strcmp(l->type, "reveal") == 0)
+		rc = tafel_reveal_encode(l->reveal, l->text, l->textlen, &body,
+		    &bodylen);
+	else
+		rc = tafel_body_encode(l->type, l->text, l->textlen, &body,
+		    &bodylen);
+	if (rc != 0) {
 		snprintf(err, errlen, "cannot encode the %s", l->type);
+		rc = -1;
 		goto out;
 	}
-	if ((rc = keys_seal(d->keys, h, body, bodylen, l->to,
-	    (const uint8_t (*)[32])pks, l->nto, &env, &envlen)) != 0 ||
-	    (rc = tafel_env_parse(env, envlen, e)) != 0) {
+	if ((rc = keys_seal(d->keys, h, body, bodylen, wrap,
+	    (const uint8_t (*)[32])pks, nwrap, &env, &envlen)) != 0 ||
+	    (rc = tafel_env_parse(env, envlen, e)) != 0 ||
+	    (nho > 0 && (rc = tafel_env_header_only(e, &ho, &holen)) != 0)) {
 		snprintf(err, errlen, "cannot seal the %s: %s", l->type,
 		    tafel_strerror(rc));
 		rc = -1;
@@ -772,13 +906,21 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	a.e = e;
 	a.body = body;
 	a.bodylen = bodylen;
+	a.reveal = l->reveal;
 	a.ck = l->ck;
 	a.wkey = l->wkey;
 	a.pseudonym = l->text;
 	a.pseudolen = l->textlen;
 	a.local = true;
-	a.outbox = l->to;
-	a.noutbox = l->nto;
+	a.outbox = wrap;
+	a.noutbox = nwrap;
+	if (ho != NULL) {
+		a.ho = ho;
+		a.holen = holen;
+		crypto_hash_sha256(a.hohash, ho, holen);
+		a.outbox_ho = hoto;
+		a.noutbox_ho = nho;
+	}
 	if (run_apply(d, &a) != 0) {
 		*code = "storage";
 		snprintf(err, errlen, "could not store the %s durably; nothing "
@@ -792,13 +934,16 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 		goto out;
 	}
 	memcpy(l->id, h->id, TAFEL_ID_BYTES);
-	outbox_kick(d, e->hash, l->to, l->nto);
+	outbox_kick(d, e->hash, wrap, nwrap);
+	if (ho != NULL)
+		outbox_kick(d, a.hohash, hoto, nho);
 	rc = 0;
 out:
 	if (body != NULL) {
 		sodium_memzero(body, bodylen);
 		free(body);
 	}
+	free(ho);
 	free(env);
 	free(pks);
 	free(e);
@@ -958,16 +1103,20 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
 		{ "category", TAFEL_MP_ID, 1, TAFEL_CAT_MAX, false, NULL },
 		{ "text", TAFEL_MP_TEXT, 1, TAFEL_MAX_TEXT, false, NULL },
+		{ "to", TAFEL_MP_ARRAY, 1, TAFEL_MAX_RECIPIENTS, true, NULL },
 	};
 	const char *to[TAFEL_MAX_RECIPIENTS], *code = "bad-request";
+	const char *wrap[TAFEL_MAX_RECIPIENTS];
 	char cat[TAFEL_CAT_MAX + 1], err[512], hex[33], chex[33];
+	char named[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
 	struct dtable *dt;
 	struct dcase c;
 	struct local l;
-	size_t i, n = 0;
+	size_t i, j, n = 0, nwrap = 0, nnamed = 0;
+	bool identity;
 	int ci, role;
 
-	if (tafel_mp_fields(r->args, f, 3) != 0 ||
+	if (tafel_mp_fields(r->args, f, 4) != 0 ||
 	    tafel_mp_strcpy(cat, sizeof(cat), f[1].obj) != 0) {
 		tafel_ctl_err(w, "bad-request", "record.add: bad arguments");
 		return;
@@ -975,6 +1124,27 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 	if ((ci = tafel_cat_index(cat)) < 0) {
 		tafel_ctl_err(w, "bad-request", "unknown record category");
 		return;
+	}
+	identity = strcmp(cat, "identity") == 0;
+	if (f[3].obj != NULL) {
+		const msgpack_object *a = f[3].obj;
+
+		for (i = 0; i < a->via.array.size; i++) {
+			if (!tafel_mp_check(&a->via.array.ptr[i], TAFEL_MP_ID,
+			    1, TAFEL_ORG_MAX) || tafel_mp_strcpy(named[i],
+			    sizeof(named[i]), &a->via.array.ptr[i]) != 0) {
+				tafel_ctl_err(w, "bad-request", "record.add: "
+				    "--to needs organisation ids");
+				return;
+			}
+			for (j = 0; j < i; j++)
+				if (strcmp(named[i], named[j]) == 0) {
+					tafel_ctl_err(w, "bad-request", "--to "
+					    "names an organisation twice");
+					return;
+				}
+		}
+		nnamed = a->via.array.size;
 	}
 	if (ctl_case(d, f[0].obj, &c, w) != 0)
 		return;
@@ -1031,7 +1201,40 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		}
 		to[n++] = c.members[i];
 	}
+	/*
+	 * Content on need-to-know: for those named with --to (else every
+	 * recipient), and an identity record only for members the owner
+	 * cleared.  The others get the signed header alone.
+	 */
+	for (i = 0; i < nnamed; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(named[i], to[j]) == 0)
+				break;
+		if (j == n) {
+			snprintf(err, sizeof(err), "%s cannot receive this "
+			    "record: not a member of the case, or the rules "
+			    "do not let it receive %s", named[i], cat);
+			tafel_ctl_err(w, "not-member", err);
+			return;
+		}
+		if (identity && !case_cleared(&c, named[i])) {
+			snprintf(err, sizeof(err), "%s is not cleared for "
+			    "identity records of this case (the owner clears "
+			    "it with: tafel case reveal)", named[i]);
+			tafel_ctl_err(w, "forbidden", err);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (nnamed > 0 && !named_has(named, nnamed, to[i]))
+			continue;
+		if (identity && !case_cleared(&c, to[i]))
+			continue;
+		wrap[nwrap++] = to[i];
+	}
 	memset(&l, 0, sizeof(l));
+	l.wrap = wrap;
+	l.nwrap = nwrap;
 	l.dt = dt;
 	l.type = "record";
 	l.case_id = c.id;
@@ -1049,8 +1252,9 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		return;
 	}
 	tafel_hex(hex, l.id, 16);
-	log_info("record %.8s (%s) added to case %.8s by %s for %zu "
-	    "recipient(s)", hex, cat, chex, person, n);
+	log_info("record %.8s (%s) added to case %.8s by %s: content for "
+	    "%zu, header only for %zu", hex, cat, chex, person, nwrap,
+	    n - nwrap);
 	tafel_ctl_ok_begin(w);
 	tafel_mpw_map(w, 1);
 	tafel_mpw_str(w, "record");
@@ -1153,6 +1357,92 @@ op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, hex);
 }
 
+/*
+ * case.reveal: the owner clears a member for the identity records of a
+ * case, with a reason.  Every member receives it, so the timeline says
+ * who was told who the person is, and why.
+ */
+static void
+op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
+    const char *person, struct tafel_mpw *w)
+{
+	struct tafel_mp_field f[] = {
+		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
+		{ "to", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, NULL },
+		{ "reason", TAFEL_MP_TEXT, 1, TAFEL_REASON_MAX, false, NULL },
+	};
+	const char *to[TAFEL_MAX_RECIPIENTS], *code = "bad-request";
+	char org[TAFEL_ORG_MAX + 1], err[512], hex[33];
+	struct dtable *dt;
+	struct dcase c;
+	struct local l;
+	size_t i, n = 0;
+
+	if (tafel_mp_fields(r->args, f, 3) != 0 ||
+	    tafel_mp_strcpy(org, sizeof(org), f[1].obj) != 0) {
+		tafel_ctl_err(w, "bad-request", "case.reveal: bad arguments");
+		return;
+	}
+	if (ctl_case(d, f[0].obj, &c, w) != 0)
+		return;
+	tafel_hex(hex, c.id, 16);
+	if (strcmp(c.owner, d->self.org) != 0) {
+		snprintf(err, sizeof(err), "only the owner of case %s (%s) "
+		    "clears members for identity records", hex, c.owner);
+		tafel_ctl_err(w, "forbidden", err);
+		return;
+	}
+	if (!case_has_member(&c, org)) {
+		snprintf(err, sizeof(err), "%s is not a member of case %s", org,
+		    hex);
+		tafel_ctl_err(w, "not-member", err);
+		return;
+	}
+	if ((dt = tables_find(d, c.table)) == NULL) {
+		tafel_ctl_err(w, "no-table", "the case's table is not adopted "
+		    "here");
+		return;
+	}
+	if (!table_usable(dt, &code, err, sizeof(err))) {
+		tafel_ctl_err(w, code, err);
+		return;
+	}
+	if (c.closed != 0) {
+		snprintf(err, sizeof(err), "case %s is closed", hex);
+		tafel_ctl_err(w, "closed", err);
+		return;
+	}
+	for (i = 0; i < c.nmembers; i++)
+		if (strcmp(c.members[i], d->self.org) != 0 &&
+		    tables_member(dt, c.members[i]) != NULL)
+			to[n++] = c.members[i];
+	memset(&l, 0, sizeof(l));
+	l.dt = dt;
+	l.type = "reveal";
+	l.case_id = c.id;
+	l.cat = "";
+	l.person = person;
+	l.to = to;
+	l.nto = n;
+	l.lamport = c.lamport + 1;
+	l.prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c.heads;
+	l.nprev = c.nheads;
+	l.text = f[2].obj->via.str.ptr;
+	l.textlen = f[2].obj->via.str.size;
+	l.reveal = org;
+	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+		tafel_ctl_err(w, code, err);
+		return;
+	}
+	log_info("case %.8s: %s cleared for identity records by %s", hex, org,
+	    person);
+	tafel_hex(hex, l.id, 16);
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 1);
+	tafel_mpw_str(w, "event");
+	tafel_mpw_str(w, hex);
+}
+
 /* The pseudonym of a case, decrypted into buf (NUL terminated). */
 static int
 case_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
@@ -1184,6 +1474,7 @@ struct ev {
 	size_t		 textlen;
 	char		 followup[TAFEL_FOLLOWUP_MAX + 1];
 	uint64_t	 review;
+	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal" */
 };
 
 struct evlist {
@@ -1214,8 +1505,8 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
 		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
 		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
-		{ "body", TAFEL_MP_BIN, SEALED_OVERHEAD, SEALED_OVERHEAD +
-		    TAFEL_MAX_BODY, false, NULL },
+		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
+		    false, NULL },
 	};
 	msgpack_unpacked u;
 	uint8_t ck[32], ad[48];
@@ -1253,6 +1544,12 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		}
 		crypto_hash_sha256(e->ehash, (const uint8_t *)
 		    f[2].obj->via.bin.ptr, f[2].obj->via.bin.size);
+		if (f[3].obj->via.bin.size == 0) {
+			/* Only the header reached us: no content. */
+			msgpack_unpacked_destroy(&u);
+			l->n++;
+			continue;
+		}
 		if ((e->body = malloc(f[3].obj->via.bin.size)) == NULL)
 			fatal("malloc");
 		seal_ad(ad, c->id, e->ehash, 32);
@@ -1262,7 +1559,10 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		l->n++;
 		if (rc != 0)
 			goto bad;
-		if (strcmp(e->h.type, "decide") == 0)
+		if (strcmp(e->h.type, "reveal") == 0)
+			rc = tafel_reveal_decode(e->body, e->bodylen, e->org,
+			    &e->text, &e->textlen);
+		else if (strcmp(e->h.type, "decide") == 0)
 			rc = tafel_decision_decode(e->body, e->bodylen,
 			    e->followup, &e->text, &e->textlen, &e->review);
 		else
@@ -1359,7 +1659,7 @@ emit_event(struct tafel_mpw *w, const struct ev *e, bool conflict)
 	bool text = strcmp(e->h.type, "open") != 0;
 
 	tafel_hex(hex, e->h.id, 16);
-	tafel_mpw_map(w, 12);
+	tafel_mpw_map(w, 14);
 	tafel_mpw_str(w, "id");
 	tafel_mpw_str(w, hex);
 	tafel_hex(hex, e->ehash, 32);
@@ -1386,6 +1686,10 @@ emit_event(struct tafel_mpw *w, const struct ev *e, bool conflict)
 	tafel_mpw_uint(w, e->review);
 	tafel_mpw_str(w, "conflict");
 	tafel_mpw_bool(w, conflict);
+	tafel_mpw_str(w, "org");
+	tafel_mpw_str(w, e->org);
+	tafel_mpw_str(w, "content");
+	tafel_mpw_bool(w, e->body != NULL);
 }
 
 static void
@@ -1567,6 +1871,8 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 		op_case_event(d, r, person, w, "close");
 	else if (strcmp(r->op, "case.decline") == 0)
 		op_case_event(d, r, person, w, "decline");
+	else if (strcmp(r->op, "case.reveal") == 0)
+		op_case_reveal(d, r, person, w);
 	else
 		return -1;
 	return 0;

@@ -14,6 +14,7 @@
 #include "tafel/util.h"
 
 #define OB_KEY_MAX	(TAFEL_ORG_MAX + 1 + TAFEL_HASH_BYTES)
+#define GONE_MAX	64	/* rows settled per round, for a member gone */
 
 struct retry {
 	uint64_t	next;	/* ms */
@@ -107,6 +108,31 @@ outbox_add(struct tafeld *d, MDB_txn *txn, enum outbox_kind kind,
 	return 0;
 }
 
+/*
+ * Is org still a member of the table the envelope names?  An envelope
+ * queued before a member left its table is not sent to it any more (it
+ * may still sit at another table with us).
+ */
+static bool
+still_member(struct tafeld *d, const char *org, const uint8_t *env,
+    size_t len)
+{
+	struct tafel_hdr h;
+	struct dtable *dt;
+	struct tafel_env *e;
+	bool ok = false;
+
+	if ((e = malloc(sizeof(*e))) == NULL)
+		fatal("malloc");
+	if (tafel_env_parse(env, len, e) == 0) {
+		h = e->h;
+		ok = (dt = tables_find(d, h.table)) != NULL &&
+		    tables_member(dt, org) != NULL;
+	}
+	free(e);
+	return ok;
+}
+
 /* Sends one envelope or document to one peer; schedules the next try. */
 static void
 send_one(struct tafeld *d, const char *org, uint8_t kind,
@@ -153,7 +179,9 @@ outbox_kick(struct tafeld *d, const uint8_t hash[32],
 			k.mv_data = key;
 			k.mv_size = ob_key(key, orgs[i], hash);
 			if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k,
-			    &kv) == 0 && kv.mv_size == 1)
+			    &kv) == 0 && kv.mv_size == 1 &&
+			    (*(uint8_t *)kv.mv_data != OUTBOX_ENV ||
+			    still_member(d, orgs[i], v.mv_data, v.mv_size)))
 				send_one(d, orgs[i], *(uint8_t *)kv.mv_data,
 				    hash, v.mv_data, v.mv_size);
 		}
@@ -163,10 +191,15 @@ outbox_kick(struct tafeld *d, const uint8_t hash[32],
 int
 outbox_retry(struct tafeld *d)
 {
+	struct {
+		char	org[TAFEL_ORG_MAX + 1];
+		uint8_t	h[32];
+	} gone[GONE_MAX];
 	MDB_cursor *c;
 	MDB_txn *txn;
 	MDB_val k, v, ev;
 	uint64_t now = now_ms();
+	size_t ngone = 0, i;
 	int rc, sent = 0;
 
 	if (store_read(d->store, &txn) != 0)
@@ -181,6 +214,7 @@ outbox_retry(struct tafeld *d)
 		char org[TAFEL_ORG_MAX + 1];
 		struct retry *r;
 		uint8_t kind;
+		MDB_val ev2;
 
 		if (k.mv_size < 34 || (z = memchr(p, 0, k.mv_size)) == NULL ||
 		    (size_t)(z - p) > TAFEL_ORG_MAX ||
@@ -196,15 +230,39 @@ outbox_retry(struct tafeld *d)
 			continue;
 		ev.mv_data = (void *)(z + 1);
 		ev.mv_size = 32;
-		if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &ev, &v) != 0)
+		if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &ev, &ev2) != 0)
 			continue;
-		send_one(d, org, kind, z + 1, v.mv_data, v.mv_size);
+		if (kind == OUTBOX_ENV && !still_member(d, org, ev2.mv_data,
+		    ev2.mv_size)) {
+			if (ngone < GONE_MAX) {
+				memcpy(gone[ngone].org, org, sizeof(org));
+				memcpy(gone[ngone].h, z + 1, 32);
+				ngone++;
+			}
+			continue;
+		}
+		send_one(d, org, kind, z + 1, ev2.mv_data, ev2.mv_size);
 		sent++;
 	}
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	if (sent > 0)
 		log_debug("outbox: resent %d envelope(s)", sent);
+	for (i = 0; i < ngone; i++) {
+		struct tafel_peer_msg m;
+		struct peer p;
+
+		/* Settle it as if the recipient had refused it. */
+		memset(&m, 0, sizeof(m));
+		memset(&p, 0, sizeof(p));
+		memcpy(p.org, gone[i].org, sizeof(p.org));
+		memcpy(m.h, gone[i].h, 32);
+		m.type = TAFEL_PEER_ACK;
+		m.st = TAFEL_ACK_REFUSED;
+		snprintf(m.why, sizeof(m.why), "no longer a member of the "
+		    "table; not sent");
+		outbox_ack(d, &p, &m);
+	}
 	return 0;
 }
 

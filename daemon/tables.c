@@ -160,6 +160,19 @@ struct adopt_arg {
 	size_t			 nto;
 };
 
+/* Is org a member of an adopted table other than id? */
+static bool
+at_other_table(struct tafeld *d, const char *id, const char *org)
+{
+	struct dtable *dt;
+
+	TAILQ_FOREACH(dt, &d->tables, entry)
+		if (strcmp(dt->t->id, id) != 0 &&
+		    tafel_table_member(dt->t, org) != NULL)
+			return true;
+	return false;
+}
+
 /*
  * One transaction: the document (current and history), its distribution
  * to the other members, and, for an amendment, the revocation of those
@@ -205,8 +218,9 @@ adopt_txn(MDB_txn *txn, void *arg)
 		const char *org = a->cur->members[i].card.org;
 
 		if (tafel_table_member(a->t, org) != NULL ||
-		    strcmp(org, a->d->self.org) == 0)
-			continue;
+		    strcmp(org, a->d->self.org) == 0 ||
+		    at_other_table(a->d, a->t->id, org))
+			continue;	/* its rows of other tables stay */
 		if ((rc = outbox_drop_org(a->d, txn, org)) < 0)
 			return rc == MDB_MAP_FULL ? rc : -1;
 		if (rc > 0)

@@ -583,3 +583,50 @@ tafel_body_decode(const char *type, const uint8_t *buf, size_t len,
 	msgpack_unpacked_destroy(&u);
 	return rc;
 }
+
+int
+tafel_reveal_encode(const char *org, const char *reason, size_t reasonlen,
+    uint8_t **out, size_t *outlen)
+{
+	struct tafel_mpw w;
+
+	*out = NULL;
+	if (!tafel_id_valid(org) || reasonlen == 0 ||
+	    reasonlen > TAFEL_REASON_MAX)
+		return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 2);
+	tafel_mpw_str(&w, "org");
+	tafel_mpw_str(&w, org);
+	tafel_mpw_str(&w, "reason");
+	tafel_mpw_strn(&w, reason, reasonlen);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_reveal_decode(const uint8_t *buf, size_t len,
+    char org[TAFEL_ORG_MAX + 1], const char **reason, size_t *reasonlen)
+{
+	struct tafel_mp_field f[] = {
+		{ "org", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, NULL },
+		{ "reason", TAFEL_MP_TEXT, 1, TAFEL_REASON_MAX, false, NULL },
+	};
+	msgpack_unpacked u;
+	int rc;
+
+	*reason = NULL;
+	*reasonlen = 0;
+	if (len > TAFEL_MAX_BODY)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+		return rc;
+	if ((rc = tafel_mp_fields(&u.data, f, 2)) == 0 &&
+	    tafel_mp_strcpy(org, TAFEL_ORG_MAX + 1, f[0].obj) != 0)
+		rc = TAFEL_EMALFORMED;
+	if (rc == 0) {
+		*reason = f[1].obj->via.str.ptr;
+		*reasonlen = f[1].obj->via.str.size;
+	}
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}

@@ -182,6 +182,25 @@ next_line(const char *text, size_t len, size_t *off, const char **line,
 	return true;
 }
 
+/*
+ * Only the standard base64 alphabet and '=': libsodium 1.0.18 decodes
+ * any byte from 0x80 up as '/', so it cannot be left to check this.
+ */
+static bool
+b64_alphabet(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='))
+			return false;
+	}
+	return true;
+}
+
 static bool
 line_is(const char *line, size_t n, const char *what, const char *label)
 {
@@ -236,7 +255,7 @@ tafel_armor_decode(const char *label, const char *text, size_t textlen,
 				state = 3;
 				break;
 			}
-			if (n == 0 || n > ARMOR_COLS)
+			if (n == 0 || n > ARMOR_COLS || !b64_alphabet(line, n))
 				goto out;
 			memcpy(b64 + boff, line, n);
 			boff += n;

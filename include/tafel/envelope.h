@@ -137,6 +137,8 @@ int	tafel_env_header_only(const struct tafel_env *e, uint8_t **out,
  *   "record":  { "text": text (1..TAFEL_MAX_TEXT bytes) }
  *   "close":   { "reason": text (1..TAFEL_REASON_MAX) }
  *   "decline": { "reason": text (1..TAFEL_REASON_MAX) }
+ *   "reveal":  { "org": id (the member cleared for identity records),
+ *                "reason": text (1..TAFEL_REASON_MAX) }
  *   "decide":  { "followup": "none"|"latent"|"prominent"|"judicial",
  *                "reason": text (1..TAFEL_REASON_MAX),
  *                "review": uint (a date, seconds; 0: no review date) }
@@ -151,6 +153,14 @@ int	tafel_env_header_only(const struct tafel_env *e, uint8_t **out,
 /* The follow-up levels, in order of weight; -1 when unknown. */
 int	tafel_followup_index(const char *);
 extern const char *const tafel_followups[4];
+
+int	tafel_reveal_encode(const char *org, const char *reason,
+	    size_t reasonlen, uint8_t **out, size_t *outlen)
+	    __attribute__((warn_unused_result));
+/* *reason points into buf. */
+int	tafel_reveal_decode(const uint8_t *buf, size_t len,
+	    char org[TAFEL_ORG_MAX + 1], const char **reason,
+	    size_t *reasonlen) __attribute__((warn_unused_result));
 
 int	tafel_decision_encode(const char *followup, const char *reason,
 	    size_t reasonlen, uint64_t review, uint8_t **out, size_t *outlen)

@@ -23,7 +23,10 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 		char f[TAFEL_FOLLOWUP_MAX + 1];
 		uint64_t review;
 
+		char org[TAFEL_ORG_MAX + 1];
+
 		(void)tafel_decision_decode(buf, len, f, &t, &n, &review);
+		(void)tafel_reveal_decode(buf, len, org, &t, &n);
 	}
 	return 0;
 }

@@ -80,6 +80,56 @@ check_not "nothing of the case is in OCMW's store" \
 check "OCMW's case list is empty" \
     sh -c "'$TAFEL' -d '$T/ocmw' case list | grep -q 'no cases'"
 
+# Need-to-know inside the case: a record narrowed to the police.
+check "a record narrowed with --to politie is shared" \
+    "$TAFEL" -d "$T/stad" record add "$CASE" --category assessment \
+    --to politie --text "narrowed-$$"
+check "the police reads the narrowed record" \
+    wait_for 20 sh -c "'$TAFEL' -d '$T/politie' case show $CASE | grep -qF narrowed-$$"
+notshared() {	# CAW holds the header: one more assessment, no content
+	"$TAFEL" -d "$T/caw" case show "$CASE" --json >"$T/caw-n.json" &&
+	    grep -q '"category": "assessment"' "$T/caw-n.json" &&
+	    grep -q '"content": false' "$T/caw-n.json"
+}
+check "CAW holds the narrowed record's header: its category, from whom, when" \
+    wait_for 20 notshared
+check "CAW's view says the content is not shared with it" \
+    sh -c "'$TAFEL' -d '$T/caw' case show $CASE | grep -q 'not shared with your organisation'"
+check_not "the narrowed text is nowhere in CAW's view" \
+    grep -qF "narrowed-$$" "$T/caw-n.json"
+check_not "nor in CAW's store" grep -rqaF "narrowed-$$" "$T/caw/store"
+
+# Identity: only for members the owner cleared, with a reason.
+check "an identity record before any clearance is shared" \
+    "$TAFEL" -d "$T/stad" record add "$CASE" --category identity \
+    --text "Naam-Een-$$ geboren 2008"
+check "the owner clears the police for identity records, with a reason" \
+    "$TAFEL" -d "$T/stad" case reveal "$CASE" --to politie \
+    --reason "Politie moet persoon kunnen identificeren (art. 458ter)."
+check "a second identity record is shared" \
+    "$TAFEL" -d "$T/stad" record add "$CASE" --category identity \
+    --text "Naam-Twee-$$ adres Aalst"
+check "the police reads the identity record written after its clearance" \
+    wait_for 20 sh -c "'$TAFEL' -d '$T/politie' case show $CASE | grep -qF Naam-Twee-$$"
+check_not "the police did not get the identity written before its clearance" \
+    sh -c "'$TAFEL' -d '$T/politie' case show $CASE | grep -qF Naam-Een-$$"
+revealed() {
+	"$TAFEL" -d "$T/$1" case show "$CASE" |
+	    grep -A1 "cleared politie for the identity records" |
+	    grep -q "art. 458ter"
+}
+for o in stad politie caw; do
+	check "$o's timeline shows the clearance and its reason" \
+	    wait_for 20 revealed "$o"
+done
+check_not "CAW, not cleared, has no identity in its store" \
+    grep -rqaE "Naam-(Een|Twee)-$$" "$T/caw/store"
+check_not "a record with identity for an uncleared member is refused" \
+    "$TAFEL" -d "$T/stad" record add "$CASE" --category identity --to caw \
+    --text x
+check_not "only the owner clears members" \
+    "$TAFEL" -d "$T/politie" case reveal "$CASE" --to caw --reason x
+
 # Two decisions taken without knowing of each other.
 stop stad
 check "the police decides: latent follow-up" \
