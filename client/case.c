@@ -263,6 +263,24 @@ print_event(const msgpack_object *e)
 		    "  (IN CONFLICT with another decision)" : "");
 		print_indented(text);
 		free(fu);
+	} else if (strcmp(type, "members") == 0) {
+		const msgpack_object *a = ctl_field(e, "add",
+		    MSGPACK_OBJECT_ARRAY);
+		const msgpack_object *r = ctl_field(e, "remove",
+		    MSGPACK_OBJECT_ARRAY);
+
+		printf(": changed the members");
+		if (a->via.array.size > 0) {
+			printf("; added ");
+			print_names(a);
+		}
+		if (r->via.array.size > 0) {
+			printf("; removed ");
+			print_names(r);
+		}
+		printf("\n");
+		if (text[0] != '\0')
+			print_indented(text);
 	} else if (strcmp(type, "reveal") == 0) {
 		char *org = ctl_str(e, "org", false);
 
@@ -428,6 +446,61 @@ case_event(struct client *c, int argc, char **argv, const char *op)
 }
 
 static int
+case_members(struct client *c, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT("--add", OPT_VALUE),
+		OPT("--remove", OPT_VALUE),
+		OPT("--reason", OPT_TEXT),
+	};
+	char caseid[HEX_ID_LEN + 1], *pos[1], *ev;
+	char add[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+	char rem[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+	struct tafel_mpw w;
+	struct ctl_reply rep;
+	size_t nadd = 0, nrem = 0, i, len = 0;
+
+	if (opt_parse("case members", "case", argc, argv, 2, o, 3, pos,
+	    1) != 1)
+		errx(EXIT_USAGE, "case members needs a CASE id");
+	opt_case_id(pos[0], caseid);
+	if (!o[0].seen && !o[1].seen)
+		errx(EXIT_USAGE, "case members needs --add ORG[,ORG...] or "
+		    "--remove ORG[,ORG...]");
+	if (o[0].seen)
+		nadd = opt_org_list("--add", o[0].val, add,
+		    TAFEL_MAX_RECIPIENTS);
+	if (o[1].seen)
+		nrem = opt_org_list("--remove", o[1].val, rem,
+		    TAFEL_MAX_RECIPIENTS);
+	if (o[2].seen && ((len = strlen(o[2].val)) > TAFEL_REASON_MAX ||
+	    !text_valid(o[2].val, len, true)))
+		errx(EXIT_USAGE, "--reason: at most %d bytes of text",
+		    TAFEL_REASON_MAX);
+	tafel_mpw_init(&w);
+	tafel_ctl_req_begin(&w, "case.members");
+	tafel_mpw_map(&w, 4);
+	tafel_mpw_str(&w, "case");
+	tafel_mpw_str(&w, caseid);
+	tafel_mpw_str(&w, "add");
+	tafel_mpw_array(&w, nadd);
+	for (i = 0; i < nadd; i++)
+		tafel_mpw_str(&w, add[i]);
+	tafel_mpw_str(&w, "remove");
+	tafel_mpw_array(&w, nrem);
+	for (i = 0; i < nrem; i++)
+		tafel_mpw_str(&w, rem[i]);
+	tafel_mpw_str(&w, "reason");
+	tafel_mpw_str(&w, o[2].seen ? o[2].val : "");
+	ctl_call(c, &w, &rep);
+	ev = reply_id(rep.data, "event");
+	printf("members of case %s changed (event %s)\n", caseid, ev);
+	free(ev);
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+static int
 case_reveal(struct client *c, int argc, char **argv)
 {
 	struct opt o[] = {
@@ -499,6 +572,7 @@ static const struct {
 	{ "close", case_close },
 	{ "decline", case_decline },
 	{ "reveal", case_reveal },
+	{ "members", case_members },
 };
 
 int
@@ -508,7 +582,7 @@ case_main(struct client *c, int argc, char **argv)
 
 	if (argc < 2)
 		errx(EXIT_USAGE, "case needs a subcommand: open, list, show, "
-		    "decide, close, decline or reveal");
+		    "decide, close, decline, reveal or members");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage_print(stdout, "case");
 		return 0;
@@ -517,7 +591,7 @@ case_main(struct client *c, int argc, char **argv)
 		if (strcmp(argv[1], case_cmds[i].name) == 0)
 			return case_cmds[i].fn(c, argc, argv);
 	errx(EXIT_USAGE, "unknown subcommand 'case %s' (open, list, show, "
-	    "decide, close, decline or reveal)", argv[1]);
+	    "decide, close, decline, reveal or members)", argv[1]);
 }
 
 /* tafel record add */

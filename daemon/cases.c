@@ -301,6 +301,7 @@ struct apply {
 	const uint8_t		*body;		/* plaintext; NULL: none */
 	size_t			 bodylen;
 	const char		*reveal;	/* "reveal": the org cleared */
+	const struct tafel_members_body *mb;	/* "members" */
 	const uint8_t		*ck;		/* case key (new case) */
 	const uint8_t		*wkey;		/* wrapped case key (new) */
 	const char		*pseudonym;	/* new case */
@@ -392,9 +393,37 @@ apply_txn(MDB_txn *txn, void *arg)
 		case_seal(ck, ad, (const uint8_t *)a->pseudonym, a->pseudolen,
 		    c.pseudo);
 		c.pseudolen = a->pseudolen + SEALED_OVERHEAD;
+	} else if (strcmp(h->type, "members") == 0 && got == 1) {
+		/* We join a case we did not know: the event describes it. */
+		size_t j;
+
+		for (j = 0; j < a->mb->nadd; j++)
+			if (strcmp(a->mb->add[j], d->self.org) == 0)
+				break;
+		if (j == a->mb->nadd)
+			REFUSE(a, TAFEL_ACK_RETRY, "case not known here yet");
+		memset(&c, 0, sizeof(c));
+		memcpy(c.id, h->case_id, 16);
+		memcpy(c.table, h->table, sizeof(c.table));
+		memcpy(c.owner, h->from, sizeof(c.owner));
+		for (i = 0; i < a->mb->nmembers; i++)
+			memcpy(c.members[i], a->mb->members[i],
+			    sizeof(c.members[0]));
+		c.nmembers = a->mb->nmembers;
+		c.opened = a->mb->opened;
+		memcpy(c.wkey, a->wkey, KEYS_WRAPPED_LEN);
+		memcpy(ck, a->ck, 32);
+		seal_ad(ad, c.id, (const uint8_t *)"pseudonym", 9);
+		case_seal(ck, ad, (const uint8_t *)a->mb->pseudonym,
+		    a->mb->pseudolen, c.pseudo);
+		c.pseudolen = a->mb->pseudolen + SEALED_OVERHEAD;
 	} else {
 		if (got == 1)
 			REFUSE(a, TAFEL_ACK_RETRY, "case not known here yet");
+		if (strcmp(h->type, "members") == 0 &&
+		    strcmp(h->from, c.owner) != 0)
+			REFUSE(a, TAFEL_ACK_REFUSED, "only the case owner "
+			    "changes its members");
 		if (strcmp(c.table, h->table) != 0)
 			REFUSE(a, TAFEL_ACK_REFUSED, "case belongs to another "
 			    "table");
@@ -422,6 +451,12 @@ apply_txn(MDB_txn *txn, void *arg)
 			log_warnx("store: cannot unwrap a case key");
 			return -1;
 		}
+	}
+	if (strcmp(h->type, "members") == 0) {
+		for (i = 0; i < a->mb->nmembers; i++)
+			memcpy(c.members[i], a->mb->members[i],
+			    sizeof(c.members[0]));
+		c.nmembers = a->mb->nmembers;
 	}
 	if (strcmp(h->type, "reveal") == 0 && !case_cleared(&c, a->reveal) &&
 	    c.ncleared < TAFEL_MAX_RECIPIENTS)
@@ -583,6 +618,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	uint8_t *body = NULL, *ho = NULL, ck[32] = { 0 };
 	uint8_t wkey[KEYS_WRAPPED_LEN];
 	char reveal[TAFEL_ORG_MAX + 1] = "";
+	struct tafel_members_body *mb = NULL;
 	const char *text;
 	size_t bodylen, textlen, holen;
 	int rc;
@@ -675,6 +711,9 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		if (e->h.cat[0] != '\0')
 			NO(TAFEL_ACK_REFUSED, "a %s event has no category",
 			    e->h.type);
+	} else if (strcmp(e->h.type, "members") == 0) {
+		if (e->h.cat[0] != '\0')
+			NO(TAFEL_ACK_REFUSED, "a members event has no category");
 	} else if (strcmp(e->h.type, "decline") == 0 ||
 	    strcmp(e->h.type, "reveal") == 0) {
 		if (e->h.cat[0] != '\0')
@@ -701,6 +740,31 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		if (tafel_reveal_decode(body, bodylen, reveal, &text,
 		    &textlen) != 0)
 			NO(TAFEL_ACK_REFUSED, "malformed body");
+	} else if (strcmp(e->h.type, "members") == 0) {
+		size_t i, k;
+
+		if ((mb = malloc(sizeof(*mb))) == NULL)
+			fatal("malloc");
+		if (tafel_members_decode(body, bodylen, mb) != 0)
+			NO(TAFEL_ACK_REFUSED, "malformed body");
+		if (strcmp(mb->members[0], e->h.from) != 0 ||
+		    mb->nmembers != e->h.nto + 1)
+			NO(TAFEL_ACK_REFUSED, "the member list does not match "
+			    "the recipients");
+		for (i = 0; i < mb->nmembers; i++) {
+			if (tables_member(dt, mb->members[i]) == NULL)
+				NO(TAFEL_ACK_REFUSED, "case member %s is not a "
+				    "member of table %s", mb->members[i],
+				    e->h.table);
+			for (k = 0; i > 0 && k < e->h.nto; k++)
+				if (strcmp(e->h.to[k], mb->members[i]) == 0)
+					break;
+			if (i > 0 && k == e->h.nto)
+				NO(TAFEL_ACK_REFUSED, "the member list does not "
+				    "match the recipients");
+		}
+		text = mb->reason;
+		textlen = mb->reasonlen;
 	} else if (strcmp(e->h.type, "decide") == 0) {
 		char level[TAFEL_FOLLOWUP_MAX + 1];
 		uint64_t review;
@@ -731,7 +795,9 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	a.body = body;
 	a.bodylen = bodylen;
 	a.reveal = reveal;
-	if (strcmp(e->h.type, "open") == 0) {
+	a.mb = mb;
+	if (strcmp(e->h.type, "open") == 0 ||
+	    strcmp(e->h.type, "members") == 0) {
 		crypto_aead_xchacha20poly1305_ietf_keygen(ck);
 		if (keys_wrap_casekey(d->keys, e->h.case_id, ck, wkey) != 0)
 			NO(TAFEL_ACK_RETRY, "internal error");
@@ -766,6 +832,7 @@ done:
 		free(body);
 	}
 	free(ho);
+	free(mb);
 	free(e);
 }
 
@@ -789,6 +856,9 @@ struct local {
 	const char		*reveal;	/* "reveal" only: the org */
 	const char *const	*wrap;		/* content for; NULL: all to */
 	size_t			 nwrap;
+	const uint8_t		*body;		/* encoded already, or NULL */
+	size_t			 bodylen;
+	const struct tafel_members_body *mb;	/* "members" only */
 	const uint8_t		*ck;		/* "open" only */
 	const uint8_t		*wkey;		/* "open" only */
 	uint8_t			 id[TAFEL_ID_BYTES];	/* out */
@@ -876,7 +946,13 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	h->lamport = l->lamport;
 	memcpy(h->prev, l->prev, l->nprev * TAFEL_HASH_BYTES);
 	h->nprev = l->nprev;
-	if (strcmp(l->type, "decide") == 0)
+	if (l->body != NULL) {
+		if ((body = malloc(l->bodylen)) == NULL)
+			fatal("malloc");
+		memcpy(body, l->body, l->bodylen);
+		bodylen = l->bodylen;
+		rc = 0;
+	} else if (strcmp(l->type, "decide") == 0)
 		rc = tafel_decision_encode(l->followup, l->text, l->textlen,
 		    l->review, &body, &bodylen);
 	else if (strcmp(l->type, "reveal") == 0)
@@ -907,6 +983,7 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	a.body = body;
 	a.bodylen = bodylen;
 	a.reveal = l->reveal;
+	a.mb = l->mb;
 	a.ck = l->ck;
 	a.wkey = l->wkey;
 	a.pseudonym = l->text;
@@ -1443,6 +1520,177 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, hex);
 }
 
+static int	case_pseudonym(struct tafeld *, const struct dcase *, char *,
+		    size_t);
+
+/*
+ * case.members: the owner adds or removes members.  The new list goes
+ * to every member that stays or joins (with the pseudonym, so that a new
+ * member knows the case); a removed member receives nothing more, and a
+ * new one receives what is written from now on.
+ */
+static void
+op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
+    const char *person, struct tafel_mpw *w)
+{
+	struct tafel_mp_field f[] = {
+		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
+		{ "add", TAFEL_MP_ARRAY, 0, TAFEL_MAX_RECIPIENTS, false, NULL },
+		{ "remove", TAFEL_MP_ARRAY, 0, TAFEL_MAX_RECIPIENTS, false,
+		    NULL },
+		{ "reason", TAFEL_MP_TEXT, 0, TAFEL_REASON_MAX, false, NULL },
+	};
+	const char *to[TAFEL_MAX_RECIPIENTS], *code = "bad-request";
+	char pseudo[TAFEL_PSEUDONYM_MAX + 1], err[512], hex[33];
+	struct tafel_members_body *mb;
+	struct dtable *dt;
+	struct dcase c;
+	struct local l;
+	uint8_t *body;
+	size_t i, j, n = 0, bodylen;
+
+	if ((mb = calloc(1, sizeof(*mb))) == NULL)
+		fatal("calloc");
+	if (tafel_mp_fields(r->args, f, 4) != 0) {
+		tafel_ctl_err(w, "bad-request", "case.members: bad arguments");
+		goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		const msgpack_object *a = f[1 + i].obj;
+		char (*ids)[TAFEL_ORG_MAX + 1] = i == 0 ? mb->add : mb->remove;
+
+		for (j = 0; j < a->via.array.size; j++)
+			if (!tafel_mp_check(&a->via.array.ptr[j], TAFEL_MP_ID,
+			    1, TAFEL_ORG_MAX) || tafel_mp_strcpy(ids[j],
+			    sizeof(ids[j]), &a->via.array.ptr[j]) != 0) {
+				tafel_ctl_err(w, "bad-request", "case.members: "
+				    "organisation ids expected");
+				goto out;
+			}
+		if (i == 0)
+			mb->nadd = a->via.array.size;
+		else
+			mb->nremove = a->via.array.size;
+	}
+	if (mb->nadd + mb->nremove == 0) {
+		tafel_ctl_err(w, "bad-request", "give --add or --remove");
+		goto out;
+	}
+	if (ctl_case(d, f[0].obj, &c, w) != 0)
+		goto out;
+	tafel_hex(hex, c.id, 16);
+	if (strcmp(c.owner, d->self.org) != 0) {
+		snprintf(err, sizeof(err), "only the owner of case %s (%s) "
+		    "changes its members", hex, c.owner);
+		tafel_ctl_err(w, "forbidden", err);
+		goto out;
+	}
+	if ((dt = tables_find(d, c.table)) == NULL) {
+		tafel_ctl_err(w, "no-table", "the case's table is not adopted "
+		    "here");
+		goto out;
+	}
+	if (!table_usable(dt, &code, err, sizeof(err))) {
+		tafel_ctl_err(w, code, err);
+		goto out;
+	}
+	if (c.closed != 0) {
+		snprintf(err, sizeof(err), "case %s is closed", hex);
+		tafel_ctl_err(w, "closed", err);
+		goto out;
+	}
+	/* The new list: the owner first, those that stay, then the new. */
+	snprintf(mb->members[mb->nmembers++], sizeof(mb->members[0]), "%s",
+	    c.owner);
+	for (i = 0; i < mb->nremove; i++) {
+		if (strcmp(mb->remove[i], c.owner) == 0) {
+			tafel_ctl_err(w, "bad-request", "the owner cannot "
+			    "remove itself from its case");
+			goto out;
+		}
+		if (!case_has_member(&c, mb->remove[i])) {
+			snprintf(err, sizeof(err), "%s is not a member of case "
+			    "%s", mb->remove[i], hex);
+			tafel_ctl_err(w, "not-member", err);
+			goto out;
+		}
+	}
+	for (i = 0; i < c.nmembers; i++)
+		if (strcmp(c.members[i], c.owner) != 0 &&
+		    !named_has(mb->remove, mb->nremove, c.members[i]))
+			snprintf(mb->members[mb->nmembers++],
+			    sizeof(mb->members[0]), "%s", c.members[i]);
+	for (i = 0; i < mb->nadd; i++) {
+		if (case_has_member(&c, mb->add[i]) ||
+		    named_has(mb->add, i, mb->add[i])) {
+			snprintf(err, sizeof(err), "%s is already a member",
+			    mb->add[i]);
+			tafel_ctl_err(w, "bad-request", err);
+			goto out;
+		}
+		if (tables_member(dt, mb->add[i]) == NULL) {
+			snprintf(err, sizeof(err), "%s is not a member of table "
+			    "%s", mb->add[i], c.table);
+			tafel_ctl_err(w, "not-member", err);
+			goto out;
+		}
+		if (mb->nmembers == TAFEL_MAX_RECIPIENTS) {
+			tafel_ctl_err(w, "bad-request", "too many members");
+			goto out;
+		}
+		snprintf(mb->members[mb->nmembers++], sizeof(mb->members[0]),
+		    "%s", mb->add[i]);
+	}
+	for (i = 1; i < mb->nmembers; i++)
+		if (tables_member(dt, mb->members[i]) != NULL)
+			to[n++] = mb->members[i];
+	if (case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0) {
+		tafel_ctl_err(w, "storage", "the case cannot be read");
+		goto out;
+	}
+	mb->reason = f[3].obj->via.str.ptr;
+	mb->reasonlen = f[3].obj->via.str.size;
+	mb->pseudonym = pseudo;
+	mb->pseudolen = strlen(pseudo);
+	mb->opened = c.opened;
+	if (tafel_members_encode(mb, &body, &bodylen) != 0) {
+		tafel_ctl_err(w, "internal", "cannot encode the change");
+		goto out;
+	}
+	memset(&l, 0, sizeof(l));
+	l.dt = dt;
+	l.type = "members";
+	l.case_id = c.id;
+	l.cat = "";
+	l.person = person;
+	l.to = to;
+	l.nto = n;
+	l.lamport = c.lamport + 1;
+	l.prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c.heads;
+	l.nprev = c.nheads;
+	l.body = body;
+	l.bodylen = bodylen;
+	l.mb = mb;
+	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+		sodium_memzero(body, bodylen);
+		free(body);
+		tafel_ctl_err(w, code, err);
+		goto out;
+	}
+	sodium_memzero(body, bodylen);
+	free(body);
+	log_info("case %.8s: members changed by %s (+%zu -%zu)", hex, person,
+	    mb->nadd, mb->nremove);
+	tafel_hex(hex, l.id, 16);
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 1);
+	tafel_mpw_str(w, "event");
+	tafel_mpw_str(w, hex);
+out:
+	sodium_memzero(pseudo, sizeof(pseudo));
+	free(mb);
+}
+
 /* The pseudonym of a case, decrypted into buf (NUL terminated). */
 static int
 case_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
@@ -1475,6 +1723,7 @@ struct ev {
 	char		 followup[TAFEL_FOLLOWUP_MAX + 1];
 	uint64_t	 review;
 	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal" */
+	struct tafel_members_body *mb;		/* "members", owned */
 };
 
 struct evlist {
@@ -1487,11 +1736,13 @@ evlist_free(struct evlist *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		if (l->ev[i].body != NULL) {
 			sodium_memzero(l->ev[i].body, l->ev[i].bodylen);
 			free(l->ev[i].body);
 		}
+		free(l->ev[i].mb);
+	}
 	free(l->ev);
 	l->ev = NULL;
 	l->n = 0;
@@ -1562,6 +1813,15 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		if (strcmp(e->h.type, "reveal") == 0)
 			rc = tafel_reveal_decode(e->body, e->bodylen, e->org,
 			    &e->text, &e->textlen);
+		else if (strcmp(e->h.type, "members") == 0) {
+			if ((e->mb = malloc(sizeof(*e->mb))) == NULL)
+				fatal("malloc");
+			if ((rc = tafel_members_decode(e->body, e->bodylen,
+			    e->mb)) == 0) {
+				e->text = e->mb->reason;
+				e->textlen = e->mb->reasonlen;
+			}
+		}
 		else if (strcmp(e->h.type, "decide") == 0)
 			rc = tafel_decision_decode(e->body, e->bodylen,
 			    e->followup, &e->text, &e->textlen, &e->review);
@@ -1657,9 +1917,10 @@ emit_event(struct tafel_mpw *w, const struct ev *e, bool conflict)
 {
 	char hex[65];
 	bool text = strcmp(e->h.type, "open") != 0;
+	size_t i;
 
 	tafel_hex(hex, e->h.id, 16);
-	tafel_mpw_map(w, 14);
+	tafel_mpw_map(w, 16);
 	tafel_mpw_str(w, "id");
 	tafel_mpw_str(w, hex);
 	tafel_hex(hex, e->ehash, 32);
@@ -1690,6 +1951,14 @@ emit_event(struct tafel_mpw *w, const struct ev *e, bool conflict)
 	tafel_mpw_str(w, e->org);
 	tafel_mpw_str(w, "content");
 	tafel_mpw_bool(w, e->body != NULL);
+	tafel_mpw_str(w, "add");
+	tafel_mpw_array(w, e->mb != NULL ? e->mb->nadd : 0);
+	for (i = 0; e->mb != NULL && i < e->mb->nadd; i++)
+		tafel_mpw_str(w, e->mb->add[i]);
+	tafel_mpw_str(w, "remove");
+	tafel_mpw_array(w, e->mb != NULL ? e->mb->nremove : 0);
+	for (i = 0; e->mb != NULL && i < e->mb->nremove; i++)
+		tafel_mpw_str(w, e->mb->remove[i]);
 }
 
 static void
@@ -1873,6 +2142,8 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 		op_case_event(d, r, person, w, "decline");
 	else if (strcmp(r->op, "case.reveal") == 0)
 		op_case_reveal(d, r, person, w);
+	else if (strcmp(r->op, "case.members") == 0)
+		op_case_members(d, r, person, w);
 	else
 		return -1;
 	return 0;

@@ -20,6 +20,54 @@
 #include "tafel/util.h"
 
 #define CTL_TIMEOUT_MS	10000
+#define STAFF_FILE	"staff"
+#define STAFF_MAX	65536
+
+/*
+ * DIR/staff: who may use the control socket besides the daemon's own
+ * account and root, and the name each person is shown under:
+ *
+ *   # account  name
+ *   jpeeters   Jan Peeters
+ *
+ * Read at every connection, so an edit takes effect at once.  Returns
+ * true and the display name (or "" when none is given) for a listed
+ * account.
+ */
+static bool
+staff_lookup(const char *dir, const char *account, char *name, size_t namesz)
+{
+	char path[PATH_MAX], line[512];
+	bool found = false;
+	FILE *f;
+
+	name[0] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STAFF_FILE) >=
+	    sizeof(path) || (f = fopen(path, "re")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *acct;
+		size_t n;
+
+		line[strcspn(line, "#\r\n")] = '\0';
+		p += strspn(p, " \t");
+		acct = p;
+		n = strcspn(p, " \t");
+		if (n == 0 || n != strlen(account) ||
+		    strncmp(acct, account, n) != 0)
+			continue;
+		p += n;
+		p += strspn(p, " \t");
+		snprintf(name, namesz, "%s", p);
+		/* No trailing blanks in the name. */
+		n = strlen(name);
+		while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+			name[--n] = '\0';
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
 
 struct conn {
 	struct tafeld	*d;
@@ -260,10 +308,23 @@ handle(struct conn *c)
 		respond(c, &w);
 		return;
 	}
-	if ((pw = getpwuid(c->uid)) != NULL)
-		snprintf(person, sizeof(person), "%s", pw->pw_name);
-	else
+	/*
+	 * The acting person: the account the kernel says is at the other
+	 * end of the socket, shown under the name the operator gave it.
+	 */
+	if ((pw = getpwuid(c->uid)) == NULL)
 		snprintf(person, sizeof(person), "uid %u", (unsigned)c->uid);
+	else {
+		char name[TAFEL_PERSON_MAX + 1];
+
+		if (staff_lookup(d->dir, pw->pw_name, name, sizeof(name)) &&
+		    name[0] != '\0')
+			snprintf(person, sizeof(person), "%.*s (%s)",
+			    (int)(TAFEL_PERSON_MAX - strlen(pw->pw_name) - 3),
+			    name, pw->pw_name);
+		else
+			snprintf(person, sizeof(person), "%s", pw->pw_name);
+	}
 	log_debug("control: %s by %s (pid %ld)", r.op, person, (long)c->pid);
 	if (strcmp(r.op, "status") == 0) {
 		struct tafel_mp_field none[1];
@@ -351,12 +412,19 @@ ctl_accept(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 		return 0;
 	}
 	if (cred.uid != getuid() && cred.uid != 0) {
-		log_warnx("control: connection from uid %u refused (only uid "
-		    "%u may use this daemon)", (unsigned)cred.uid,
-		    (unsigned)getuid());
-		d->refused++;
-		close(fd);
-		return 0;
+		struct passwd *pw = getpwuid(cred.uid);
+		char name[TAFEL_PERSON_MAX + 1];
+
+		if (pw == NULL || !staff_lookup(d->dir, pw->pw_name, name,
+		    sizeof(name))) {
+			log_warnx("control: connection from uid %u (%s) "
+			    "refused: not this daemon's account and not in "
+			    "%s/%s", (unsigned)cred.uid, pw ? pw->pw_name :
+			    "unknown", d->dir, STAFF_FILE);
+			d->refused++;
+			close(fd);
+			return 0;
+		}
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal("calloc");
@@ -414,6 +482,22 @@ ctl_start(struct tafeld *d)
 		log_warn("control: %s", d->ctl_path);
 		close(fd);
 		return -1;
+	}
+	/*
+	 * An operator who opened DIR to a group (mode 0710 or 0750) lets that
+	 * group reach the socket too; who may use it is still decided per
+	 * connection (the daemon's account, root, and DIR/staff).
+	 */
+	{
+		struct stat st;
+
+		if (stat(d->dir, &st) == 0 && (st.st_mode & 0010) &&
+		    (chown(d->ctl_path, (uid_t)-1, st.st_gid) == -1 ||
+		    chmod(d->ctl_path, 0660) == -1)) {
+			log_warn("control: %s", d->ctl_path);
+			close(fd);
+			return -1;
+		}
 	}
 	d->ctl_fd = fd;
 	memset(&d->ctl_item, 0, sizeof(d->ctl_item));

@@ -630,3 +630,100 @@ tafel_reveal_decode(const uint8_t *buf, size_t len,
 	msgpack_unpacked_destroy(&u);
 	return rc;
 }
+
+static void
+put_ids(struct tafel_mpw *w, char ids[][TAFEL_ORG_MAX + 1], size_t n)
+{
+	size_t i;
+
+	tafel_mpw_array(w, n);
+	for (i = 0; i < n; i++)
+		tafel_mpw_str(w, ids[i]);
+}
+
+int
+tafel_members_encode(const struct tafel_members_body *b, uint8_t **out,
+    size_t *outlen)
+{
+	struct tafel_mpw w;
+
+	*out = NULL;
+	if (b->nmembers == 0 || b->nmembers > TAFEL_MAX_RECIPIENTS ||
+	    b->nadd > TAFEL_MAX_RECIPIENTS || b->nremove > TAFEL_MAX_RECIPIENTS ||
+	    b->reasonlen > TAFEL_REASON_MAX || b->pseudolen == 0 ||
+	    b->pseudolen > TAFEL_PSEUDONYM_MAX)
+		return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 6);
+	tafel_mpw_str(&w, "add");
+	put_ids(&w, (char (*)[TAFEL_ORG_MAX + 1])b->add, b->nadd);
+	tafel_mpw_str(&w, "remove");
+	put_ids(&w, (char (*)[TAFEL_ORG_MAX + 1])b->remove, b->nremove);
+	tafel_mpw_str(&w, "members");
+	put_ids(&w, (char (*)[TAFEL_ORG_MAX + 1])b->members, b->nmembers);
+	tafel_mpw_str(&w, "reason");
+	tafel_mpw_strn(&w, b->reasonlen ? b->reason : "", b->reasonlen);
+	tafel_mpw_str(&w, "pseudonym");
+	tafel_mpw_strn(&w, b->pseudonym, b->pseudolen);
+	tafel_mpw_str(&w, "opened");
+	tafel_mpw_uint(&w, b->opened);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+/* A unique list of ids into out. */
+static int
+get_ids(const msgpack_object *a, char out[][TAFEL_ORG_MAX + 1], size_t *n)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->via.array.size; i++) {
+		if (!tafel_mp_check(&a->via.array.ptr[i], TAFEL_MP_ID, 1,
+		    TAFEL_ORG_MAX) || tafel_mp_strcpy(out[i], TAFEL_ORG_MAX + 1,
+		    &a->via.array.ptr[i]) != 0)
+			return TAFEL_EMALFORMED;
+		for (j = 0; j < i; j++)
+			if (strcmp(out[i], out[j]) == 0)
+				return TAFEL_EMALFORMED;
+	}
+	*n = a->via.array.size;
+	return 0;
+}
+
+int
+tafel_members_decode(const uint8_t *buf, size_t len,
+    struct tafel_members_body *b)
+{
+	struct tafel_mp_field f[] = {
+		{ "add", TAFEL_MP_ARRAY, 0, TAFEL_MAX_RECIPIENTS, false, NULL },
+		{ "remove", TAFEL_MP_ARRAY, 0, TAFEL_MAX_RECIPIENTS, false,
+		    NULL },
+		{ "members", TAFEL_MP_ARRAY, 1, TAFEL_MAX_RECIPIENTS, false,
+		    NULL },
+		{ "reason", TAFEL_MP_TEXT, 0, TAFEL_REASON_MAX, false, NULL },
+		{ "pseudonym", TAFEL_MP_TEXT, 1, TAFEL_PSEUDONYM_MAX, false,
+		    NULL },
+		{ "opened", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
+	};
+	msgpack_unpacked u;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (len > TAFEL_MAX_BODY)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 3)) != 0)
+		return rc;
+	if ((rc = tafel_mp_fields(&u.data, f, 6)) == 0 &&
+	    ((rc = get_ids(f[0].obj, b->add, &b->nadd)) != 0 ||
+	    (rc = get_ids(f[1].obj, b->remove, &b->nremove)) != 0 ||
+	    (rc = get_ids(f[2].obj, b->members, &b->nmembers)) != 0))
+		rc = TAFEL_EMALFORMED;
+	if (rc == 0) {
+		b->reason = f[3].obj->via.str.ptr;
+		b->reasonlen = f[3].obj->via.str.size;
+		b->pseudonym = f[4].obj->via.str.ptr;
+		b->pseudolen = f[4].obj->via.str.size;
+		b->opened = f[5].obj->via.u64;
+	}
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}

@@ -139,6 +139,12 @@ int	tafel_env_header_only(const struct tafel_env *e, uint8_t **out,
  *   "decline": { "reason": text (1..TAFEL_REASON_MAX) }
  *   "reveal":  { "org": id (the member cleared for identity records),
  *                "reason": text (1..TAFEL_REASON_MAX) }
+ *   "members": { "add": [ id ], "remove": [ id ], "members": [ id ],
+ *                "reason": text (0..TAFEL_REASON_MAX),
+ *                "pseudonym": text, "opened": uint }
+ *              (members: the whole list after the change, owner first;
+ *              pseudonym and opened let a member that joins know the
+ *              case it joins)
  *   "decide":  { "followup": "none"|"latent"|"prominent"|"judicial",
  *                "reason": text (1..TAFEL_REASON_MAX),
  *                "review": uint (a date, seconds; 0: no review date) }
@@ -161,6 +167,24 @@ int	tafel_reveal_encode(const char *org, const char *reason,
 int	tafel_reveal_decode(const uint8_t *buf, size_t len,
 	    char org[TAFEL_ORG_MAX + 1], const char **reason,
 	    size_t *reasonlen) __attribute__((warn_unused_result));
+
+struct tafel_members_body {
+	size_t		 nadd, nremove, nmembers;
+	char		 add[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+	char		 remove[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+	char		 members[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+	const char	*reason;	/* into the buffer on decode */
+	size_t		 reasonlen;
+	const char	*pseudonym;
+	size_t		 pseudolen;
+	uint64_t	 opened;
+};
+
+/* Lists must hold unique ids; members at least one. */
+int	tafel_members_encode(const struct tafel_members_body *, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+int	tafel_members_decode(const uint8_t *buf, size_t len,
+	    struct tafel_members_body *) __attribute__((warn_unused_result));
 
 int	tafel_decision_encode(const char *followup, const char *reason,
 	    size_t reasonlen, uint64_t review, uint8_t **out, size_t *outlen)

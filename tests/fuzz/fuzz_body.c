@@ -28,5 +28,10 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 		(void)tafel_decision_decode(buf, len, f, &t, &n, &review);
 		(void)tafel_reveal_decode(buf, len, org, &t, &n);
 	}
+	{
+		static struct tafel_members_body mb;
+
+		(void)tafel_members_decode(buf, len, &mb);
+	}
 	return 0;
 }

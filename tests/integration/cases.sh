@@ -182,6 +182,28 @@ check_not "CAW may not decide (its role may not open cases)" \
 check_not "a decision with an unknown follow-up level is refused" \
     "$TAFEL" -d "$T/stad" case decide "$CASE" --followup maybe --reason x
 
+# Member changes: CAW leaves the case, OCMW joins it.
+check "the owner removes CAW from the case and adds OCMW" \
+    "$TAFEL" -d "$T/stad" case members "$CASE" --remove caw --add ocmw \
+    --reason "OCMW neemt de begeleiding over."
+check "OCMW now has the case, with its pseudonym" \
+    wait_for 20 sh -c "'$TAFEL' -d '$T/ocmw' case show $CASE | grep -q 'Casus-$$'"
+"$TAFEL" -d "$T/stad" record add "$CASE" --category action \
+    --text "after-change-$$" >/dev/null
+check "OCMW receives what is written after it joined" \
+    wait_for 20 sh -c "'$TAFEL' -d '$T/ocmw' case show $CASE | grep -qF after-change-$$"
+check "the police receives it too" \
+    wait_for 20 sh -c "'$TAFEL' -d '$T/politie' case show $CASE | grep -qF after-change-$$"
+check_not "OCMW did not receive what was written before it joined" \
+    sh -c "'$TAFEL' -d '$T/ocmw' case show $CASE | grep -qF 'from stad ($$)'"
+check_not "CAW, removed, receives nothing written after its removal" \
+    sh -c "'$TAFEL' -d '$T/caw' case show $CASE | grep -qF after-change-$$"
+check_not "nor is it in CAW's store" grep -rqaF "after-change-$$" "$T/caw/store"
+check "every remaining member shows the change and its reason" \
+    sh -c "'$TAFEL' -d '$T/politie' case show $CASE | grep -A1 'removed caw' | grep -q 'OCMW neemt'"
+check_not "only the owner changes the members" \
+    "$TAFEL" -d "$T/politie" case members "$CASE" --add caw
+
 # Closing.
 check "the coordinator closes the case" \
     "$TAFEL" -d "$T/stad" case close "$CASE" --reason "Opvolging afgerond."
