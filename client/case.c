@@ -120,6 +120,26 @@ case_open(struct client *c, int argc, char **argv)
 
 /* tafel case list */
 
+/*
+ * On the agenda of the next partner table: a case not closed that is new
+ * (no follow-up decided), in conflict, or whose review date has come.
+ */
+static bool
+on_agenda(const msgpack_object *e, uint64_t now)
+{
+	uint64_t review = ctl_uint(e, "review");
+	char *fu;
+	bool due;
+
+	if (ctl_uint(e, "closed") != 0)
+		return false;
+	fu = ctl_str(e, "followup", false);
+	due = fu[0] == '\0' || strcmp(fu, "conflict") == 0 ||
+	    (review != 0 && review <= now);
+	free(fu);
+	return due;
+}
+
 static int
 case_list(struct client *c, int argc, char **argv)
 {
@@ -152,9 +172,7 @@ case_list(struct client *c, int argc, char **argv)
 		printf("{\n  \"cases\": [");
 		for (i = 0; i < cases->via.array.size; i++) {
 			e = &cases->via.array.ptr[i];
-			review = ctl_uint(e, "review");
-			if (ctl_uint(e, "closed") != 0 || review == 0 ||
-			    review > now)
+			if (!on_agenda(e, now))
 				continue;
 			printf("%s\n", shown++ ? "," : "");
 			json_print(stdout, e);
@@ -180,9 +198,7 @@ case_list(struct client *c, int argc, char **argv)
 	for (i = 0; i < cases->via.array.size; i++) {
 		e = &cases->via.array.ptr[i];
 		review = ctl_uint(e, "review");
-		/* The agenda: what is open and whose review date has come. */
-		if (o[1].seen && (ctl_uint(e, "closed") != 0 || review == 0 ||
-		    review > now))
+		if (o[1].seen && !on_agenda(e, now))
 			continue;
 		id = reply_id(e, "case");
 		table = ctl_str(e, "table", false);
@@ -204,7 +220,8 @@ case_list(struct client *c, int argc, char **argv)
 		free(pseudonym);
 	}
 	if (o[1].seen && shown == 0)
-		printf("no case is due for review\n");
+		printf("nothing on the agenda: no case is new, in conflict or "
+		    "due for review\n");
 	ctl_reply_free(&rep);
 	return 0;
 }

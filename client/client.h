@@ -212,5 +212,6 @@ int	record_main(struct client *, int, char **);
 
 /* status.c */
 int	status_main(struct client *, int, char **);
+int	peers_main(struct client *, int, char **);
 
 #endif

@@ -83,6 +83,10 @@ static const struct command commands[] = {
 	    "read it from\n"
 	    "    standard input; with --to only those organisations read it,\n"
 	    "    the other members see that it exists).\n" },
+	{ "peers", peers_main,
+	    "tafel -d DIR peers [--json]\n"
+	    "    Show every partner daemon: connected or not, last contact,\n"
+	    "    how many items wait for it and since when.\n" },
 	{ "status", status_main,
 	    "tafel -d DIR status [--json]\n"
 	    "    Show the daemon, its partner tables and its partners.\n" },

@@ -42,13 +42,31 @@ print_table(const msgpack_object *t, uint64_t now)
 	free(fpr);
 }
 
+/* "3 min", "2 h", "5 days": how long ago t was. */
+static void
+fmt_age(char *buf, size_t sz, uint64_t t, uint64_t now)
+{
+	uint64_t a = now > t ? now - t : 0;
+
+	if (t == 0)
+		snprintf(buf, sz, "-");
+	else if (a < 120)
+		snprintf(buf, sz, "%" PRIu64 " s", a);
+	else if (a < 7200)
+		snprintf(buf, sz, "%" PRIu64 " min", a / 60);
+	else if (a < 2 * DAY)
+		snprintf(buf, sz, "%" PRIu64 " h", a / 3600);
+	else
+		snprintf(buf, sz, "%" PRIu64 " days", a / DAY);
+}
+
 static void
 print_peers(const msgpack_object *peers)
 {
 	const msgpack_object *p;
-	char when[32], *org, *ep;
+	char when[32], age[32], *org, *ep;
 	size_t worg = 3, wep = 8, n;
-	uint64_t seen;
+	uint64_t seen, now = (uint64_t)time(NULL);
 	uint32_t i;
 
 	for (i = 0; i < peers->via.array.size; i++) {
@@ -60,8 +78,9 @@ print_peers(const msgpack_object *peers)
 		if (n > wep)
 			wep = n;
 	}
-	printf("  %-*s  %-*s  %-9s  %-20s  %s\n", (int)worg, "ORG", (int)wep,
-	    "ENDPOINT", "CONNECTED", "LAST SEEN", "OUTBOX");
+	printf("  %-*s  %-*s  %-9s  %-20s  %6s  %s\n", (int)worg, "ORG",
+	    (int)wep, "ENDPOINT", "CONNECTED", "LAST CONTACT", "OUTBOX",
+	    "OLDEST WAITING");
 	for (i = 0; i < peers->via.array.size; i++) {
 		p = &peers->via.array.ptr[i];
 		org = ctl_str(p, "org", false);
@@ -70,9 +89,10 @@ print_peers(const msgpack_object *peers)
 			snprintf(when, sizeof(when), "never");
 		else
 			fmt_time(when, seen);
-		printf("  %-*s  %-*s  %-9s  %-20s  %6" PRIu64 "\n", (int)worg,
-		    org, (int)wep, ep, ctl_bool(p, "connected") ? "yes" : "no",
-		    when, ctl_uint(p, "outbox"));
+		fmt_age(age, sizeof(age), ctl_uint(p, "oldest"), now);
+		printf("  %-*s  %-*s  %-9s  %-20s  %6" PRIu64 "  %s\n",
+		    (int)worg, org, (int)wep, ep, ctl_bool(p, "connected") ?
+		    "yes" : "no", when, ctl_uint(p, "outbox"), age);
 		free(org);
 		free(ep);
 	}
@@ -139,6 +159,36 @@ status_main(struct client *c, int argc, char **argv)
 	else {
 		printf("Peers:\n");
 		print_peers(peers);
+	}
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+/* tafel peers [--json]: every partner daemon and what waits for it. */
+int
+peers_main(struct client *c, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT("--json", OPT_FLAG),
+	};
+	struct tafel_mpw w;
+	struct ctl_reply rep;
+	const msgpack_object *peers;
+
+	(void)opt_parse("peers", "peers", argc, argv, 1, o, 1, NULL, 0);
+	state_need(c);
+	tafel_mpw_init(&w);
+	tafel_ctl_req_begin(&w, "peers");
+	tafel_mpw_map(&w, 0);
+	ctl_call(c, &w, &rep);
+	if (o[0].seen)
+		json_print(stdout, rep.data);
+	else {
+		peers = ctl_field(rep.data, "peers", MSGPACK_OBJECT_ARRAY);
+		if (peers->via.array.size == 0)
+			printf("no partners yet (no table adopted)\n");
+		else
+			print_peers(peers);
 	}
 	ctl_reply_free(&rep);
 	return 0;

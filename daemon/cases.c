@@ -697,7 +697,18 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 				    "member of table %s", e->h.to[i],
 				    e->h.table);
 	} else if (strcmp(e->h.type, "record") == 0) {
-		if (!rules_allow(dt, m->card.role, d->self.role, e->h.cat))
+		bool content = false;
+		size_t w;
+
+		for (w = 0; e->ct != NULL && w < e->nwraps; w++)
+			if (strcmp(e->wrap[w].org, d->self.org) == 0)
+				content = true;
+		if (tafel_cat_index(e->h.cat) < 0)
+			NO(TAFEL_ACK_REFUSED, "unknown record category");
+		/* The header alone may go to every member: the rules are
+		 * about who reads what. */
+		if (content &&
+		    !rules_allow(dt, m->card.role, d->self.role, e->h.cat))
 			NO(TAFEL_ACK_REFUSED, "the rules of table %s do not "
 			    "allow %s to send %s to %s", e->h.table,
 			    m->card.role, e->h.cat, d->self.role);
@@ -712,6 +723,11 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 			NO(TAFEL_ACK_REFUSED, "a %s event has no category",
 			    e->h.type);
 	} else if (strcmp(e->h.type, "members") == 0) {
+		int r = tafel_role_index(m->card.role);
+
+		if (r < 0 || !(dt->t->rules.open & (1u << r)))
+			NO(TAFEL_ACK_REFUSED, "role %s may not own cases",
+			    m->card.role);
 		if (e->h.cat[0] != '\0')
 			NO(TAFEL_ACK_REFUSED, "a members event has no category");
 	} else if (strcmp(e->h.type, "decline") == 0 ||
@@ -944,7 +960,8 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	h->nto = l->nto;
 	h->time = now_sec();
 	h->lamport = l->lamport;
-	memcpy(h->prev, l->prev, l->nprev * TAFEL_HASH_BYTES);
+	if (l->nprev > 0)
+		memcpy(h->prev, l->prev, l->nprev * TAFEL_HASH_BYTES);
 	h->nprev = l->nprev;
 	if (l->body != NULL) {
 		if ((body = malloc(l->bodylen)) == NULL)
@@ -1183,13 +1200,13 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		{ "to", TAFEL_MP_ARRAY, 1, TAFEL_MAX_RECIPIENTS, true, NULL },
 	};
 	const char *to[TAFEL_MAX_RECIPIENTS], *code = "bad-request";
-	const char *wrap[TAFEL_MAX_RECIPIENTS];
+	const char *wrap[TAFEL_MAX_RECIPIENTS], *denied[TAFEL_MAX_RECIPIENTS];
 	char cat[TAFEL_CAT_MAX + 1], err[512], hex[33], chex[33];
 	char named[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
 	struct dtable *dt;
 	struct dcase c;
 	struct local l;
-	size_t i, j, n = 0, nwrap = 0, nnamed = 0;
+	size_t i, j, n = 0, nwrap = 0, nnamed = 0, ndenied = 0;
 	bool identity;
 	int ci, role;
 
@@ -1272,9 +1289,9 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		}
 		if (!rules_allow(dt, d->self.role, m->card.role, cat)) {
 			log_info("case %.8s: the rules do not let %s (%s) "
-			    "receive %s; not sealed for it", chex, m->card.org,
-			    m->card.role, cat);
-			continue;
+			    "receive %s; not sealed for it (header only)",
+			    chex, m->card.org, m->card.role, cat);
+			denied[ndenied++] = c.members[i];
 		}
 		to[n++] = c.members[i];
 	}
@@ -1287,15 +1304,15 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		for (j = 0; j < n; j++)
 			if (strcmp(named[i], to[j]) == 0)
 				break;
-		if (j == n) {
-			snprintf(err, sizeof(err), "%s cannot receive this "
+		if (j == n || in_list(denied, ndenied, named[i])) {
+			snprintf(err, sizeof(err), "%.63s cannot receive this "
 			    "record: not a member of the case, or the rules "
 			    "do not let it receive %s", named[i], cat);
 			tafel_ctl_err(w, "not-member", err);
 			return;
 		}
 		if (identity && !case_cleared(&c, named[i])) {
-			snprintf(err, sizeof(err), "%s is not cleared for "
+			snprintf(err, sizeof(err), "%.63s is not cleared for "
 			    "identity records of this case (the owner clears "
 			    "it with: tafel case reveal)", named[i]);
 			tafel_ctl_err(w, "forbidden", err);
@@ -1304,6 +1321,8 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 	}
 	for (i = 0; i < n; i++) {
 		if (nnamed > 0 && !named_has(named, nnamed, to[i]))
+			continue;
+		if (in_list(denied, ndenied, to[i]))
 			continue;
 		if (identity && !case_cleared(&c, to[i]))
 			continue;
@@ -1562,9 +1581,10 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 		for (j = 0; j < a->via.array.size; j++)
 			if (!tafel_mp_check(&a->via.array.ptr[j], TAFEL_MP_ID,
 			    1, TAFEL_ORG_MAX) || tafel_mp_strcpy(ids[j],
-			    sizeof(ids[j]), &a->via.array.ptr[j]) != 0) {
+			    sizeof(ids[j]), &a->via.array.ptr[j]) != 0 ||
+			    named_has(ids, j, ids[j])) {
 				tafel_ctl_err(w, "bad-request", "case.members: "
-				    "organisation ids expected");
+				    "distinct organisation ids expected");
 				goto out;
 			}
 		if (i == 0)
@@ -2028,6 +2048,7 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 {
 	struct tafel_mp_field none[1];
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
+	char level[TAFEL_FOLLOWUP_MAX + 1];
 	struct followup fu;
 	struct evlist l;
 	MDB_cursor *cur;
@@ -2070,6 +2091,9 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 			case_followup(&l, &fu, current);
 			for (i = 0; i < l.n; i++)
 				n += strcmp(l.ev[i].h.type, "record") == 0;
+			/* fu.level may point into l, which goes now. */
+			snprintf(level, sizeof(level), "%s", fu.level);
+			fu.level = level;
 			free(current);
 			evlist_free(&l);
 		}

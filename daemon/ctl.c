@@ -149,12 +149,44 @@ respond(struct conn *c, struct tafel_mpw *w)
 	free(out);
 }
 
+/*
+ * Every peer: connected (its CurveZMQ handshake succeeded and the link
+ * has not dropped since), last contact, how many items wait for it and
+ * since when the oldest waits.
+ */
+static void
+emit_peers(struct tafeld *d, struct tafel_mpw *w)
+{
+	struct peer *p;
+	uint64_t oldest;
+	size_t n = 0;
+
+	TAILQ_FOREACH(p, &d->peers, entry)
+		n++;
+	tafel_mpw_array(w, n);
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		n = outbox_pending(d, p->org, &oldest);
+		tafel_mpw_map(w, 6);
+		tafel_mpw_str(w, "org");
+		tafel_mpw_str(w, p->org);
+		tafel_mpw_str(w, "endpoint");
+		tafel_mpw_str(w, p->endpoint);
+		tafel_mpw_str(w, "connected");
+		tafel_mpw_bool(w, p->connected);
+		tafel_mpw_str(w, "last_seen");
+		tafel_mpw_uint(w, p->last_seen);
+		tafel_mpw_str(w, "outbox");
+		tafel_mpw_uint(w, n);
+		tafel_mpw_str(w, "oldest");
+		tafel_mpw_uint(w, oldest);
+	}
+}
+
 static void
 op_status(struct tafeld *d, struct tafel_mpw *w)
 {
 	char fpr[TAFEL_FPR_LEN + 1];
 	struct dtable *dt;
-	struct peer *p;
 	size_t n;
 
 	tafel_ctl_ok_begin(w);
@@ -191,24 +223,7 @@ op_status(struct tafeld *d, struct tafel_mpw *w)
 		tafel_mpw_str(w, fpr);
 	}
 	tafel_mpw_str(w, "peers");
-	n = 0;
-	TAILQ_FOREACH(p, &d->peers, entry)
-		n++;
-	tafel_mpw_array(w, n);
-	TAILQ_FOREACH(p, &d->peers, entry) {
-		tafel_mpw_map(w, 5);
-		tafel_mpw_str(w, "org");
-		tafel_mpw_str(w, p->org);
-		tafel_mpw_str(w, "endpoint");
-		tafel_mpw_str(w, p->endpoint);
-		tafel_mpw_str(w, "connected");
-		tafel_mpw_bool(w, p->last_seen != 0 &&
-		    now_sec() - p->last_seen <= TAFELD_SEEN_WINDOW);
-		tafel_mpw_str(w, "last_seen");
-		tafel_mpw_uint(w, p->last_seen);
-		tafel_mpw_str(w, "outbox");
-		tafel_mpw_uint(w, outbox_depth(d, p->org));
-	}
+	emit_peers(d, w);
 	tafel_mpw_str(w, "cases");
 	tafel_mpw_uint(w, cases_count(d));
 }
@@ -319,7 +334,7 @@ handle(struct conn *c)
 
 		if (staff_lookup(d->dir, pw->pw_name, name, sizeof(name)) &&
 		    name[0] != '\0')
-			snprintf(person, sizeof(person), "%.*s (%s)",
+			snprintf(person, sizeof(person), "%.*s, %s",
 			    (int)(TAFEL_PERSON_MAX - strlen(pw->pw_name) - 3),
 			    name, pw->pw_name);
 		else
@@ -338,6 +353,19 @@ handle(struct conn *c)
 		op_adopt(d, &r, &w);
 	else if (strcmp(r.op, "table.show") == 0)
 		op_table_show(d, &r, &w);
+	else if (strcmp(r.op, "peers") == 0) {
+		struct tafel_mp_field none[1];
+
+		if (tafel_mp_fields(r.args, none, 0) != 0)
+			tafel_ctl_err(&w, "bad-request", "peers takes no "
+			    "arguments");
+		else {
+			tafel_ctl_ok_begin(&w);
+			tafel_mpw_map(&w, 1);
+			tafel_mpw_str(&w, "peers");
+			emit_peers(d, &w);
+		}
+	}
 	else if (cases_ctl(d, &r, person, &w) != 0) {
 		tafel_mpw_free(&w);
 		tafel_ctl_err(&w, "unknown-op", "unknown operation");

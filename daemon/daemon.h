@@ -111,6 +111,8 @@ struct peer {
 	uint8_t			 box_pk[32];
 	uint8_t			 curve_pk[32];
 	zsock_t			*dealer;
+	zactor_t		*monitor;	/* zmonitor of dealer */
+	bool			 connected;	/* handshake done, not lost */
 	uint64_t		 last_seen;	/* seconds; 0 never */
 	uint64_t		 heard_ms;	/* monotonic, last frame */
 	uint64_t		 dialled_ms;	/* monotonic, DEALER made */
@@ -231,6 +233,10 @@ void	outbox_kick(struct tafeld *, const uint8_t hash[32],
 void	outbox_ack(struct tafeld *, struct peer *, const struct tafel_peer_msg *);
 int	outbox_retry(struct tafeld *);
 size_t	outbox_depth(struct tafeld *, const char *org);
+/* Items waiting for org, and the enqueue time of the oldest (0: none). */
+size_t	outbox_pending(struct tafeld *, const char *org, uint64_t *oldest);
+/* A peer (re)connected: everything waiting for it is due now. */
+void	outbox_peer_up(struct tafeld *, const char *org);
 void	outbox_free(struct tafeld *);
 
 #endif

@@ -325,14 +325,64 @@ net_router_restart(struct tafeld *d)
 	return 0;
 }
 
+/*
+ * Ends a peer's connection.  The monitor goes first: closing a monitored
+ * socket before its monitor hangs libzmq's I/O thread (libzmq#3575).
+ */
 static void
-peer_free(struct tafeld *d, struct peer *p)
+peer_hangup(struct tafeld *d, struct peer *p)
 {
+	if (p->monitor != NULL) {
+		zloop_reader_end(d->loop, zactor_sock(p->monitor));
+		zactor_destroy(&p->monitor);
+	}
 	if (p->dealer != NULL) {
 		zloop_reader_end(d->loop, p->dealer);
 		zsock_destroy(&p->dealer);
 	}
+	p->connected = false;
+}
+
+static void
+peer_free(struct tafeld *d, struct peer *p)
+{
+	peer_hangup(d, p);
 	free(p);
+}
+
+/*
+ * Connection events of a peer's DEALER: connected once the CurveZMQ
+ * handshake succeeds, not when a TCP connection opens; on every
+ * (re)connection whatever waits for that peer is sent at once.
+ */
+static int
+monitor_handler(zloop_t *loop, zsock_t *s, void *arg)
+{
+	struct tafeld *d = arg;
+	struct peer *p;
+	char *event = NULL, *value = NULL, *endpoint = NULL;
+
+	if (zstr_recvx(s, &event, &value, &endpoint, NULL) < 1)
+		return 0;
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (p->monitor != NULL && zactor_sock(p->monitor) == s)
+			break;
+	if (p != NULL && event != NULL) {
+		if (strcmp(event, "HANDSHAKE_SUCCEEDED") == 0) {
+			p->connected = true;
+			p->heard_ms = now_ms();
+			p->last_seen = now_sec();
+			log_info("peer %s: connected", p->org);
+			outbox_peer_up(d, p->org);
+		} else if (strcmp(event, "DISCONNECTED") == 0 && p->connected) {
+			p->connected = false;
+			log_info("peer %s: disconnected", p->org);
+		}
+	}
+	zstr_free(&event);
+	zstr_free(&value);
+	zstr_free(&endpoint);
+	return 0;
 }
 
 void
@@ -379,6 +429,19 @@ peer_connect(struct tafeld *d, struct peer *p)
 		log_warnx("peer %s: cannot set up a connection", p->org);
 		return -1;
 	}
+	if ((p->monitor = zactor_new(zmonitor, p->dealer)) == NULL) {
+		log_warnx("peer %s: cannot watch the connection", p->org);
+		return -1;
+	}
+	zstr_sendx(p->monitor, "LISTEN", "HANDSHAKE_SUCCEEDED", "DISCONNECTED",
+	    NULL);
+	zstr_sendx(p->monitor, "START", NULL);
+	if (zsock_wait(p->monitor) != 0 ||
+	    zloop_reader(d->loop, zactor_sock(p->monitor), monitor_handler,
+	    d) != 0) {
+		log_warnx("peer %s: cannot watch the connection", p->org);
+		return -1;
+	}
 	if (zsock_connect(p->dealer, "%s", p->endpoint) != 0) {
 		log_warnx("peer %s: bad endpoint %s", p->org, p->endpoint);
 		return -1;
@@ -400,10 +463,7 @@ net_redial(struct tafeld *d, struct peer *p)
 	if (p->dealer != NULL && (p->heard_ms > p->dialled_ms ||
 	    now - p->dialled_ms < REDIAL_AFTER_MS))
 		return;
-	if (p->dealer != NULL) {
-		zloop_reader_end(d->loop, p->dealer);
-		zsock_destroy(&p->dealer);
-	}
+	peer_hangup(d, p);
 	log_debug("peer %s: silent since %llu ms; dialling again", p->org,
 	    (unsigned long long)(now - p->dialled_ms));
 	if (peer_connect(d, p) != 0)

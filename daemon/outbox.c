@@ -15,6 +15,7 @@
 
 #define OB_KEY_MAX	(TAFEL_ORG_MAX + 1 + TAFEL_HASH_BYTES)
 #define GONE_MAX	64	/* rows settled per round, for a member gone */
+#define OB_ROW_LEN	9	/* kind, enqueue time */
 
 struct retry {
 	uint64_t	next;	/* ms */
@@ -91,16 +92,21 @@ int
 outbox_add(struct tafeld *d, MDB_txn *txn, enum outbox_kind kind,
     const uint8_t hash[32], const char *const *orgs, size_t n)
 {
-	uint8_t key[OB_KEY_MAX], st = (uint8_t)kind;
+	uint8_t key[OB_KEY_MAX], row[OB_ROW_LEN];
+	uint64_t t = now_sec();
 	MDB_val k, v;
 	size_t i;
 	int rc;
 
+	/* kind (1) || enqueue time, seconds (u64be) */
+	row[0] = (uint8_t)kind;
+	for (i = 0; i < 8; i++)
+		row[1 + i] = (uint8_t)(t >> (56 - 8 * i));
 	for (i = 0; i < n; i++) {
 		k.mv_data = key;
 		k.mv_size = ob_key(key, orgs[i], hash);
-		v.mv_data = &st;
-		v.mv_size = 1;
+		v.mv_data = row;
+		v.mv_size = sizeof(row);
 		if ((rc = mdb_put(txn, store_dbi(d->store, DB_OUTBOX), &k, &v,
 		    0)) != 0)
 			return rc;
@@ -179,7 +185,7 @@ outbox_kick(struct tafeld *d, const uint8_t hash[32],
 			k.mv_data = key;
 			k.mv_size = ob_key(key, orgs[i], hash);
 			if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k,
-			    &kv) == 0 && kv.mv_size == 1 &&
+			    &kv) == 0 && kv.mv_size == OB_ROW_LEN &&
 			    (*(uint8_t *)kv.mv_data != OUTBOX_ENV ||
 			    still_member(d, orgs[i], v.mv_data, v.mv_size)))
 				send_one(d, orgs[i], *(uint8_t *)kv.mv_data,
@@ -222,7 +228,7 @@ outbox_retry(struct tafeld *d)
 			continue;
 		memcpy(org, p, z - p);
 		org[z - p] = '\0';
-		if (v.mv_size != 1)
+		if (v.mv_size != OB_ROW_LEN)
 			continue;
 		kind = *(uint8_t *)v.mv_data;
 		r = retry_get(d, org, z + 1);
@@ -416,4 +422,60 @@ outbox_drop_org(struct tafeld *d, MDB_txn *txn, const char *org)
 	if (rc != 0)
 		return rc == MDB_MAP_FULL ? MDB_MAP_FULL : -1;
 	return (int)count;
+}
+
+size_t
+outbox_pending(struct tafeld *d, const char *org, uint64_t *oldest)
+{
+	uint8_t key[TAFEL_ORG_MAX + 1];
+	size_t n = strlen(org), count = 0, i;
+	MDB_cursor *c;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	*oldest = 0;
+	if (store_read(d->store, &txn) != 0)
+		return 0;
+	if (mdb_cursor_open(txn, store_dbi(d->store, DB_OUTBOX), &c) != 0) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	memcpy(key, org, n);
+	key[n] = 0;
+	k.mv_data = key;
+	k.mv_size = n + 1;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 &&
+	    k.mv_size > n && memcmp(k.mv_data, key, n + 1) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint64_t t = 0;
+
+		count++;
+		if (v.mv_size != OB_ROW_LEN)
+			continue;
+		for (i = 0; i < 8; i++)
+			t = (t << 8) | ((uint8_t *)v.mv_data)[1 + i];
+		if (*oldest == 0 || t < *oldest)
+			*oldest = t;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return count;
+}
+
+void
+outbox_peer_up(struct tafeld *d, const char *org)
+{
+	struct retry *r;
+	size_t n = strlen(org);
+	const char *name;
+
+	if (d->retries == NULL)
+		return;
+	for (r = zhashx_first(d->retries); r != NULL;
+	    r = zhashx_next(d->retries)) {
+		name = zhashx_cursor(d->retries);
+		if (strncmp(name, org, n) == 0 && name[n] == ':')
+			r->next = 0;	/* due at the next tick */
+	}
 }

@@ -641,6 +641,21 @@ put_ids(struct tafel_mpw *w, char ids[][TAFEL_ORG_MAX + 1], size_t n)
 		tafel_mpw_str(w, ids[i]);
 }
 
+static bool
+ids_unique(const char ids[][TAFEL_ORG_MAX + 1], size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!tafel_id_valid(ids[i]))
+			return false;
+		for (j = 0; j < i; j++)
+			if (strcmp(ids[i], ids[j]) == 0)
+				return false;
+	}
+	return true;
+}
+
 int
 tafel_members_encode(const struct tafel_members_body *b, uint8_t **out,
     size_t *outlen)
@@ -648,6 +663,12 @@ tafel_members_encode(const struct tafel_members_body *b, uint8_t **out,
 	struct tafel_mpw w;
 
 	*out = NULL;
+	if (b->nadd > TAFEL_MAX_RECIPIENTS ||
+	    b->nremove > TAFEL_MAX_RECIPIENTS ||
+	    b->nmembers > TAFEL_MAX_RECIPIENTS ||
+	    !ids_unique(b->add, b->nadd) || !ids_unique(b->remove, b->nremove) ||
+	    !ids_unique(b->members, b->nmembers))
+		return TAFEL_EINVAL;
 	if (b->nmembers == 0 || b->nmembers > TAFEL_MAX_RECIPIENTS ||
 	    b->nadd > TAFEL_MAX_RECIPIENTS || b->nremove > TAFEL_MAX_RECIPIENTS ||
 	    b->reasonlen > TAFEL_REASON_MAX || b->pseudolen == 0 ||

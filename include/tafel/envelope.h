@@ -13,7 +13,8 @@
  *   { "v": 1, "type": id, "id": bin(16), "table": id, "tver": uint,
  *     "case": bin(16), "cat": str, "from": id, "by": str, "to": [ id ],
  *     "time": uint, "lamport": uint, "prev": [ bin(32) ] }
- *   type: "open" or "record" (more types come with the case lifecycle);
+ *   type: "open", "record", "members", "reveal", "decide", "close" or
+ *   "decline" (bodies below);
  *   cat: the record category, "" for other types; by: the acting person;
  *   time: seconds since the epoch; to: every recipient (unique).
  *

@@ -45,7 +45,7 @@ check "a listed staff member shares a record" \
     --text "by-mw1-$$"
 shows() { "$TAFEL" -d "$T/$1" case show "$CASE" | grep -qF "$2"; }
 check "the partner sees who wrote it: the account and its staff name" \
-    wait_for 20 shows politie "stad (Jan Peeters (tafel-mw1)): note"
+    wait_for 20 shows politie "stad (Jan Peeters, tafel-mw1): note"
 check_not "the name the client's environment claimed appears nowhere" \
     sh -c "'$TAFEL' -d '$T/politie' case show $CASE --json | grep -q mallory"
 check "events made by root show root" shows politie "stad (root): opened"
