@@ -3,6 +3,7 @@
 #   make              build tafeld, tafel and libtafel.a into $(B)/
 #   make check        unit tests (cmocka), then integration tests
 #   make check-asan   the same suite built with ASan and UBSan
+#   make check-valgrind  the unit tests under valgrind (memcheck)
 #   make demo         three daemons on loopback, one case, end to end
 #   make deps         install the Debian packages we build with
 #   make fuzz         libFuzzer harnesses (clang) into build-fuzz/
@@ -20,7 +21,7 @@ B	?= build
 PKGS	:= libsodium libzmq libczmq lmdb msgpack
 TESTPKGS := cmocka
 DEBS	:= build-essential pkg-config libsodium-dev libzmq3-dev libczmq-dev \
-	   liblmdb-dev libmsgpack-dev libcmocka-dev lmdb-utils
+	   liblmdb-dev libmsgpack-dev libcmocka-dev lmdb-utils valgrind faketime
 SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 HAVE_DEPS := $(shell $(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null \
@@ -30,14 +31,14 @@ FUZZDEBS := clang libclang-rt-14-dev
 CLANG	?= clang
 FUZZ_SECONDS ?= 30
 
-.PHONY: all check check-unit check-integration check-asan demo deps \
-	install clean lint fuzz fuzz-smoke fuzz-deps
+.PHONY: all check check-unit check-integration check-asan check-valgrind \
+	demo deps install clean lint fuzz fuzz-smoke fuzz-deps
 
 ifneq ($(HAVE_DEPS),yes)
 
 # A fresh machine: install the packages, then run the same target again.
-all check check-unit check-integration check-asan demo install lint \
-fuzz fuzz-smoke:
+all check check-unit check-integration check-asan check-valgrind demo \
+install lint fuzz fuzz-smoke:
 	@echo "tafel: build dependencies missing; running 'make deps' first"
 	$(MAKE) deps
 	$(MAKE) $@
@@ -73,6 +74,10 @@ PROTO_OBJ  := $(PROTO_SRC:%.c=$(B)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# Test tools (tests/tools/tafel-*.c): hostile peers and clients for the
+# integration tests, linked against libtafel only.
+TOOLS      := $(patsubst tests/tools/%.c,$(B)/%,\
+	      $(wildcard tests/tools/tafel-*.c))
 
 all: $(B)/tafeld $(B)/tafel $(B)/libtafel.a
 
@@ -104,17 +109,26 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libtafeld.a $(B)/libtafel.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtafeld.a $(B)/libtafel.a \
 	    $(LIBS) $(TESTLIBS)
 
-check: all $(UNIT_BIN)
+$(B)/tafel-%: tests/tools/tafel-%.c $(B)/libtafel.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtafel.a $(LIBS)
+
+check: all $(UNIT_BIN) $(TOOLS)
 	@sh tests/run.sh $(B)
 
 check-unit: all $(UNIT_BIN)
 	@sh tests/run.sh $(B) unit
 
-check-integration: all
+check-integration: all $(TOOLS)
 	@sh tests/run.sh $(B) integration
 
 check-asan:
 	$(MAKE) B=build-asan SAN=1 check
+
+# The unit tests under valgrind; any error or definite leak fails.  The
+# plain build (no sanitizers: they do not mix with valgrind).
+check-valgrind: all $(UNIT_BIN)
+	@command -v valgrind >/dev/null 2>&1 || $(MAKE) deps
+	@sh tests/run.sh $(B) unit-valgrind
 
 demo: all
 	@sh tests/demo.sh $(B)

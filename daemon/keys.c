@@ -46,31 +46,67 @@ lock(struct keys *k)
 	sodium_mprotect_noaccess(k->cache);
 }
 
+/*
+ * For one operation: the secrets read-only (nothing writes them after
+ * loading), the cache of precomputed keys read-write.  Every function
+ * that calls unlock() calls lock() on each of its return paths.
+ */
 static void
 unlock(struct keys *k)
 {
-	sodium_mprotect_readwrite(k->s);
+	sodium_mprotect_readonly(k->s);
 	sodium_mprotect_readwrite(k->cache);
 }
 
+/*
+ * The first line of the passphrase file into buf (sodium_malloc memory).
+ * Read with read(2), not stdio, so that no copy is left in a stdio
+ * buffer.  The file must be a regular file that others cannot access:
+ * whoever can read it can open the key file.  Group access is allowed
+ * (a root-owned file readable by the daemon's group).
+ */
 static int
 read_passphrase(const char *path, char *buf, size_t bufsz, size_t *len)
 {
-	FILE *f;
-	size_t n;
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
 
-	if ((f = fopen(path, "re")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
 		log_warn("passphrase file %s", path);
 		return -1;
 	}
-	if (fgets(buf, bufsz, f) == NULL) {
-		fclose(f);
-		log_warnx("passphrase file %s is empty", path);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_warnx("passphrase file %s: not a regular file", path);
+		close(fd);
 		return -1;
 	}
-	fclose(f);
-	n = strcspn(buf, "\r\n");
+	if ((st.st_mode & S_IRWXO) != 0) {
+		log_warnx("passphrase file %s is accessible to others (mode "
+		    "%03o); refusing to use it: chmod o-rwx %s", path,
+		    (unsigned)(st.st_mode & 0777), path);
+		close(fd);
+		return -1;
+	}
+	while (n < bufsz - 1) {
+		r = read(fd, buf + n, bufsz - 1 - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			log_warn("passphrase file %s", path);
+			close(fd);
+			sodium_memzero(buf, bufsz);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
 	buf[n] = '\0';
+	n = strcspn(buf, "\r\n");
+	sodium_memzero(buf + n, bufsz - n);
 	if (n == 0) {
 		log_warnx("passphrase file %s is empty", path);
 		return -1;
@@ -85,10 +121,10 @@ keys_load(const char *dir, const char *passfile, struct keys **kp)
 	uint8_t img[TAFEL_KEYFILE_LEN + 1];
 	char path[PATH_MAX], *pass = NULL;
 	size_t passlen = 0;
-	struct keys *k;
+	struct keys *k = NULL;
 	struct stat st;
-	ssize_t n;
-	int fd, rc, alg;
+	ssize_t n = 0;
+	int fd, rc = -1, alg;
 
 	*kp = NULL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, TAFELD_SECRET)
@@ -106,33 +142,34 @@ keys_load(const char *dir, const char *passfile, struct keys **kp)
 		return -1;
 	}
 	if ((st.st_mode & 077) != 0) {
-		log_warnx("%s: readable by others (mode %03o); refusing to use "
-		    "it: chmod 600 %s", path, st.st_mode & 0777, path);
+		log_warnx("%s: readable by group or others (mode %03o); "
+		    "refusing to use it: chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 0777), path);
 		close(fd);
 		return -1;
 	}
 	n = read(fd, img, sizeof(img));
 	close(fd);
+	/* From here on img may hold secrets: every path wipes it. */
 	if (n != TAFEL_KEYFILE_LEN) {
 		log_warnx("%s: not a tafel key file (wrong size)", path);
-		return -1;
+		goto out;
 	}
 	if ((alg = tafel_keyfile_alg(img, n)) < 0) {
 		log_warnx("%s: not a tafel key file", path);
-		return -1;
+		goto out;
 	}
 	if (alg != TAFEL_KEYFILE_ALG_NONE) {
 		if (passfile == NULL) {
 			log_warnx("%s is protected by a passphrase: start with "
 			    "--passphrase-file FILE", path);
-			return -1;
+			goto out;
 		}
 		if ((pass = sodium_malloc(TAFELD_PASS_MAX)) == NULL)
 			fatal("sodium_malloc");
-		if (read_passphrase(passfile, pass, TAFELD_PASS_MAX, &passlen) == -1) {
-			sodium_free(pass);
-			return -1;
-		}
+		if (read_passphrase(passfile, pass, TAFELD_PASS_MAX, &passlen)
+		    == -1)
+			goto out;
 	}
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		fatal("calloc");
@@ -140,25 +177,28 @@ keys_load(const char *dir, const char *passfile, struct keys **kp)
 	    (k->cache = sodium_malloc(KEYS_CACHE * sizeof(struct boxk))) ==
 	    NULL)
 		fatal("sodium_malloc");
-	rc = tafel_keyfile_decode(img, n, pass, passlen, k->s);
-	if (pass != NULL)
-		sodium_free(pass);	/* wipes */
-	sodium_memzero(img, sizeof(img));
-	if (rc != 0) {
+	sodium_memzero(k->cache, KEYS_CACHE * sizeof(struct boxk));
+	if ((rc = tafel_keyfile_decode(img, n, pass, passlen, k->s)) != 0) {
 		log_warnx("%s: cannot read the keys: %s", path,
 		    rc == TAFEL_EDECRYPT ? "wrong passphrase or damaged file" :
 		    tafel_strerror(rc));
-		sodium_free(k->s);
-		sodium_free(k->cache);
-		free(k);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	memcpy(k->sign_pk, k->s->sign_pk, 32);
 	memcpy(k->box_pk, k->s->box_pk, 32);
 	memcpy(k->curve_pk, k->s->curve_pk, 32);
 	lock(k);
 	*kp = k;
-	return 0;
+	k = NULL;
+	rc = 0;
+out:
+	if (pass != NULL)
+		sodium_free(pass);	/* wipes */
+	sodium_memzero(img, sizeof(img));
+	if (k != NULL)
+		keys_free(&k);
+	return rc;
 }
 
 void
@@ -221,6 +261,14 @@ keys_seal(struct keys *k, const struct tafel_hdr *h, const uint8_t *body,
 	if (n > TAFEL_MAX_RECIPIENTS)
 		return TAFEL_EINVAL;
 	unlock(k);
+	/*
+	 * to[] keeps pointers into the cache, so the cache must not evict
+	 * (and move) entries during this loop: make room for n first.
+	 */
+	if (k->ncache > KEYS_CACHE - n) {
+		sodium_memzero(k->cache, KEYS_CACHE * sizeof(struct boxk));
+		k->ncache = 0;
+	}
 	for (i = 0; i < n; i++) {
 		to[i].org = orgs[i];
 		if ((to[i].k = boxk(k, box_pks[i])) == NULL) {

@@ -1,10 +1,10 @@
 /*
  * tafeld: the partner-table case-sharing daemon of one organisation.
  *
- *   tafeld -d DIR [--passphrase-file FILE] [-v]
+ *   tafeld -d DIR [--passphrase-file FILE] [-v] [--allow-root-dangerously]
  *
  * Runs in the foreground and logs to stderr; SIGTERM or SIGINT stops it
- * cleanly.  See tafeld(8).
+ * cleanly.  Refuses to run as root unless told otherwise.  See tafeld(8).
  */
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -46,7 +46,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: tafeld -d DIR [--passphrase-file FILE] [-v] "
-	    "[--version]\n");
+	    "[--allow-root-dangerously] [--version]\n");
 	exit(2);
 }
 
@@ -226,7 +226,7 @@ main(int argc, char *argv[])
 	struct rlimit rl = { 0, 0 };
 	const char *dir = getenv("TAFEL_DIR"), *passfile = NULL;
 	uint8_t sign_pk[32], box_pk[32], curve_pk[32];
-	int i, debug = 0, lockfd, rc = 1;
+	int i, debug = 0, allow_root = 0, lockfd, rc = 1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
@@ -236,6 +236,8 @@ main(int argc, char *argv[])
 			passfile = argv[++i];
 		else if (strcmp(argv[i], "-v") == 0)
 			debug = 1;
+		else if (strcmp(argv[i], "--allow-root-dangerously") == 0)
+			allow_root = 1;
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("tafeld %s\n", TAFEL_VERSION);
 			return 0;
@@ -245,6 +247,24 @@ main(int argc, char *argv[])
 	if (dir == NULL || *dir == '\0')
 		usage();
 	log_init(debug, "tafeld");
+
+	/*
+	 * tafeld parses what other organisations send it.  As root, one
+	 * exploitable bug in that code would hand the whole machine to an
+	 * attacker; as a dedicated account it hands over only what that
+	 * account can reach.
+	 */
+	if (getuid() == 0 || geteuid() == 0) {
+		if (!allow_root)
+			fatalx("refusing to run as root: one exploitable bug "
+			    "would give an attacker the whole machine; run "
+			    "tafeld as a dedicated account that owns %s (see "
+			    "tafeld(8)), or override with "
+			    "--allow-root-dangerously", dir);
+		log_warnx("running as root (--allow-root-dangerously): one "
+		    "exploitable bug would give an attacker the whole "
+		    "machine");
+	}
 
 	/* No core dumps: they would hold keys and case content. */
 	if (setrlimit(RLIMIT_CORE, &rl) == -1 ||

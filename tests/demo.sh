@@ -10,6 +10,9 @@ TAFELD=$B/tafeld
 D=$(mktemp -d "${TMPDIR:-/tmp}/tafel-demo.XXXXXX")
 PIDS=""
 BASE=$((30000 + $$ % 20000))
+# tafeld refuses to run as root; only then pass the flag that allows it.
+ROOTFLAG=""
+[ "$(id -u)" -eq 0 ] && ROOTFLAG=--allow-root-dangerously
 
 stop_all() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
@@ -39,7 +42,8 @@ done
 
 say "Each organisation starts its daemon (tafeld)."
 for org in stad-aalst politie-aalst caw-aalst; do
-	"$TAFELD" -d "$D/$org" >"$D/$org.log" 2>&1 &
+	# shellcheck disable=SC2086
+	"$TAFELD" -d "$D/$org" $ROOTFLAG >"$D/$org.log" 2>&1 &
 	PIDS="$PIDS $!"
 done
 for org in stad-aalst politie-aalst caw-aalst; do

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Runs the test suite and ends with one line "N passed, N failed".
 #
-#   sh tests/run.sh BUILD_DIR [unit|integration]
+#   sh tests/run.sh BUILD_DIR [unit|integration|unit-valgrind]
 #
 # Unit tests are cmocka binaries run with TAP output; integration tests are
 # tests/integration/*.sh, which print "ok - ..." / "not ok - ..." lines.
+# unit-valgrind runs the unit tests under valgrind's memcheck: any memory
+# error or definite leak makes the binary exit non-zero, which counts as
+# a failure (make check-valgrind).
 # Every "ok" line counts as a pass, every "not ok" line as a failure, and a
 # program that exits non-zero without reporting a failure counts as one.
 B=${1:-build}
@@ -40,7 +43,8 @@ run_one() {
 	failed=$((failed + f))
 	if [ "$f" -ne 0 ]; then
 		echo "FAIL $name ($p passed, $f failed); log: $log"
-		grep -E '^not ok |^# |ERROR|error:' "$log" | head -20 | sed 's/^/    /'
+		grep -E '^not ok |^# |ERROR|error:|^==[0-9]+== ' "$log" |
+		    head -30 | sed 's/^/    /'
 	else
 		echo "ok   $name ($p passed)"
 	fi
@@ -50,6 +54,20 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	for t in "$B"/tests/test_*; do
 		[ -x "$t" ] || continue
 		run_one "unit-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
+	done
+fi
+if [ "$WHAT" = unit-valgrind ]; then
+	command -v valgrind >/dev/null 2>&1 || {
+		echo "valgrind is not installed (make deps installs it)"
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+	for t in "$B"/tests/test_*; do
+		[ -x "$t" ] || continue
+		run_one "valgrind-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP \
+		    valgrind -q --error-exitcode=1 --leak-check=full \
+		    --errors-for-leak-kinds=definite \
+		    --show-leak-kinds=definite "$t"
 	done
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then

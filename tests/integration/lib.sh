@@ -9,6 +9,12 @@ set -u
 B=${TAFEL_BUILD:?TAFEL_BUILD must name the build directory}
 TAFEL=$B/tafel
 TAFELD=$B/tafeld
+POKE=$B/tafel-poke
+# tafeld refuses to run as root; tests and CI run as root, so only then
+# do they pass the flag.  Pass "$ROOTFLAG" (unquoted: it may be empty)
+# wherever tafeld is started directly.
+ROOTFLAG=""
+[ "$(id -u)" -eq 0 ] && ROOTFLAG=--allow-root-dangerously
 T=$(mktemp -d "${TMPDIR:-/tmp}/tafel-test.XXXXXX")
 chmod 700 "$T"
 NFAIL=0
@@ -89,7 +95,8 @@ mkorg() {
 # start NAME: runs tafeld for $T/NAME in the background, logging to
 # $T/NAME.log, and waits until it answers.
 start() {
-	"$TAFELD" -d "$T/$1" -v >>"$T/$1.log" 2>&1 &
+	# shellcheck disable=SC2086
+	"$TAFELD" -d "$T/$1" -v $ROOTFLAG >>"$T/$1.log" 2>&1 &
 	pid=$!
 	PIDS="$PIDS $pid"
 	eval "PID_$(echo "$1" | tr '-' '_')=$pid"
