@@ -519,7 +519,10 @@ keys_load(const struct client *c, const char *passfile,
 	default:
 		errx(1, "%s is damaged: %s", path, tafel_strerror(r));
 	}
-	if (sodium_memcmp(s->sign_pk, card->sign_pk, sizeof(s->sign_pk)) != 0)
+	/* All three public halves, as the daemon checks them. */
+	if (sodium_memcmp(s->sign_pk, card->sign_pk, sizeof(s->sign_pk)) != 0 ||
+	    sodium_memcmp(s->box_pk, card->box_pk, sizeof(s->box_pk)) != 0 ||
+	    sodium_memcmp(s->curve_pk, card->curve_pk, sizeof(s->curve_pk)) != 0)
 		errx(1, "%s does not belong to the member card in %s/card",
 		    path, c->dir);
 	return s;

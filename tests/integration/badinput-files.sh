@@ -54,6 +54,12 @@ refuses() {
 poke_byte() {
 	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
+# flip_byte FILE OFFSET: changes the byte there, whatever it was.
+flip_byte() {
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %o $((b ^ 0x5a)))" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
 
 # Armoured documents: the bytes between the blank line and END.
 unarmour() { sed -n '/^$/,/^-----END/p' "$1" | sed '1d;$d' | base64 -d; }
@@ -89,11 +95,16 @@ key; poke_byte "$K/secret.key" 8 '\007'
 signs_nothing "key file with an unknown algorithm" "secret.key"
 key; poke_byte "$K/secret.key" 8 '\001'
 signs_nothing "clear key file that claims a passphrase" "passphrase"
-key; poke_byte "$K/secret.key" 70 '\377'
+key; flip_byte "$K/secret.key" 70
 signs_nothing "key file with a damaged signing key" \
     "does not belong to the member card"
 key; poke_byte "$K/secret.key" 210 '\377'
 signs_nothing "key file with damaged padding" "is damaged"
+# A damaged box key (offset 98..129 in a clear key file): the public half
+# no longer matches the card, so the client refuses it as the daemon does.
+key; flip_byte "$K/secret.key" 100
+signs_nothing "key file whose box key does not match the card" \
+    "does not belong to the member card"
 key; cat "$A/secret.key" "$A/secret.key" >"$K/secret.key"
 signs_nothing "key file twice as long" "wrong size"
 key; : >"$K/secret.key"
