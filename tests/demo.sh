@@ -104,11 +104,19 @@ run "$TAFEL" -d "$D/caw-aalst" record add "$CASE" --category assessment \
     --text "Jongere is bereid tot gesprek; begeleiding gezin loopt." \
     || die "record failed"
 
+say "The partner table decides on the follow-up, with a review date."
+run "$TAFEL" -d "$D/stad-aalst" case decide "$CASE" --followup latent \
+    --reason "Geen acuut risico; school en CAW volgen op." \
+    --review "$(date -u -d '+30 days' +%Y-%m-%d)" || die "decide failed"
+
+say "The coordinator's list of cases (the agenda of the next meeting: tafel case list --due)."
+run "$TAFEL" -d "$D/stad-aalst" case list
+
 say "Each partner's own view of the case, from its own daemon and store."
 for org in stad-aalst politie-aalst caw-aalst; do
 	n=0
 	until [ "$("$TAFEL" -d "$D/$org" case show "$CASE" 2>/dev/null |
-	    grep -c '^20')" -ge 4 ]; do
+	    grep -c '^20')" -ge 5 ]; do
 		n=$((n + 1))
 		[ $n -lt 100 ] || break
 		sleep 0.1
