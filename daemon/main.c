@@ -1,7 +1,8 @@
 /*
  * tafeld: the partner-table case-sharing daemon of one organisation.
  *
- *   tafeld -d DIR [--passphrase-file FILE] [-v] [--allow-root-dangerously]
+ *   tafeld -d DIR [--passphrase-file FILE] [-v] [--map-size MIB]
+ *          [--allow-root-dangerously]
  *
  * Runs in the foreground and logs to stderr; SIGTERM or SIGINT stops it
  * cleanly.  Refuses to run as root unless told otherwise.  See tafeld(8).
@@ -46,7 +47,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: tafeld -d DIR [--passphrase-file FILE] [-v] "
-	    "[--allow-root-dangerously] [--version]\n");
+	    "[--map-size MIB] [--allow-root-dangerously] [--version]\n");
 	exit(2);
 }
 
@@ -226,6 +227,7 @@ main(int argc, char *argv[])
 	struct rlimit rl = { 0, 0 };
 	const char *dir = getenv("TAFEL_DIR"), *passfile = NULL;
 	uint8_t sign_pk[32], box_pk[32], curve_pk[32];
+	size_t mapsize = DEFAULT_MAPSIZE;
 	int i, debug = 0, allow_root = 0, lockfd, rc = 1;
 
 	for (i = 1; i < argc; i++) {
@@ -236,6 +238,22 @@ main(int argc, char *argv[])
 			passfile = argv[++i];
 		else if (strcmp(argv[i], "-v") == 0)
 			debug = 1;
+		else if (strcmp(argv[i], "--map-size") == 0 && i + 1 < argc) {
+			/*
+			 * The store's first map size, in MiB; it grows by
+			 * itself when full (this is for tests and small
+			 * machines).
+			 */
+			char *end;
+			unsigned long mib;
+
+			errno = 0;
+			mib = strtoul(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || mib < 1 ||
+			    mib > 1024 * 1024)
+				usage();
+			mapsize = (size_t)mib << 20;
+		}
 		else if (strcmp(argv[i], "--allow-root-dangerously") == 0)
 			allow_root = 1;
 		else if (strcmp(argv[i], "--version") == 0) {
@@ -290,7 +308,7 @@ main(int argc, char *argv[])
 	    memcmp(curve_pk, d->self.curve_pk, 32) != 0)
 		fatalx("%s/card does not match %s/%s", d->dir, d->dir,
 		    TAFELD_SECRET);
-	if (store_open(d->dir, DEFAULT_MAPSIZE, &d->store) != 0)
+	if (store_open(d->dir, mapsize, &d->store) != 0)
 		fatalx("cannot open the store of %s", d->dir);
 	if (tables_load(d) != 0)
 		fatalx("cannot load the adopted tables");

@@ -96,7 +96,7 @@ mkorg() {
 # $T/NAME.log, and waits until it answers.
 start() {
 	# shellcheck disable=SC2086
-	"$TAFELD" -d "$T/$1" -v $ROOTFLAG >>"$T/$1.log" 2>&1 &
+	"$TAFELD" -d "$T/$1" -v $ROOTFLAG ${TAFELD_OPTS:-} >>"$T/$1.log" 2>&1 &
 	pid=$!
 	PIDS="$PIDS $pid"
 	eval "PID_$(echo "$1" | tr '-' '_')=$pid"
