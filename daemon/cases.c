@@ -1189,6 +1189,45 @@ ctl_case(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 	return 0;
 }
 
+/*
+ * The case a control request names, ready for a new event from here: it
+ * is held here, its table is adopted and in force, this organisation is
+ * one of its members and it is not closed.  hex receives its id.  On
+ * failure the error answer is written to w.
+ */
+static int
+case_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
+    struct dtable **dtp, char hex[33], struct tafel_mpw *w)
+{
+	const char *code = "internal";
+	char err[512];
+
+	if (ctl_case(d, o, c, w) != 0)
+		return -1;
+	tafel_hex(hex, c->id, 16);
+	if ((*dtp = tables_find(d, c->table)) == NULL) {
+		snprintf(err, sizeof(err), "table %s of case %s is not adopted "
+		    "here", c->table, hex);
+		tafel_ctl_err(w, "no-table", err);
+		return -1;
+	}
+	if (!table_usable(*dtp, &code, err, sizeof(err))) {
+		tafel_ctl_err(w, code, err);
+		return -1;
+	}
+	if (!case_has_member(c, d->self.org)) {
+		tafel_ctl_err(w, "not-member", "this organisation is not a "
+		    "member of the case");
+		return -1;
+	}
+	if (c->closed != 0) {
+		snprintf(err, sizeof(err), "case %s is closed", hex);
+		tafel_ctl_err(w, "closed", err);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
     const char *person, struct tafel_mpw *w)
@@ -1240,29 +1279,8 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		}
 		nnamed = a->via.array.size;
 	}
-	if (ctl_case(d, f[0].obj, &c, w) != 0)
+	if (case_writable(d, f[0].obj, &c, &dt, chex, w) != 0)
 		return;
-	tafel_hex(chex, c.id, 16);
-	if ((dt = tables_find(d, c.table)) == NULL) {
-		snprintf(err, sizeof(err), "table %s of case %s is not adopted "
-		    "here", c.table, chex);
-		tafel_ctl_err(w, "no-table", err);
-		return;
-	}
-	if (!table_usable(dt, &code, err, sizeof(err))) {
-		tafel_ctl_err(w, code, err);
-		return;
-	}
-	if (!case_has_member(&c, d->self.org)) {
-		tafel_ctl_err(w, "not-member", "this organisation is not a "
-		    "member of the case");
-		return;
-	}
-	if (c.closed != 0) {
-		snprintf(err, sizeof(err), "case %s is closed", chex);
-		tafel_ctl_err(w, "closed", err);
-		return;
-	}
 	role = tafel_role_index(d->self.role);
 	if (role < 0 || !(dt->t->rules.send[role] & (1u << ci))) {
 		snprintf(err, sizeof(err), "the rules of table %s do not let "
@@ -1390,29 +1408,8 @@ op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", err);
 		return;
 	}
-	if (ctl_case(d, f[0].obj, &c, w) != 0)
+	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		return;
-	tafel_hex(hex, c.id, 16);
-	if ((dt = tables_find(d, c.table)) == NULL) {
-		snprintf(err, sizeof(err), "table %s of case %s is not adopted "
-		    "here", c.table, hex);
-		tafel_ctl_err(w, "no-table", err);
-		return;
-	}
-	if (!table_usable(dt, &code, err, sizeof(err))) {
-		tafel_ctl_err(w, code, err);
-		return;
-	}
-	if (!case_has_member(&c, d->self.org)) {
-		tafel_ctl_err(w, "not-member", "this organisation is not a "
-		    "member of the case");
-		return;
-	}
-	if (c.closed != 0) {
-		snprintf(err, sizeof(err), "case %s is closed", hex);
-		tafel_ctl_err(w, "closed", err);
-		return;
-	}
 	role = tafel_role_index(d->self.role);
 	if (strcmp(type, "decline") != 0 &&
 	    (role < 0 || !(dt->t->rules.open & (1u << role)))) {
@@ -1479,9 +1476,8 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", "case.reveal: bad arguments");
 		return;
 	}
-	if (ctl_case(d, f[0].obj, &c, w) != 0)
+	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		return;
-	tafel_hex(hex, c.id, 16);
 	if (strcmp(c.owner, d->self.org) != 0) {
 		snprintf(err, sizeof(err), "only the owner of case %s (%s) "
 		    "clears members for identity records", hex, c.owner);
@@ -1492,20 +1488,6 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 		snprintf(err, sizeof(err), "%s is not a member of case %s", org,
 		    hex);
 		tafel_ctl_err(w, "not-member", err);
-		return;
-	}
-	if ((dt = tables_find(d, c.table)) == NULL) {
-		tafel_ctl_err(w, "no-table", "the case's table is not adopted "
-		    "here");
-		return;
-	}
-	if (!table_usable(dt, &code, err, sizeof(err))) {
-		tafel_ctl_err(w, code, err);
-		return;
-	}
-	if (c.closed != 0) {
-		snprintf(err, sizeof(err), "case %s is closed", hex);
-		tafel_ctl_err(w, "closed", err);
 		return;
 	}
 	for (i = 0; i < c.nmembers; i++)
@@ -1596,27 +1578,12 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", "give --add or --remove");
 		goto out;
 	}
-	if (ctl_case(d, f[0].obj, &c, w) != 0)
+	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		goto out;
-	tafel_hex(hex, c.id, 16);
 	if (strcmp(c.owner, d->self.org) != 0) {
 		snprintf(err, sizeof(err), "only the owner of case %s (%s) "
 		    "changes its members", hex, c.owner);
 		tafel_ctl_err(w, "forbidden", err);
-		goto out;
-	}
-	if ((dt = tables_find(d, c.table)) == NULL) {
-		tafel_ctl_err(w, "no-table", "the case's table is not adopted "
-		    "here");
-		goto out;
-	}
-	if (!table_usable(dt, &code, err, sizeof(err))) {
-		tafel_ctl_err(w, code, err);
-		goto out;
-	}
-	if (c.closed != 0) {
-		snprintf(err, sizeof(err), "case %s is closed", hex);
-		tafel_ctl_err(w, "closed", err);
 		goto out;
 	}
 	/* The new list: the owner first, those that stay, then the new. */

@@ -232,7 +232,6 @@ void	outbox_kick(struct tafeld *, const uint8_t hash[32],
 	    const char *const *orgs, size_t n);
 void	outbox_ack(struct tafeld *, struct peer *, const struct tafel_peer_msg *);
 int	outbox_retry(struct tafeld *);
-size_t	outbox_depth(struct tafeld *, const char *org);
 /* Items waiting for org, and the enqueue time of the oldest (0: none). */
 size_t	outbox_pending(struct tafeld *, const char *org, uint64_t *oldest);
 /* A peer (re)connected: everything waiting for it is due now. */

@@ -344,35 +344,6 @@ outbox_ack(struct tafeld *d, struct peer *p, const struct tafel_peer_msg *m)
 		log_warnx("%s refused %.16s: %s", p->org, hex, m->why);
 }
 
-size_t
-outbox_depth(struct tafeld *d, const char *org)
-{
-	uint8_t key[TAFEL_ORG_MAX + 1];
-	size_t n = strlen(org), count = 0;
-	MDB_cursor *c;
-	MDB_txn *txn;
-	MDB_val k, v;
-	int rc;
-
-	if (store_read(d->store, &txn) != 0)
-		return 0;
-	if (mdb_cursor_open(txn, store_dbi(d->store, DB_OUTBOX), &c) != 0) {
-		mdb_txn_abort(txn);
-		return 0;
-	}
-	memcpy(key, org, n);
-	key[n] = 0;
-	k.mv_data = key;
-	k.mv_size = n + 1;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 &&
-	    k.mv_size > n && memcmp(k.mv_data, key, n + 1) == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-		count++;
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	return count;
-}
-
 int
 outbox_drop_org(struct tafeld *d, MDB_txn *txn, const char *org)
 {

@@ -9,7 +9,7 @@ TAFEL=$B/tafel
 TAFELD=$B/tafeld
 D=$(mktemp -d "${TMPDIR:-/tmp}/tafel-demo.XXXXXX")
 PIDS=""
-BASE=$((30000 + $$ % 20000))
+BASE=$((10000 + $$ % 22000))	# below the ephemeral port range
 # tafeld refuses to run as root; only then pass the flag that allows it.
 ROOTFLAG=""
 [ "$(id -u)" -eq 0 ] && ROOTFLAG=--allow-root-dangerously

@@ -20,7 +20,9 @@ chmod 700 "$T"
 NFAIL=0
 PIDS=""
 # A random block of 20 ports per test run, so parallel runs rarely meet.
-PORT_BASE=$((20000 + ($$ * 37 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 40000))
+# Below Linux's ephemeral range (32768-60999), where outgoing connections
+# take their local ports and could hold one we want to listen on.
+PORT_BASE=$((10000 + ($$ * 37 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 22000))
 
 cleanup() {
 	for p in $PIDS; do
