@@ -1189,6 +1189,39 @@ ctl_case(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 	return 0;
 }
 
+/* Every other member of the case that is still at its table. */
+static size_t
+case_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
+    const char *to[TAFEL_MAX_RECIPIENTS])
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nmembers; i++)
+		if (strcmp(c->members[i], d->self.org) != 0 &&
+		    tables_member(dt, c->members[i]) != NULL)
+			to[n++] = c->members[i];
+	return n;
+}
+
+/* A new event of case c, after its current heads. */
+static void
+local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
+    const char *type, const char *cat, const char *person,
+    const char *const *to, size_t nto)
+{
+	memset(l, 0, sizeof(*l));
+	l->dt = dt;
+	l->type = type;
+	l->case_id = c->id;
+	l->cat = cat;
+	l->person = person;
+	l->to = to;
+	l->nto = nto;
+	l->lamport = c->lamport + 1;
+	l->prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c->heads;
+	l->nprev = c->nheads;
+}
+
 /*
  * The case a control request names, ready for a new event from here: it
  * is held here, its table is adopted and in force, this organisation is
@@ -1346,19 +1379,9 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 			continue;
 		wrap[nwrap++] = to[i];
 	}
-	memset(&l, 0, sizeof(l));
+	local_begin(&l, dt, &c, "record", cat, person, to, n);
 	l.wrap = wrap;
 	l.nwrap = nwrap;
-	l.dt = dt;
-	l.type = "record";
-	l.case_id = c.id;
-	l.cat = cat;
-	l.person = person;
-	l.to = to;
-	l.nto = n;
-	l.lamport = c.lamport + 1;
-	l.prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c.heads;
-	l.nprev = c.nheads;
 	l.text = f[2].obj->via.str.ptr;
 	l.textlen = f[2].obj->via.str.size;
 	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
@@ -1397,7 +1420,7 @@ op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
 	struct dtable *dt;
 	struct dcase c;
 	struct local l;
-	size_t i, n = 0;
+	size_t n;
 	int role;
 
 	if (tafel_mp_fields(r->args, f, 4) != 0 ||
@@ -1418,21 +1441,8 @@ op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "forbidden", err);
 		return;
 	}
-	for (i = 0; i < c.nmembers; i++)
-		if (strcmp(c.members[i], d->self.org) != 0 &&
-		    tables_member(dt, c.members[i]) != NULL)
-			to[n++] = c.members[i];
-	memset(&l, 0, sizeof(l));
-	l.dt = dt;
-	l.type = type;
-	l.case_id = c.id;
-	l.cat = "";
-	l.person = person;
-	l.to = to;
-	l.nto = n;
-	l.lamport = c.lamport + 1;
-	l.prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c.heads;
-	l.nprev = c.nheads;
+	n = case_recipients(d, dt, &c, to);
+	local_begin(&l, dt, &c, type, "", person, to, n);
 	l.text = f[1].obj->via.str.ptr;
 	l.textlen = f[1].obj->via.str.size;
 	l.followup = level;
@@ -1469,7 +1479,7 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 	struct dtable *dt;
 	struct dcase c;
 	struct local l;
-	size_t i, n = 0;
+	size_t n;
 
 	if (tafel_mp_fields(r->args, f, 3) != 0 ||
 	    tafel_mp_strcpy(org, sizeof(org), f[1].obj) != 0) {
@@ -1490,21 +1500,8 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "not-member", err);
 		return;
 	}
-	for (i = 0; i < c.nmembers; i++)
-		if (strcmp(c.members[i], d->self.org) != 0 &&
-		    tables_member(dt, c.members[i]) != NULL)
-			to[n++] = c.members[i];
-	memset(&l, 0, sizeof(l));
-	l.dt = dt;
-	l.type = "reveal";
-	l.case_id = c.id;
-	l.cat = "";
-	l.person = person;
-	l.to = to;
-	l.nto = n;
-	l.lamport = c.lamport + 1;
-	l.prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c.heads;
-	l.nprev = c.nheads;
+	n = case_recipients(d, dt, &c, to);
+	local_begin(&l, dt, &c, "reveal", "", person, to, n);
 	l.text = f[2].obj->via.str.ptr;
 	l.textlen = f[2].obj->via.str.size;
 	l.reveal = org;
@@ -1644,17 +1641,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "internal", "cannot encode the change");
 		goto out;
 	}
-	memset(&l, 0, sizeof(l));
-	l.dt = dt;
-	l.type = "members";
-	l.case_id = c.id;
-	l.cat = "";
-	l.person = person;
-	l.to = to;
-	l.nto = n;
-	l.lamport = c.lamport + 1;
-	l.prev = (const uint8_t (*)[TAFEL_HASH_BYTES])c.heads;
-	l.nprev = c.nheads;
+	local_begin(&l, dt, &c, "members", "", person, to, n);
 	l.body = body;
 	l.bodylen = bodylen;
 	l.mb = mb;
