@@ -78,12 +78,10 @@ refuses "a key file that is a symbolic link" "secret.key" $ROOTFLAG
 fresh; head -c 100 "$TPL/secret.key" >"$DIR/secret.key"
 # shellcheck disable=SC2086
 refuses "a key file cut short" "not a tafel key file (wrong size)" $ROOTFLAG
-fresh; printf '\377' | dd of="$DIR/secret.key" bs=1 seek=100 conv=notrunc \
-    2>/dev/null
+fresh; flip_byte "$DIR/secret.key" 100
 # shellcheck disable=SC2086
 refuses "a key file with a damaged box key" "card does not match" $ROOTFLAG
-fresh; printf '\377' | dd of="$DIR/secret.key" bs=1 seek=210 conv=notrunc \
-    2>/dev/null
+fresh; flip_byte "$DIR/secret.key" 210
 # shellcheck disable=SC2086
 refuses "a key file with damaged padding" "cannot read the keys" $ROOTFLAG
 

@@ -54,12 +54,6 @@ refuses() {
 poke_byte() {
 	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
-# flip_byte FILE OFFSET: changes the byte there, whatever it was.
-flip_byte() {
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "\\$(printf %o $((b ^ 0x5a)))" |
-	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 
 # Armoured documents: the bytes between the blank line and END.
 unarmour() { sed -n '/^$/,/^-----END/p' "$1" | sed '1d;$d' | base64 -d; }

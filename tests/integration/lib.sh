@@ -83,6 +83,13 @@ wait_for() {
 
 port() { echo $((PORT_BASE + $1)); }
 
+# flip_byte FILE OFFSET: changes the byte there, whatever it was.
+flip_byte() {
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %o $((b ^ 0x5a)))" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # mkorg NAME ROLE PORTINDEX: a state directory $T/NAME with keys.
 mkorg() {
 	"$TAFEL" -d "$T/$1" init --org "$1" --name "Test $1" --role "$2" \
