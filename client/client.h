@@ -210,6 +210,9 @@ int	table_main(struct client *, int, char **);
 int	case_main(struct client *, int, char **);
 int	record_main(struct client *, int, char **);
 
+/* audit.c: the exchange log. */
+int	audit_main(struct client *, int, char **);
+
 /* status.c */
 int	status_main(struct client *, int, char **);
 int	peers_main(struct client *, int, char **);

@@ -83,6 +83,22 @@ static const struct command commands[] = {
 	    "read it from\n"
 	    "    standard input; with --to only those organisations read it,\n"
 	    "    the other members see that it exists).\n" },
+	{ "audit", audit_main,
+	    "tafel -d DIR audit checkpoint\n"
+	    "    Print the latest signed checkpoint of the exchange log.\n"
+	    "tafel -d DIR audit vkey\n"
+	    "    Print the log's verifier key (name+hex8+base64).\n"
+	    "tafel -d DIR audit export -o OUT\n"
+	    "    Write the whole log, its checkpoints and tables to a bundle.\n"
+	    "tafel audit verify OUT [--vkey VKEY]\n"
+	    "    Check a bundle offline; names the first bad entry or "
+	    "checkpoint.\n"
+	    "tafel -d DIR audit prove INDEX\n"
+	    "    Print a C2SP tlog-proof that entry INDEX is in the log.\n"
+	    "tafel audit reconcile OUT_A OUT_B\n"
+	    "    Check two partners' bundles against each other.\n"
+	    "tafel -d DIR audit log [--case CASE] [--json]\n"
+	    "    List the entries of the log (of one case).\n" },
 	{ "peers", peers_main,
 	    "tafel -d DIR peers [--json]\n"
 	    "    Show every partner daemon: connected or not, last contact,\n"

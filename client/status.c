@@ -42,6 +42,37 @@ print_table(const msgpack_object *t, uint64_t now)
 	free(fpr);
 }
 
+/* The exchange log: its size, and loudly, any fork seen either way. */
+static void
+print_audit(const msgpack_object *a)
+{
+	const msgpack_object *l;
+	char *s;
+	uint32_t i;
+
+	s = ctl_str(a, "origin", false);
+	printf("\nAudit:   log %s, %" PRIu64 " entries, last checkpoint at %"
+	    PRIu64 "\n", s, ctl_uint(a, "size"), ctl_uint(a, "checkpoint"));
+	free(s);
+	if (ctl_bool(a, "halted"))
+		printf("WARNING: this daemon refuses to sign its log: it is "
+		    "damaged (see the daemon's log)\n");
+	l = ctl_field(a, "forked", MSGPACK_OBJECT_ARRAY);
+	for (i = 0; i < l->via.array.size; i++) {
+		s = ctl_strdup(&l->via.array.ptr[i], false);
+		printf("WARNING: the log of %s has forked (it showed a "
+		    "checkpoint inconsistent with one it signed before); "
+		    "not cosigned\n", s);
+		free(s);
+	}
+	l = ctl_field(a, "accused_by", MSGPACK_OBJECT_ARRAY);
+	for (i = 0; i < l->via.array.size; i++) {
+		s = ctl_strdup(&l->via.array.ptr[i], false);
+		printf("WARNING: %s refuses to cosign this daemon's log\n", s);
+		free(s);
+	}
+}
+
 /* "3 min", "2 h", "5 days": how long ago t was. */
 static void
 fmt_age(char *buf, size_t sz, uint64_t t, uint64_t now)
@@ -160,6 +191,7 @@ status_main(struct client *c, int argc, char **argv)
 		printf("Peers:\n");
 		print_peers(peers);
 	}
+	print_audit(ctl_field(d, "audit", MSGPACK_OBJECT_MAP));
 	ctl_reply_free(&rep);
 	return 0;
 }

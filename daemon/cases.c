@@ -307,6 +307,7 @@ struct apply {
 	const char		*pseudonym;	/* new case */
 	size_t			 pseudolen;
 	bool			 local;		/* written here, not received */
+	const uint8_t		*rxhash;	/* received: hash as received */
 	const char *const	*outbox;	/* recipients to queue */
 	size_t			 noutbox;
 	const uint8_t		*ho;		/* header-only copy, or NULL */
@@ -325,6 +326,105 @@ struct apply {
 		snprintf((a)->why, sizeof((a)->why), __VA_ARGS__);	\
 		return 0;						\
 	} while (0)
+
+/* The sent or received entry of one envelope; to: NULL for received. */
+static int
+audit_env(struct apply *a, MDB_txn *txn, enum tafel_audit_kind kind,
+    const uint8_t hash[32], const char *const *to, size_t nto)
+{
+	const struct tafel_hdr *h = &a->e->h;
+	struct tafel_audit_entry *ae;
+	size_t i;
+	int rc;
+
+	if ((ae = calloc(1, sizeof(*ae))) == NULL)
+		fatal("calloc");
+	ae->kind = kind;
+	memcpy(ae->table, h->table, sizeof(ae->table));
+	ae->has_case = true;
+	memcpy(ae->case_id, h->case_id, 16);
+	ae->has_env = true;
+	memcpy(ae->env, hash, 32);
+	snprintf(ae->event, sizeof(ae->event), "%s", h->type);
+	snprintf(ae->cat, sizeof(ae->cat), "%s", h->cat);
+	memcpy(ae->from, h->from, sizeof(ae->from));
+	if (kind == TAFEL_AUDIT_SENT) {
+		snprintf(ae->person, sizeof(ae->person), "%s", h->by);
+		for (i = 0; i < nto; i++)
+			snprintf(ae->to[i], sizeof(ae->to[i]), "%s", to[i]);
+		ae->nto = nto;
+	} else {
+		for (i = 0; i < h->nto; i++)
+			memcpy(ae->to[i], h->to[i], sizeof(ae->to[i]));
+		ae->nto = h->nto;
+	}
+	ae->has_to = ae->nto > 0;
+	rc = audit_append(a->d, txn, ae);
+	free(ae);
+	return rc;
+}
+
+/*
+ * The exchange log entries of an applied event, in its transaction: one
+ * "sent" entry per envelope queued here (full and header-only copies
+ * apart), or one "received" entry; and for an event of our own the entry
+ * of what it does to the case (opened, members changed, ...).  Ids,
+ * hashes and the acting person only: never content or the pseudonym.
+ */
+static int
+apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
+{
+	const struct tafel_hdr *h = &a->e->h;
+	struct tafel_audit_entry *ae;
+	enum tafel_audit_kind kind = 0;
+	size_t i;
+	int rc;
+
+	if (!a->local)
+		return audit_env(a, txn, TAFEL_AUDIT_RECEIVED, a->rxhash, NULL,
+		    0);
+	if (a->noutbox > 0 && (rc = audit_env(a, txn, TAFEL_AUDIT_SENT,
+	    a->e->hash, a->outbox, a->noutbox)) != 0)
+		return rc;
+	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = audit_env(a, txn,
+	    TAFEL_AUDIT_SENT, a->hohash, a->outbox_ho, a->noutbox_ho)) != 0)
+		return rc;
+	if (strcmp(h->type, "open") == 0)
+		kind = TAFEL_AUDIT_CASE_OPENED;
+	else if (strcmp(h->type, "members") == 0)
+		kind = TAFEL_AUDIT_MEMBERS_CHANGED;
+	else if (strcmp(h->type, "reveal") == 0)
+		kind = TAFEL_AUDIT_REVEALED;
+	else if (strcmp(h->type, "decide") == 0)
+		kind = TAFEL_AUDIT_DECIDED;
+	else if (strcmp(h->type, "close") == 0)
+		kind = TAFEL_AUDIT_CLOSED;
+	if (kind == 0)
+		return 0;
+	if ((ae = calloc(1, sizeof(*ae))) == NULL)
+		fatal("calloc");
+	ae->kind = kind;
+	memcpy(ae->table, h->table, sizeof(ae->table));
+	ae->has_case = true;
+	memcpy(ae->case_id, h->case_id, 16);
+	ae->has_env = true;
+	memcpy(ae->env, a->e->hash, 32);
+	snprintf(ae->person, sizeof(ae->person), "%s", h->by);
+	if (kind == TAFEL_AUDIT_REVEALED) {
+		snprintf(ae->to[0], sizeof(ae->to[0]), "%s", a->reveal);
+		ae->nto = 1;
+	} else if (kind == TAFEL_AUDIT_CASE_OPENED ||
+	    kind == TAFEL_AUDIT_MEMBERS_CHANGED) {
+		/* The case's members now, the owner first. */
+		for (i = 0; i < c->nmembers; i++)
+			memcpy(ae->to[i], c->members[i], sizeof(ae->to[i]));
+		ae->nto = c->nmembers;
+	}
+	ae->has_to = ae->nto > 0;
+	rc = audit_append(a->d, txn, ae);
+	free(ae);
+	return rc;
+}
 
 /*
  * Applies one event (local or received) in a write transaction: the case
@@ -536,7 +636,7 @@ apply_txn(MDB_txn *txn, void *arg)
 		    a->outbox_ho, a->noutbox_ho)) != 0)
 			return rc;
 	}
-	return 0;
+	return apply_audit(txn, a, &c);
 }
 
 static int
@@ -812,6 +912,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	a.bodylen = bodylen;
 	a.reveal = reveal;
 	a.mb = mb;
+	a.rxhash = hash;
 	if (strcmp(e->h.type, "open") == 0 ||
 	    strcmp(e->h.type, "members") == 0) {
 		crypto_aead_xchacha20poly1305_ietf_keygen(ck);
@@ -841,6 +942,8 @@ done:
 		d->refused++;
 		log_warnx("envelope from %s %s: %s", peer_org,
 		    *st == TAFEL_ACK_RETRY ? "deferred" : "refused", why);
+		if (*st == TAFEL_ACK_REFUSED)
+			(void)audit_refused(d, peer_org, hash, why);
 	}
 	sodium_memzero(ck, sizeof(ck));
 	if (body != NULL) {
@@ -1937,7 +2040,7 @@ emit_event(struct tafel_mpw *w, const struct ev *e, bool conflict)
 
 static void
 op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
-    struct tafel_mpw *w)
+    const char *person, struct tafel_mpw *w)
 {
 	struct tafel_mp_field f[] = {
 		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
@@ -1955,6 +2058,12 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	}
 	if (ctl_case(d, f[0].obj, &c, w) != 0)
 		return;
+	/* Who looked at a case is logged before anything is shown. */
+	if (audit_viewed(d, c.table, c.id, person) != 0) {
+		tafel_ctl_err(w, "storage", "the view cannot be logged, so the "
+		    "case is not shown");
+		return;
+	}
 	if (case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0 ||
 	    case_events(d, &c, &l) != 0) {
 		tafel_ctl_err(w, "storage", "the case cannot be read from the "
@@ -2109,7 +2218,7 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 	else if (strcmp(r->op, "record.add") == 0)
 		op_record_add(d, r, person, w);
 	else if (strcmp(r->op, "case.show") == 0)
-		op_case_show(d, r, w);
+		op_case_show(d, r, person, w);
 	else if (strcmp(r->op, "case.list") == 0)
 		op_case_list(d, r, w);
 	else if (strcmp(r->op, "case.decide") == 0)

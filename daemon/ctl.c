@@ -190,7 +190,9 @@ op_status(struct tafeld *d, struct tafel_mpw *w)
 	size_t n;
 
 	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 9);
+	tafel_mpw_map(w, 10);
+	tafel_mpw_str(w, "audit");
+	audit_status(d, w);
 	tafel_mpw_str(w, "org");
 	tafel_mpw_str(w, d->self.org);
 	tafel_mpw_str(w, "name");
@@ -366,6 +368,8 @@ handle(struct conn *c)
 			emit_peers(d, &w);
 		}
 	}
+	else if (audit_ctl(d, &r, person, &w) == 0)
+		;
 	else if (cases_ctl(d, &r, person, &w) != 0) {
 		tafel_mpw_free(&w);
 		tafel_ctl_err(&w, "unknown-op", "unknown operation");

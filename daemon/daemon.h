@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tafel/audit.h"
 #include "tafel/card.h"
 #include "tafel/ctl.h"
 #include "tafel/envelope.h"
@@ -63,6 +64,17 @@ int	keys_open(struct keys *, const struct tafel_env *, const char *me,
 	    size_t *bodylen) __attribute__((warn_unused_result));
 int	keys_curve_apply(struct keys *, zsock_t *)
 	    __attribute__((warn_unused_result));
+/*
+ * The exchange log: one signed-note signature line (type 0x01, key name
+ * name) over text, and a tlog-cosignature line (type 0x04) at time t
+ * over a checkpoint text, both with the sign key.  Return 0 or -1.
+ */
+int	keys_note_sign(struct keys *, const char *name, const uint8_t *text,
+	    size_t len, uint8_t *line, size_t linemax, size_t *linelen)
+	    __attribute__((warn_unused_result));
+int	keys_cosign(struct keys *, const char *name, uint64_t t,
+	    const uint8_t *text, size_t len, uint8_t *line, size_t linemax,
+	    size_t *linelen) __attribute__((warn_unused_result));
 /* Per-case data keys, wrapped under the store key (72 bytes). */
 #define KEYS_WRAPPED_LEN	72
 int	keys_wrap_casekey(struct keys *, const uint8_t case_id[16],
@@ -82,6 +94,10 @@ enum store_db {
 	DB_OUTBOX,	/* org 0x00 hash(32) -> kind (backoff in memory) */
 	DB_SEEN,	/* org 0x00 message id(16) -> env hash(32) */
 	DB_DELIV,	/* env hash(32) org -> status byte, reason */
+	DB_AUDIT,	/* seq(be64) -> exact audit entry bytes (a leaf) */
+	DB_AUDIT_NODES,	/* level(1) index(be64) -> Merkle node hash(32) */
+	DB_AUDIT_CKPT,	/* size(be64) -> signed checkpoint note, cosigs */
+	DB_AUDIT_PEERS,	/* tag(1) org -> witnessing state, see audit.c */
 	DB_COUNT
 };
 struct store;
@@ -146,6 +162,7 @@ struct tafeld {
 	zhashx_t		*retries;	/* outbox backoff state */
 	TAILQ_HEAD(, dtable)	 tables;
 	TAILQ_HEAD(, peer)	 peers;
+	struct audit		*audit;		/* audit.c */
 	uint64_t		 refused;	/* counters */
 	uint64_t		 zap_denied;
 };
@@ -237,5 +254,43 @@ size_t	outbox_pending(struct tafeld *, const char *org, uint64_t *oldest);
 /* A peer (re)connected: everything waiting for it is due now. */
 void	outbox_peer_up(struct tafeld *, const char *org);
 void	outbox_free(struct tafeld *);
+
+/* audit.c: the signed exchange log (docs/protocol.md). */
+int	audit_start(struct tafeld *) __attribute__((warn_unused_result));
+void	audit_stop(struct tafeld *);
+/*
+ * Inside the write transaction of the event it records: appends e (seq
+ * and time are set here) and its Merkle nodes.  Returns 0 or an LMDB
+ * error (MDB_MAP_FULL passes through for store_write) or -1.
+ */
+int	audit_append(struct tafeld *, MDB_txn *, const struct tafel_audit_entry *)
+	    __attribute__((warn_unused_result));
+/*
+ * A receipt from peer_org for the envelope env_hash we sent it: call it
+ * inside the transaction that settles the outbox row, once the receipt
+ * is verified (final statuses only: ok or refused).  Same returns.
+ */
+int	audit_receipt(struct tafeld *, MDB_txn *, const char *peer_org,
+	    const uint8_t env_hash[32], enum tafel_ack_status st,
+	    const char *why) __attribute__((warn_unused_result));
+/* Transactions of their own: a refused envelope, a case viewed. */
+int	audit_refused(struct tafeld *, const char *peer_org,
+	    const uint8_t hash[32], const char *why);
+int	audit_viewed(struct tafeld *, const char *table,
+	    const uint8_t case_id[16], const char *person)
+	    __attribute__((warn_unused_result));
+/*
+ * Witnessing frames on the ROUTER (a "ckpt" from org) and on a DEALER
+ * (a "cosig" from p).  Return true when the frame was one (handled).
+ */
+bool	audit_router_frame(struct tafeld *, const char *org, zsock_t *router,
+	    zframe_t *rid, const uint8_t *buf, size_t len);
+bool	audit_dealer_frame(struct tafeld *, struct peer *p,
+	    const uint8_t *buf, size_t len);
+/* The "audit" map of the status answer. */
+void	audit_status(struct tafeld *, struct tafel_mpw *);
+/* Control operations audit.*; returns -1 for an op that is not one. */
+int	audit_ctl(struct tafeld *, const struct tafel_ctl_req *,
+	    const char *person, struct tafel_mpw *);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "daemon.h"
 #include "tafel/keyfile.h"
+#include "tafel/note.h"
 
 #define KEYS_CACHE	256
 #define CASEKEY_DOMAIN	"tafel case key v1"
@@ -353,4 +354,51 @@ keys_unwrap_casekey(struct keys *k, const uint8_t case_id[16],
 	    48, ad, sizeof(ad), in, k->s->store_key);
 	lock(k);
 	return rc == 0 && n == 32 ? 0 : -1;
+}
+
+/*
+ * The exchange log: signatures in C2SP signed-note form with the sign
+ * key.  A note text never contains a NUL, and every other message this
+ * key signs starts with a domain string ending in one ("tafel envelope
+ * v1", "tafel card v1", ...), so a note signature cannot stand for any
+ * of them; a cosignature signs "cosignature/v1\n..." (type 0x04).
+ */
+static int
+note_key(struct keys *k, const char *name, uint8_t type,
+    struct tafel_note_key *nk)
+{
+	return tafel_note_key_init(nk, name, type, k->sign_pk) == 0 ? 0 : -1;
+}
+
+int
+keys_note_sign(struct keys *k, const char *name, const uint8_t *text,
+    size_t len, uint8_t *line, size_t linemax, size_t *linelen)
+{
+	struct tafel_note_key nk;
+	int rc;
+
+	if (note_key(k, name, TAFEL_NOTE_ED25519, &nk) != 0)
+		return -1;
+	unlock(k);
+	rc = tafel_note_sign_line(&nk, k->s->sign_sk, text, len, line,
+	    linemax, linelen);
+	lock(k);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+keys_cosign(struct keys *k, const char *name, uint64_t t,
+    const uint8_t *text, size_t len, uint8_t *line, size_t linemax,
+    size_t *linelen)
+{
+	struct tafel_note_key nk;
+	int rc;
+
+	if (note_key(k, name, TAFEL_NOTE_COSIG, &nk) != 0)
+		return -1;
+	unlock(k);
+	rc = tafel_cosig_sign_line(&nk, k->s->sign_sk, t, text, len, line,
+	    linemax, linelen);
+	lock(k);
+	return rc == 0 ? 0 : -1;
 }

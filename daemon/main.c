@@ -318,8 +318,8 @@ main(int argc, char *argv[])
 	zsys_set_linger(0);
 	if ((d->loop = zloop_new()) == NULL)
 		fatalx("zloop_new");
-	if (net_start(d) != 0 || net_peers_refresh(d) != 0 ||
-	    ctl_start(d) != 0)
+	if (audit_start(d) != 0 || net_start(d) != 0 ||
+	    net_peers_refresh(d) != 0 || ctl_start(d) != 0)
 		goto out;
 	d->retry_timer = zloop_timer(d->loop, RETRY_TICK_MS, 0, retry_tick, d);
 	zloop_timer(d->loop, READER_CHECK_MS, 0, reader_tick, d);
@@ -332,6 +332,7 @@ out:
 	ctl_stop(d);
 	net_stop(d);
 	zloop_destroy(&d->loop);
+	audit_stop(d);
 	outbox_free(d);
 	tables_free(d);
 	store_close(&d->store);

@@ -146,6 +146,9 @@ router_handler(zloop_t *loop, zsock_t *router, void *arg)
 	}
 	/* A copy: adopting a table document replaces what member points to. */
 	snprintf(org, sizeof(org), "%s", member);
+	if (audit_router_frame(d, org, router, rid, zframe_data(body),
+	    zframe_size(body)))
+		goto out;	/* a checkpoint to witness, answered */
 	if (tafel_peer_decode(zframe_data(body), zframe_size(body), &m) != 0 ||
 	    m.type == TAFEL_PEER_ACK) {
 		d->refused++;
@@ -207,6 +210,12 @@ dealer_handler(zloop_t *loop, zsock_t *s, void *arg)
 		return 0;
 	}
 	f = zmsg_first(msg);
+	if (audit_dealer_frame(d, p, zframe_data(f), zframe_size(f))) {
+		p->last_seen = now_sec();
+		p->heard_ms = now_ms();
+		zmsg_destroy(&msg);
+		return 0;
+	}
 	if (tafel_peer_decode(zframe_data(f), zframe_size(f), &m) != 0 ||
 	    m.type != TAFEL_PEER_ACK) {
 		d->refused++;

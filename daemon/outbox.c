@@ -279,6 +279,8 @@ struct ack_arg {
 	enum tafel_ack_status	 st;
 	const char		*why;
 	bool			 had;
+	struct tafeld		*d;		/* audit: a receipt */
+	bool			 from_peer;	/* not settled here */
 };
 
 static int
@@ -309,7 +311,11 @@ ack_txn(MDB_txn *txn, void *arg)
 	k.mv_size = 32 + n;
 	v.mv_data = dv;
 	v.mv_size = 1 + wl;
-	return mdb_put(txn, store_dbi(a->store, DB_DELIV), &k, &v, 0);
+	if ((rc = mdb_put(txn, store_dbi(a->store, DB_DELIV), &k, &v, 0)) != 0)
+		return rc;
+	if (!a->from_peer)
+		return 0;
+	return audit_receipt(a->d, txn, a->org, a->h, a->st, a->why);
 }
 
 void
@@ -325,6 +331,8 @@ outbox_ack(struct tafeld *d, struct peer *p, const struct tafel_peer_msg *m)
 		return;		/* the backoff already set stays */
 	}
 	a.store = d->store;
+	a.d = d;
+	a.from_peer = peer_find(d, p->org) == p;	/* not a settlement */
 	a.org = p->org;
 	a.h = m->h;
 	a.st = m->st;

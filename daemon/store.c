@@ -20,7 +20,7 @@
 
 static const char *const db_names[DB_COUNT] = {
 	"tables", "tablehist", "cases", "events", "envs", "outbox", "seen",
-	"deliv"
+	"deliv", "audit", "auditnodes", "auditckpt", "auditpeers"
 };
 
 struct store {

@@ -173,6 +173,22 @@ at_other_table(struct tafeld *d, const char *id, const char *org)
 	return false;
 }
 
+/* The "table-adopted" entry of the exchange log. */
+static int
+adopt_audit(struct adopt_arg *a, MDB_txn *txn)
+{
+	struct tafel_audit_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = TAFEL_AUDIT_TABLE_ADOPTED;
+	snprintf(e.table, sizeof(e.table), "%s", a->t->id);
+	e.has_tver = true;
+	e.tver = a->t->version;
+	e.has_env = true;
+	memcpy(e.env, a->dochash, 32);
+	return audit_append(a->d, txn, &e);
+}
+
 /*
  * One transaction: the document (current and history), its distribution
  * to the other members, and, for an amendment, the revocation of those
@@ -201,6 +217,8 @@ adopt_txn(MDB_txn *txn, void *arg)
 	k.mv_data = key;
 	k.mv_size = idlen + 9;
 	if ((rc = mdb_put(txn, store_dbi(st, DB_TABLEHIST), &k, &v, 0)) != 0)
+		return rc;
+	if ((rc = adopt_audit(a, txn)) != 0)
 		return rc;
 	if (a->nto > 0) {
 		k.mv_data = a->dochash;
