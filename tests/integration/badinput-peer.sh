@@ -137,6 +137,30 @@ row "an ack sent to the ROUTER: refused, logged" 0 \
 row "a 2 MiB frame: the connection is dropped at the transport" 3 - \
     --wait 3000 huge
 
+# Witnessing frames (the exchange log), made byte by byte.
+hexbytes() { for h in "$@"; do printf "\\$(printf %o "0x$h")"; done; }
+str() { printf "\\$(printf %o $((0xa0 + ${#1})))%s" "$1"; }
+# A cosignature sent to the ROUTER: only ever an answer on a DEALER.
+{ hexbytes 86; str v; hexbytes 01; str t; str cosig; str st; str ok
+  str size; hexbytes 05; str line; hexbytes c4 01; printf x; str why
+  str ""; } >"$T/cosig.frame"
+row "a cosignature sent to the ROUTER: refused, logged" 0 \
+    "caw-gent: malformed witnessing frame refused" file "$T/cosig.frame"
+# A checkpoint frame without its proof.
+{ hexbytes 84; str v; hexbytes 01; str t; str ckpt; str note
+  hexbytes c4 04; printf 'x\n\nx'; str old; hexbytes 00; } \
+    >"$T/ckpt-short.frame"
+row "a checkpoint frame missing a key: refused, logged" 0 \
+    "caw-gent: malformed witnessing frame refused" file \
+    "$T/ckpt-short.frame"
+# A well-formed frame whose note is no checkpoint of the sender's log.
+{ hexbytes 85; str v; hexbytes 01; str t; str ckpt; str note
+  hexbytes c4 0a; printf 'TAFEL-POKE'; str old; hexbytes 00
+  str proof; hexbytes 90; } >"$T/ckpt-bad.frame"
+row "a checkpoint that is not one of the sender's log: refused, logged" 0 \
+    "caw-gent: checkpoint refused: not a checkpoint of the log of caw-gent" \
+    file "$T/ckpt-bad.frame"
+
 # Valid envelopes, misused.
 row "a valid record from a member is applied (the baseline)" 0 \
     "received record context" --changes 1 --save "$T/record.frame" record

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -188,7 +189,126 @@ func parseTlogProof(b []byte) (int64, tlog.RecordProof, []byte) {
 	return idx, p, nt
 }
 
+// cosigFromLogVkey is the cosignature (type 0x04) verifier of a daemon
+// whose log vkey (type 0x01) is given: tafeld cosigns with its sign key
+// under its own log's origin.
+func cosigFromLogVkey(vkey string) *cosigV1 {
+	name, rest, ok := strings.Cut(vkey, "+")
+	if !ok {
+		fail("cosigner vkey %q: no name", vkey)
+	}
+	_, b64, _ := strings.Cut(rest, "+")
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(key) != 33 || key[0] != 0x01 {
+		fail("cosigner vkey %q: not an Ed25519 vkey", vkey)
+	}
+	k := append([]byte{0x04}, key[1:]...)
+	sum := sha256.Sum256(append([]byte(name+"\n"), k...))
+	return &cosigV1{name: name, hash: binary.BigEndian.Uint32(sum[:4]),
+		pub: key[1:]}
+}
+
+// daemonMode checks what real tafeld daemons wrote (tests/integration
+// interop part): every checkpoint of an exported bundle with its
+// cosignatures, the consistency proofs between them, and a tlog-proof
+// from "tafel audit prove" for one leaf.
+func daemonMode(dir string) {
+	logv, err := note.NewVerifier(strings.TrimSpace(string(
+		readFile(dir, "log.vkey"))))
+	if err != nil {
+		fail("log vkey: %v", err)
+	}
+	vs := []note.Verifier{logv}
+	for _, l := range strings.Split(strings.TrimSpace(string(
+		readFile(dir, "cosigners"))), "\n") {
+		if l != "" {
+			vs = append(vs, cosigFromLogVkey(l))
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "ckpt-*.note"))
+	sort.Strings(files)
+	if len(files) == 0 {
+		fail("no checkpoints in %s", dir)
+	}
+	var prev checkpoint
+	cosigs := 0
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fail("%v", err)
+		}
+		n, err := note.Open(b, note.VerifierList(vs...))
+		if err != nil {
+			fail("%s: note.Open: %v", filepath.Base(f), err)
+		}
+		if len(n.UnverifiedSigs) != 0 {
+			fail("%s: a signature from an unknown key",
+				filepath.Base(f))
+		}
+		logsig := false
+		for _, s := range n.Sigs {
+			if s.Name == logv.Name() && s.Hash == logv.KeyHash() {
+				logsig = true
+			} else {
+				cosigs++
+			}
+		}
+		if !logsig {
+			fail("%s: not signed by the log", filepath.Base(f))
+		}
+		c, err := parseCheckpoint(n.Text)
+		if err != nil || c.origin != logv.Name() {
+			fail("%s: checkpoint body: %v", filepath.Base(f), err)
+		}
+		if i > 0 {
+			cons := strings.Replace(strings.TrimSuffix(
+				filepath.Base(f), ".note"), "ckpt-", "cons-", 1)
+			p := readHashes(readFile(dir, cons))
+			if err := tlog.CheckTree(tlog.TreeProof(p), c.size,
+				c.root, prev.size, prev.root); err != nil {
+				fail("%s: CheckTree %d -> %d: %v", cons,
+					prev.size, c.size, err)
+			}
+		}
+		prev = c
+	}
+	fmt.Printf("ok - x/mod: %d tafeld checkpoints open with the log key "+
+		"and %d cosignature(s) verify, each consistent with the one "+
+		"before (tlog.CheckTree)\n", len(files), cosigs)
+
+	idx, p, nt := parseTlogProof(readFile(dir, "prove.tlog-proof"))
+	n, err := note.Open(nt, note.VerifierList(vs...))
+	if err != nil {
+		fail("tlog-proof note: %v", err)
+	}
+	c, err := parseCheckpoint(n.Text)
+	if err != nil {
+		fail("tlog-proof checkpoint: %v", err)
+	}
+	leaf, err := hex.DecodeString(strings.TrimSpace(string(
+		readFile(dir, "prove.leaf"))))
+	if err != nil {
+		fail("leaf: %v", err)
+	}
+	if err := tlog.CheckRecord(p, c.size, c.root, idx,
+		tlog.RecordHash(leaf)); err != nil {
+		fail("tlog.CheckRecord of entry %d: %v", idx, err)
+	}
+	leaf[len(leaf)-1] ^= 1
+	if tlog.CheckRecord(p, c.size, c.root, idx,
+		tlog.RecordHash(leaf)) == nil {
+		fail("tlog.CheckRecord accepts a changed entry")
+	}
+	fmt.Printf("ok - x/mod: the tlog-proof of tafeld entry %d verifies "+
+		"(note.Open, tlog.CheckRecord) and a changed entry does not\n",
+		idx)
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "daemon" {
+		daemonMode(os.Args[2])
+		return
+	}
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: verify DIR")
 		os.Exit(2)
