@@ -482,6 +482,26 @@ audit_sign(struct tafeld *d)
 
 	if (d->audit->halted)
 		return -1;
+	/* Most ticks: nothing new, and no write transaction for that. */
+	{
+		MDB_txn *txn;
+		MDB_cursor *c;
+		MDB_val k, v;
+		uint64_t size = 0, last = 0;
+
+		if (store_read(d->store, &txn) == 0) {
+			if (log_size(d, txn, &size) == 0 && mdb_cursor_open(txn,
+			    store_dbi(d->store, DB_AUDIT_CKPT), &c) == 0) {
+				if (mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 &&
+				    k.mv_size == 8)
+					last = be64_get(k.mv_data);
+				mdb_cursor_close(c);
+			}
+			mdb_txn_abort(txn);
+			if (size == last)
+				return 0;
+		}
+	}
 	memset(&s, 0, sizeof(s));
 	s.d = d;
 	rc = store_write(d->store, sign_txn, &s);
