@@ -631,6 +631,14 @@ audit_tick(zloop_t *loop, int timer_id, void *arg)
 	struct tafeld *d = arg;
 	struct peer *p;
 
+	/*
+	 * Sign and send only what is durable: a checkpoint a partner holds
+	 * must never cover entries a crash could still take back (it would
+	 * look like a fork).  So the open batch is committed first, and the
+	 * checkpoint is written outside any batch.
+	 */
+	if (commit_pending(d) && commit_flush(d) != 0)
+		return 0;
 	(void)audit_sign(d);
 	/* A connection that dropped is a new exchange when it comes back. */
 	TAILQ_FOREACH(p, &d->peers, entry)
@@ -776,15 +784,46 @@ out:
 	return rc;
 }
 
-static void
-reply(zsock_t *router, zframe_t *rid, const uint8_t *buf, size_t len)
-{
-	zmsg_t *rep = zmsg_new();
+/* An answer on the ROUTER, sent once what it says is durable. */
+struct wreply {
+	zsock_t		*router;
+	zframe_t	*rid;
+	uint8_t		*buf;
+	size_t		 len;
+};
 
-	zmsg_addmem(rep, zframe_data(rid), zframe_size(rid));
-	zmsg_addmem(rep, buf, len);
-	if (zmsg_send(&rep, router) != 0)
-		zmsg_destroy(&rep);
+static void
+reply_action(struct tafeld *d, void *arg, bool durable)
+{
+	struct wreply *r = arg;
+	zmsg_t *rep;
+
+	/* Not durable, or the ROUTER was made anew: the peer sends again. */
+	if (durable && d->router == r->router) {
+		rep = zmsg_new();
+		zmsg_append(rep, &r->rid);
+		zmsg_addmem(rep, r->buf, r->len);
+		if (zmsg_send(&rep, d->router) != 0)
+			zmsg_destroy(&rep);
+	}
+	zframe_destroy(&r->rid);
+	free(r->buf);
+	free(r);
+}
+
+static void
+reply(struct tafeld *d, zsock_t *router, zframe_t *rid, uint8_t *buf,
+    size_t len)
+{
+	struct wreply *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("calloc");
+	r->router = router;
+	r->rid = zframe_dup(rid);
+	r->buf = buf;	/* takes ownership */
+	r->len = len;
+	commit_after(d, reply_action, r);
 }
 
 bool
@@ -839,6 +878,8 @@ audit_router_frame(struct tafeld *d, const char *org, zsock_t *router,
 	w.cp = &cp;
 	w.text = n->text;
 	w.textlen = n->textlen;
+	if (commit_begin(d) != 0)
+		goto done;
 	rc = store_write(d->store, wit_txn, &w);
 	if (rc != 0 && rc != 1) {
 		log_warnx("audit: could not witness the log of %s", org);
@@ -854,10 +895,8 @@ audit_router_frame(struct tafeld *d, const char *org, zsock_t *router,
 		    (unsigned long long)cp.size);
 reply:
 	if (tafel_wit_cosig_encode(w.st, w.size, w.linelen ? w.line : NULL,
-	    w.linelen, w.why, &out, &outlen) == 0) {
-		reply(router, rid, out, outlen);
-		free(out);
-	}
+	    w.linelen, w.why, &out, &outlen) == 0)
+		reply(d, router, rid, out, outlen);
 done:
 	free(n);
 	free(m);
@@ -999,7 +1038,8 @@ audit_dealer_frame(struct tafeld *d, struct peer *p, const uint8_t *buf,
 	} else if (m->st == TAFEL_WIT_OK) {
 		struct cosig_arg c = { d, p, m, false };
 
-		if (store_write(d->store, cosig_txn, &c) == 0 && c.stored) {
+		if (commit_begin(d) == 0 &&
+		    store_write(d->store, cosig_txn, &c) == 0 && c.stored) {
 			log_debug("audit: %s cosigned our log at size %llu",
 			    p->org, (unsigned long long)m->size);
 			ws->accused = false;
@@ -1008,7 +1048,8 @@ audit_dealer_frame(struct tafeld *d, struct peer *p, const uint8_t *buf,
 		struct held_arg h = { d, p->org, m->size };
 
 		/* Prove from what it holds, at the next tick. */
-		if (store_write(d->store, held_txn, &h) == 0)
+		if (commit_begin(d) == 0 &&
+		    store_write(d->store, held_txn, &h) == 0)
 			ws->sent_ms = 0;
 		if (ws->sent_size < m->size)
 			log_warnx("AUDIT: %s holds a checkpoint of size %llu of "
