@@ -347,6 +347,8 @@ struct verified {
 	size_t				 len;
 	struct tafel_audit_entry	*e;	/* b.nleaves */
 	char				 origin[TAFEL_CKPT_ORIGIN_MAX + 1];
+	size_t				*byenv;	/* entries with env, by env */
+	size_t				 nbyenv;
 };
 
 static void
@@ -355,6 +357,7 @@ verified_free(struct verified *v)
 	tafel_audit_bundle_free(&v->b);
 	free(v->buf);
 	free(v->e);
+	free(v->byenv);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -659,6 +662,48 @@ to_has(const struct tafel_audit_entry *e, const char *org)
 	return false;
 }
 
+static int
+cmp_env(const void *a, const void *b, void *arg)
+{
+	const struct verified *v = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = memcmp(v->e[x].env, v->e[y].env, 32);
+
+	if (c != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* An index of the entries that name an envelope, sorted by it. */
+static void
+index_env(struct verified *v)
+{
+	size_t i;
+
+	if ((v->byenv = calloc(v->b.nleaves + 1, sizeof(size_t))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < v->b.nleaves; i++)
+		if (v->e[i].has_env)
+			v->byenv[v->nbyenv++] = i;
+	qsort_r(v->byenv, v->nbyenv, sizeof(size_t), cmp_env, v);
+}
+
+/* The position in byenv of the first entry about env (or past it). */
+static size_t
+first_env(const struct verified *v, const uint8_t env[32])
+{
+	size_t lo = 0, hi = v->nbyenv, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (memcmp(v->e[v->byenv[mid]].env, env, 32) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The first entry of kind from org about env, or -1. */
 static long
 find(const struct verified *v, enum tafel_audit_kind kind, const char *from,
@@ -666,23 +711,29 @@ find(const struct verified *v, enum tafel_audit_kind kind, const char *from,
 {
 	size_t i;
 
-	for (i = 0; i < v->b.nleaves; i++)
-		if (v->e[i].kind == kind && v->e[i].has_env &&
-		    strcmp(v->e[i].from, from) == 0 &&
-		    memcmp(v->e[i].env, env, 32) == 0)
-			return (long)i;
+	for (i = first_env(v, env); i < v->nbyenv &&
+	    memcmp(v->e[v->byenv[i]].env, env, 32) == 0; i++) {
+		const struct tafel_audit_entry *e = &v->e[v->byenv[i]];
+
+		if (e->kind == kind && strcmp(e->from, from) == 0)
+			return (long)v->byenv[i];
+	}
 	return -1;
 }
 
+/* The first entry that logs env as sent to org, or -1. */
 static long
 find_sent(const struct verified *v, const char *to, const uint8_t env[32])
 {
 	size_t i;
 
-	for (i = 0; i < v->b.nleaves; i++)
-		if (v->e[i].kind == TAFEL_AUDIT_SENT &&
-		    memcmp(v->e[i].env, env, 32) == 0 && to_has(&v->e[i], to))
-			return (long)i;
+	for (i = first_env(v, env); i < v->nbyenv &&
+	    memcmp(v->e[v->byenv[i]].env, env, 32) == 0; i++) {
+		const struct tafel_audit_entry *e = &v->e[v->byenv[i]];
+
+		if (e->kind == TAFEL_AUDIT_SENT && to_has(e, to))
+			return (long)v->byenv[i];
+	}
 	return -1;
 }
 
@@ -740,8 +791,9 @@ reconcile_dir(const struct verified *x, const struct verified *y,
 		if ((e->kind != TAFEL_AUDIT_RECEIVED &&
 		    e->kind != TAFEL_AUDIT_REFUSED) ||
 		    strcmp(e->from, xo) != 0 ||
-		    strcmp(e->event, "checkpoint") == 0)
-			continue;
+		    strcmp(e->event, "checkpoint") == 0 ||
+		    strcmp(e->event, "table") == 0)
+			continue;	/* not an envelope */
 		if (find_sent(x, yo, e->env) >= 0)
 			continue;
 		tafel_hex(hex, e->env, 32);
@@ -772,6 +824,8 @@ audit_reconcile(struct client *c, int argc, char **argv)
 		errx(1, "audit reconcile: %s does not verify: %s", pos[1], why);
 	if (strcmp(a.b.org, b.b.org) == 0)
 		errx(1, "audit reconcile: both bundles are of %s", a.b.org);
+	index_env(&a);
+	index_env(&b);
 	bad = reconcile_dir(&a, &b, &ab) + reconcile_dir(&b, &a, &ba);
 	if (bad > 0)
 		printf("%zu mismatch(es) between %s and %s\n", bad, a.b.org,

@@ -247,7 +247,7 @@ one_txn(MDB_txn *txn, void *arg)
 
 int
 audit_refused(struct tafeld *d, const char *peer_org, const uint8_t hash[32],
-    const char *why)
+    const char *event, const char *why)
 {
 	struct tafel_audit_entry e;
 	struct one_arg o = { d, &e };
@@ -257,6 +257,8 @@ audit_refused(struct tafeld *d, const char *peer_org, const uint8_t hash[32],
 	e.has_env = true;
 	memcpy(e.env, hash, 32);
 	snprintf(e.from, sizeof(e.from), "%s", peer_org);
+	if (event != NULL)
+		snprintf(e.event, sizeof(e.event), "%s", event);
 	tafel_audit_why(e.why, sizeof(e.why), why != NULL && *why ? why :
 	    "refused");
 	if (store_write(d->store, one_txn, &o) != 0) {

@@ -947,7 +947,7 @@ done:
 		log_warnx("envelope from %s %s: %s", peer_org,
 		    *st == TAFEL_ACK_RETRY ? "deferred" : "refused", why);
 		if (*st == TAFEL_ACK_REFUSED)
-			(void)audit_refused(d, peer_org, hash, why);
+			(void)audit_refused(d, peer_org, hash, NULL, why);
 	}
 	sodium_memzero(ck, sizeof(ck));
 	if (body != NULL) {

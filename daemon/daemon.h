@@ -347,9 +347,13 @@ int	audit_append(struct tafeld *, MDB_txn *, const struct tafel_audit_entry *)
 int	audit_receipt(struct tafeld *, MDB_txn *, const char *peer_org,
 	    const uint8_t env_hash[32], enum tafel_ack_status st,
 	    const char *why) __attribute__((warn_unused_result));
-/* Transactions of their own: a refused envelope, a case viewed. */
+/*
+ * Transactions of their own: something refused for good from peer_org
+ * (hash: of the envelope or document as received; event: NULL for an
+ * envelope, "table" for a table document), a case viewed.
+ */
 int	audit_refused(struct tafeld *, const char *peer_org,
-	    const uint8_t hash[32], const char *why);
+	    const uint8_t hash[32], const char *event, const char *why);
 int	audit_viewed(struct tafeld *, const char *table,
 	    const uint8_t case_id[16], const char *person)
 	    __attribute__((warn_unused_result));

@@ -468,4 +468,6 @@ out:
 	d->refused++;
 	log_warnx("table document from %s %s: %s", peer_org,
 	    *st == TAFEL_ACK_RETRY ? "deferred" : "refused", why);
+	if (*st == TAFEL_ACK_REFUSED)
+		(void)audit_refused(d, peer_org, hash, "table", why);
 }

@@ -161,6 +161,17 @@ row "a checkpoint that is not one of the sender's log: refused, logged" 0 \
     "caw-gent: checkpoint refused: not a checkpoint of the log of caw-gent" \
     file "$T/ckpt-bad.frame"
 
+# A table frame whose document is garbage: refused, and the refusal is
+# in the target's exchange log with the document's hash.
+{ hexbytes 83; str v; hexbytes 01; str t; str table; str doc
+  hexbytes c4 12; printf 'TAFEL-POKE-GARBAGE'; } >"$T/table-bad.frame"
+row "a table frame with a garbage document: refused, logged" 0 \
+    "table document from caw-gent refused" file "$T/table-bad.frame"
+want=$(printf 'TAFEL-POKE-GARBAGE' | sha256sum | cut -d' ' -f1)
+check "the refused document is in the exchange log, by its hash" \
+    sh -c "'$TAFEL' -d '$T/stad-gent' audit log --json | grep '\"kind\": \"refused\"' |
+    grep '\"event\": \"table\"' | grep -q '$want'"
+
 # Valid envelopes, misused.
 row "a valid record from a member is applied (the baseline)" 0 \
     "received record context" --changes 1 --save "$T/record.frame" record
