@@ -636,8 +636,9 @@ audit_tick(zloop_t *loop, int timer_id, void *arg)
 	/*
 	 * Sign and send only what is durable: a checkpoint a partner holds
 	 * must never cover entries a crash could still take back (it would
-	 * look like a fork).  So the open batch is committed first, and the
-	 * checkpoint is written outside any batch.
+	 * look like a fork).  So the open batch is committed first (as the
+	 * outbox's retry tick does), and the checkpoint is written outside
+	 * any batch.
 	 */
 	if (commit_pending(d) && commit_flush(d) != 0)
 		return 0;
