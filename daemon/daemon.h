@@ -61,6 +61,14 @@ int	keys_seal(struct keys *, const struct tafel_hdr *,
 int	keys_open(struct keys *, const struct tafel_env *, const char *me,
 	    const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
 	    size_t *bodylen) __attribute__((warn_unused_result));
+/* The same, and the envelope's content key into ckey (32) unless NULL. */
+int	keys_seal_key(struct keys *, const struct tafel_hdr *,
+	    const uint8_t *body, size_t bodylen, const char *const *orgs,
+	    const uint8_t (*box_pks)[32], size_t n, uint8_t **out,
+	    size_t *outlen, uint8_t *ckey) __attribute__((warn_unused_result));
+int	keys_open_key(struct keys *, const struct tafel_env *, const char *me,
+	    const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
+	    size_t *bodylen, uint8_t *ckey) __attribute__((warn_unused_result));
 int	keys_curve_apply(struct keys *, zsock_t *)
 	    __attribute__((warn_unused_result));
 /* Per-case data keys, wrapped under the store key (72 bytes). */
