@@ -173,6 +173,24 @@ check_not "share-history of an unknown case" \
     "$TAFEL" -d "$T/stad" case share-history \
     00000000000000000000000000000000 --to ocmw
 
+# A modified sender (the coordinator's keys, outside its daemon) relays
+# history that breaks the rules: OCMW checks every relayed event.
+"$POKE" -d "$T/stad" -c "$T/ocmw.card" -t aalst --case "$CASE" \
+    --cat note --text "hf-$M" history-forged >"$T/poke-f.out" 2>&1
+check "OCMW refuses relayed content that is not what its author sealed" \
+    grep -q "refused: the relayed content is not what its author sealed" \
+    "$T/poke-f.out"
+"$POKE" -d "$T/stad" -c "$T/ocmw.card" -t aalst --case "$CASE" \
+    --cat assessment --to politie --text "hn-$M" history-narrowed \
+    >"$T/poke-n.out" 2>&1
+check "OCMW refuses a relayed record that was narrowed" \
+    grep -q "refused: the relayed record was narrowed to other members" \
+    "$T/poke-n.out"
+check_not "neither reached OCMW's store" \
+    grep -rqaE "(hf|hn)-$M|forged" "$T/ocmw/store"
+check "OCMW logs the refusals" \
+    grep -q "refused: the relayed record was narrowed" "$T/ocmw.log"
+
 # A case about a minor: CAW does not receive assessments in it.
 "$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
     --pseudonym "Minor-$M" --minor >"$T/open2.out" 2>&1
@@ -213,8 +231,13 @@ check "CAW refuses an assessment a modified sender seals for it" \
     "$T/poke.out"
 check "CAW logs the refusal" \
     grep -q "in a case about a minor" "$T/caw.log"
-check_not "the forced assessment is not in CAW's store" \
-    grep -rqaF "m-forced-$M" "$T/caw/store"
+"$POKE" -d "$T/stad" -c "$T/caw.card" -t aalst --case "$CASE" \
+    --cat assessment --text "m-hist-$M" history >"$T/poke-h.out" 2>&1
+check "CAW refuses such an assessment relayed as history too" \
+    grep -q "refused: the rules of table aalst do not let caw receive assessment in a case about a minor" \
+    "$T/poke-h.out"
+check_not "the forced assessments are not in CAW's store" \
+    grep -rqaE "m-(forced|hist)-$M" "$T/caw/store"
 # OCMW joins the minor's case: the minors flag goes with it, and the
 # history re-shared with it keeps the rules.
 check "the owner adds OCMW to the minor's case" \
