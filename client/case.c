@@ -265,11 +265,12 @@ print_event(const msgpack_object *e)
 	printf("%s  %s", when, from);
 	if (by[0] != '\0')
 		printf(" (%s)", by);
-	if (!ctl_bool(e, "content") && strcmp(type, "record") != 0) {
+	if (!ctl_bool(e, "content") && strcmp(type, "open") == 0)
+		printf(": opened the case\n");
+	else if (!ctl_bool(e, "content") && strcmp(type, "record") != 0) {
 		/* A member that joined later holds only the header (8.12). */
 		printf(": %s\n    (the content is not shared with your "
-		    "organisation)\n", strcmp(type, "open") == 0 ?
-		    "opened the case" : strcmp(type, "decide") == 0 ?
+		    "organisation)\n", strcmp(type, "decide") == 0 ?
 		    "decided on the follow-up" : strcmp(type, "members") == 0 ?
 		    "changed the members" : strcmp(type, "reveal") == 0 ?
 		    "cleared a member for the identity records" :
@@ -391,6 +392,24 @@ print_delivery(const msgpack_object *e)
 	}
 }
 
+/* Is there a decision whose content this organisation does not hold? */
+static bool
+hidden_decision(const msgpack_object *events)
+{
+	const msgpack_object *e;
+	uint32_t i;
+	char *type;
+	bool hidden = false;
+
+	for (i = 0; i < events->via.array.size && !hidden; i++) {
+		e = &events->via.array.ptr[i];
+		type = ctl_str(e, "type", false);
+		hidden = strcmp(type, "decide") == 0 && !ctl_bool(e, "content");
+		free(type);
+	}
+	return hidden;
+}
+
 static int
 case_show(struct client *c, int argc, char **argv)
 {
@@ -463,7 +482,12 @@ case_show(struct client *c, int argc, char **argv)
 			printf(", review on %s", rd);
 		}
 		printf("\n");
-	} else
+	} else if (hidden_decision(ctl_field(d, "events",
+	    MSGPACK_OBJECT_ARRAY)))
+		printf("Follow-up: decided before your organisation joined; "
+		    "not shared with it (a member can: tafel case "
+		    "share-history)\n");
+	else
 		printf("Follow-up: not decided yet\n");
 	free(s);
 

@@ -98,6 +98,8 @@ check "OCMW sees who wrote the earlier records, and when" \
 check "OCMW's view says the content is not shared with it" \
     sh -c "'$TAFEL' -d '$T/ocmw' case show $CASE | grep -q 'decided on the follow-up' &&
     '$TAFEL' -d '$T/ocmw' case show $CASE | grep -q 'not shared with your organisation'"
+check "OCMW's view says a follow-up was decided before it joined" \
+    sh -c "'$TAFEL' -d '$T/ocmw' case show $CASE | grep -q '^Follow-up: decided before your organisation joined'"
 for mark in sig ctx narrow ident note decide; do
 	check_not "no $mark-* text in OCMW's view" grep -qF "$mark-$M" "$T/ocmw-1.json"
 	check_not "no $mark-* text in OCMW's store" \
