@@ -2570,6 +2570,7 @@ history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 	const char *why;
 	uint8_t *ho;
 	size_t holen, i, max = content ? TAFEL_SHARE_MAX : HISTORY_MAX;
+	size_t start = hs->n;	/* hs may hold items for other members */
 	char hex[33];
 	int rc = 0;
 
@@ -2590,7 +2591,7 @@ history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 				log_debug("case %.8s: %s %s not re-shared with "
 				    "%s: %s", hex, l.ev[i].h.type,
 				    l.ev[i].h.cat, om->card.org, why);
-		} else if (hs->n >= max) {
+		} else if (hs->n - start >= max) {
 			log_warnx("case %.8s: more than %zu earlier events; "
 			    "the rest is not relayed to %s", hex, max,
 			    om->card.org);
