@@ -252,4 +252,29 @@ check "OCMW reads the re-shared assessment" \
     wait_for 30 shows ocmw "m-assess-$M"
 check "the case list marks the case" \
     sh -c "'$TAFEL' -d '$T/ocmw' case list | grep -q 'about a minor'"
+check "the case list marks it in --json too" \
+    sh -c "'$TAFEL' -d '$T/ocmw' case list --json | grep -A4 '$CASE' | grep -q '\"minor\": true'"
+
+# CAW joins a minor's case later: the history re-shared with it leaves
+# out what the minors rule keeps from its role.
+"$TAFEL" -d "$T/stad" case open --table aalst --members politie \
+    --pseudonym "Late-$M" --minor >"$T/open3.out" 2>&1
+CASE=$(tail -n 1 "$T/open3.out")
+"$TAFEL" -d "$T/stad" record add "$CASE" --category assessment \
+    --text "l-assess-$M" >/dev/null || fail "late assessment"
+"$TAFEL" -d "$T/politie" record add "$CASE" --category note \
+    --text "l-note-$M" >/dev/null 2>&1 ||
+    wait_for 20 sh -c "'$TAFEL' -d '$T/politie' record add '$CASE' --category note --text 'l-note-$M'" ||
+    fail "late note"
+check "the owner adds CAW to the minor's case" \
+    wait_for 20 sh -c "'$TAFEL' -d '$T/stad' case show $CASE | grep -q 'l-note-$M' &&
+    '$TAFEL' -d '$T/stad' case members $CASE --add caw"
+check "CAW has the case, with the headers of both records" \
+    wait_for 20 sh -c "[ \$('$TAFEL' -d '$T/caw' case show --json $CASE | grep -c '\"type\": \"record\"') -eq 2 ]"
+"$TAFEL" -d "$T/stad" case share-history "$CASE" --to caw >"$T/sh3.out" 2>&1
+check "the owner re-shares two events (the open and the note)" \
+    grep -q "re-shared 2 earlier event(s)" "$T/sh3.out"
+check "CAW reads the note" wait_for 20 shows caw "l-note-$M"
+check_not "CAW was not given the assessment" shows caw "l-assess-$M"
+check_not "nor is it in CAW's store" grep -rqaF "l-assess-$M" "$T/caw/store"
 finish
