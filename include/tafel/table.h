@@ -64,8 +64,8 @@ struct tafel_rules {
  * about a minor?  (The send and recv rules apply besides.)  False for an
  * unknown role or category.
  */
-bool	tafel_rules_minor_allows(const struct tafel_rules *, const char *to_role,
-	    const char *cat);
+bool	tafel_rules_minor_allows(const struct tafel_rules *,
+	    const char *to_role, const char *cat);
 
 /* The built-in LIVC-R default (documented in docs/operator.md). */
 void	tafel_rules_default(struct tafel_rules *);

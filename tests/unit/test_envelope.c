@@ -378,7 +378,8 @@ test_body(void **state)
 static void
 test_content_key(void **state)
 {
-	struct tafel_env *e = calloc(1, sizeof(*e)), *ho = calloc(1, sizeof(*e));
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	struct tafel_env *ho = calloc(1, sizeof(*ho));
 	struct tafel_hdr h;
 	struct tafel_wrap_to to[1];
 	uint8_t k[32], ks[32], ko[32], *env, *hob, out[1024];
