@@ -1,0 +1,352 @@
+#!/bin/sh
+# make bench: the limits of the libraries and the machine, then tafel end
+# to end with real daemons and durable storage, all in one run, printed
+# as one table.  Not a test: nothing here passes or fails on a number.
+#
+#   sh tests/bench/run.sh BUILD_DIR
+#
+# Environment:
+#   BENCH_RUNS=3       runs of each end-to-end measurement (median shown)
+#   BENCH_N=3000       records per throughput run
+#   BENCH_K=16         requests in flight for throughput
+#   BENCH_RATE=200     records per second for the latency runs
+#   BENCH_SECS=10      seconds per latency run
+#   BENCH_CASES=10000  cases held by the memory daemon
+#   BENCH_PERF=1       perf record the sender and one receiver during the
+#                      first throughput run (reports in BUILD_DIR/perf/)
+#   BENCH_KEEP=1       keep the temporary directory
+#
+# Five daemons on 127.0.0.1: the sender (a coordinator), three recipients
+# (police, caw, ocmw) and a fifth daemon for the memory figures, all
+# members of one table.  The results also go to BUILD_DIR/bench.txt.
+set -u
+B=${1:?usage: run.sh BUILD_DIR}
+B=$(cd "$B" && pwd) || exit 2
+TAFEL=$B/tafel
+TAFELD=$B/tafeld
+LIMITS=$B/bench_limits
+E2E=$B/bench_e2e
+AUDIT=$B/bench_audit
+RUNS=${BENCH_RUNS:-3}
+N=${BENCH_N:-3000}
+K=${BENCH_K:-16}
+RATE=${BENCH_RATE:-200}
+SECS=${BENCH_SECS:-10}
+NCASES=${BENCH_CASES:-10000}
+ROOTFLAG=""
+[ "$(id -u)" -eq 0 ] && ROOTFLAG=--allow-root-dangerously
+T=$(mktemp -d "${TMPDIR:-/tmp}/tafel-bench.XXXXXX")
+chmod 700 "$T"
+R=$T/results
+: >"$R"
+PIDS=""
+PERFPIDS=""
+PORT_BASE=$((10000 + ($$ * 37 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 22000))
+
+cleanup() {
+	for p in $PERFPIDS; do
+		kill -INT "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS $PERFPIDS; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "# kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "# $*" >&2; }
+die() { say "$*"; exit 1; }
+# put KEY VALUE: one result.
+put() { echo "$1 $2" >>"$R"; }
+# get KEY: a result, or "-".
+get() { awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "-" : v }' "$R"; }
+
+# median of the numbers on standard input.
+median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# mkorg NAME ROLE PORTINDEX; start NAME; as tests/integration/lib.sh.
+mkorg() {
+	"$TAFEL" -d "$T/$1" init --org "$1" --name "Bench $1" --role "$2" \
+	    --listen "tcp://127.0.0.1:$((PORT_BASE + $3))" --no-passphrase \
+	    >"$T/$1.init" 2>&1 || die "tafel init $1 failed: $(cat "$T/$1.init")"
+}
+
+start() {
+	# shellcheck disable=SC2086
+	"$TAFELD" -d "$T/$1" $ROOTFLAG >>"$T/$1.log" 2>&1 &
+	eval "PID_$(echo "$1" | tr '-' '_')=$!"
+	PIDS="$PIDS $!"
+	i=0
+	while ! "$TAFEL" -d "$T/$1" status >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "tafeld $1 did not start: $(tail -5 "$T/$1.log")"
+		sleep 0.1
+	done
+}
+
+stop() {
+	eval "pid=\$PID_$(echo "$1" | tr '-' '_')"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	PIDS=$(echo "$PIDS" | sed "s/ $pid\b//")
+}
+
+pid_of() { eval "echo \$PID_$(echo "$1" | tr '-' '_')"; }
+
+# hwm NAME: peak resident set (VmHWM) of that daemon, in KiB.
+hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$(pid_of "$1")/status"; }
+
+# ---- 1. limits ----------------------------------------------------------
+
+say "limits: crypto, LMDB commits, CurveZMQ (about 10 s)"
+mkdir -p "$T/limits"
+"$LIMITS" "$T/limits" >"$T/limits.out" || die "bench_limits failed"
+awk '{ print "lim_" $1, $2 }' "$T/limits.out" >>"$R"
+
+# ---- 2. end to end ------------------------------------------------------
+
+S=bench-stad
+RCPT="bench-politie bench-caw bench-ocmw"
+MEM=bench-mem
+say "end to end: five daemons on loopback"
+mkorg $S coordinator 1
+mkorg bench-politie police 2
+mkorg bench-caw caw 3
+mkorg bench-ocmw ocmw 4
+mkorg $MEM coordinator 5
+ALL="$S $RCPT $MEM"
+for o in $ALL; do
+	start "$o"
+done
+cards=""
+for o in $ALL; do
+	"$TAFEL" -d "$T/$o" card >"$T/$o.card" || die "tafel card $o"
+	cards="$cards $T/$o.card"
+done
+# shellcheck disable=SC2086
+"$TAFEL" -d "$T/$S" table draft --table bench --cards $cards \
+    --signers $S --threshold 1 -o "$T/bench.table" >/dev/null ||
+    die "table draft failed"
+"$TAFEL" -d "$T/$S" table sign "$T/bench.table" >/dev/null ||
+    die "table sign failed"
+fpr=$("$TAFEL" table fingerprint "$T/bench.table") || die "fingerprint"
+for o in $ALL; do
+	"$TAFEL" -d "$T/$o" table adopt "$T/bench.table" --expect "$fpr" \
+	    >/dev/null || die "table adopt $o failed"
+done
+"$E2E" -d "$T/$S" settle 4 60 || die "the peers did not connect"
+"$E2E" -d "$T/$MEM" settle 4 60 || die "the peers did not connect"
+
+# Memory, idle: the fifth daemon, started, table adopted, peers up.
+sleep 1
+put mem_idle_kib "$(hwm $MEM)"
+
+# shellcheck disable=SC2086
+"$E2E" -d "$T/$S" open bench 1 1 $RCPT >"$T/open.out" ||
+    die "case.open failed"
+CASE=$(awk '$1 == "case" { print $2 }' "$T/open.out")
+"$E2E" -d "$T/$S" settle 4 60 || die "the case did not reach its members"
+
+say "warm-up: 200 records"
+"$E2E" -d "$T/$S" throughput "$CASE" 200 "$K" >"$T/warm.out" ||
+    die "warm-up failed: $(cat "$T/warm.out")"
+
+perf_start() {
+	command -v perf >/dev/null 2>&1 || { say "no perf"; return; }
+	mkdir -p "$B/perf"
+	for o in $S bench-politie; do
+		perf record -g -o "$B/perf/$o.data" -p "$(pid_of $o)" \
+		    >"$T/perf-$o.out" 2>&1 &
+		PERFPIDS="$PERFPIDS $!"
+	done
+	sleep 0.5
+}
+
+perf_stop() {
+	for p in $PERFPIDS; do
+		kill -INT "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	PERFPIDS=""
+	for o in $S bench-politie; do
+		[ -f "$B/perf/$o.data" ] || continue
+		perf report -i "$B/perf/$o.data" --no-children --stdio \
+		    --percent-limit 1.5 -g none 2>/dev/null |
+		    grep -v '^$' >"$B/perf/$o.txt"
+		say "perf report of $o: $B/perf/$o.txt"
+	done
+}
+
+i=1
+while [ $i -le "$RUNS" ]; do
+	say "throughput run $i/$RUNS: $N records, $K in flight"
+	[ $i -eq 1 ] && [ "${BENCH_PERF:-0}" = 1 ] && perf_start
+	"$E2E" -d "$T/$S" throughput "$CASE" "$N" "$K" >"$T/tp$i.out" ||
+	    die "throughput run failed: $(cat "$T/tp$i.out")"
+	[ $i -eq 1 ] && [ "${BENCH_PERF:-0}" = 1 ] && perf_stop
+	cat "$T/tp$i.out" >>"$T/tp.all"
+	i=$((i + 1))
+done
+for k in tp_per_s tp_commit_per_s tp_outbox_per_s; do
+	put "$k" "$(awk -v k=$k '$1 == k { print $2 }' "$T/tp.all" | median)"
+	put "${k}_runs" "$(awk -v k=$k '$1 == k { printf "%s%s", s, $2; s = "/" }' "$T/tp.all")"
+done
+put tp_delivery_op "$(awk '$1 == "tp_delivery_op" { v = $2 } END { print v }' "$T/tp.all")"
+
+i=1
+while [ $i -le "$RUNS" ]; do
+	say "latency run $i/$RUNS: $RATE records/s for $SECS s"
+	"$E2E" -d "$T/$S" latency "$CASE" "$RATE" "$SECS" >"$T/lat$i.out" ||
+	    die "latency run failed: $(cat "$T/lat$i.out")"
+	cat "$T/lat$i.out" >>"$T/lat.all"
+	i=$((i + 1))
+done
+for k in lat_p50_ms lat_p99_ms lat_max_ms lat_achieved_per_s; do
+	put "$k" "$(awk -v k=$k '$1 == k { print $2 }' "$T/lat.all" | median)"
+	put "${k}_runs" "$(awk -v k=$k '$1 == k { printf "%s%s", s, $2; s = "/" }' "$T/lat.all")"
+done
+put lat_to "$(awk '$1 == "lat_to" { v = $2 } END { print v }' "$T/lat.all")"
+
+# ---- 3. audit -----------------------------------------------------------
+
+if [ -x "$AUDIT" ]; then
+	say "audit: 1,000,000 entries"
+	"$AUDIT" "$T/audit" "$TAFEL" >"$T/audit.out" 2>"$T/audit.err" ||
+	    say "bench_audit failed: $(tail -3 "$T/audit.err")"
+	cat "$T/audit.out" >>"$R"
+fi
+
+# ---- 4. memory ----------------------------------------------------------
+
+say "memory: $NCASES cases in one daemon"
+"$E2E" -d "$T/$MEM" open bench "$NCASES" "$K" >"$T/mem.out" ||
+    die "opening $NCASES cases failed: $(cat "$T/mem.out")"
+put mem_open_per_s "$(awk '$1 == "open_per_s" { print $2 }' "$T/mem.out")"
+put mem_cases_kib "$(hwm $MEM)"
+stop $MEM
+start $MEM
+"$E2E" -d "$T/$MEM" settle 4 60 || say "memory daemon: peers not back"
+sleep 1
+put mem_restart_kib "$(hwm $MEM)"
+put store_kib "$(du -sk "$T/$MEM/store" | awk '{ print $1 }')"
+
+# ---- the table ----------------------------------------------------------
+
+# The limit that the crypto and commit costs imply, per record (1 KiB,
+# one sender, three recipients), in microseconds of one core:
+#   sender:    1 sign + 3 box wraps (32-byte content key, precomputed
+#              key) + 1 AEAD (1 KiB) + 1 SHA-256 (envelope hash)
+#              + 3 receipt verifies
+#   receiver:  1 verify + 1 box open + 1 AEAD open + 1 SHA-256
+#              + 1 receipt sign          (times three receivers)
+#   commits:   with group commit, one batched commit per 1,000 records on
+#              each side: t(commit of 1,000) / 1,000 per record and side.
+# CPU bound:   2 cores / (sender + 3 receivers) crypto time.
+# Sender bound: 1 / (sender crypto + its commit share): one thread.
+# Receiver bound: 1 / (receiver crypto + its commit share).
+# Limit = min(CPU bound, sender bound, receiver bound).
+# The same with one durable commit per record (what tafeld does without
+# group commit: 1 commit per record on each side) is shown as well.
+NCPU=$(nproc 2>/dev/null || echo 2)
+awk -v ncpu="$NCPU" '
+	{ v[$1] = $2 }
+	function us(k) { return v[k] > 0 ? 1e6 / v[k] : 0 }
+	END {
+		snd = us("lim_sign") + 3 * us("lim_box32") + us("lim_aead1k") \
+		    + us("lim_sha256_env") + 3 * us("lim_verify")
+		rcv = us("lim_verify") + us("lim_boxopen32") + us("lim_aead1k") \
+		    + us("lim_sha256_env") + us("lim_sign")
+		cpu = snd + 3 * rcv
+		cb = us("lim_commit1000") / 1000
+		c1 = us("lim_commit1")
+		cpub = ncpu * 1e6 / cpu
+		sb = 1e6 / (snd + cb); rb = 1e6 / (rcv + cb)
+		lim = cpub; if (sb < lim) lim = sb; if (rb < lim) lim = rb
+		sb1 = 1e6 / (snd + c1); rb1 = 1e6 / (rcv + c1)
+		lim1 = cpub; if (sb1 < lim1) lim1 = sb1; if (rb1 < lim1) lim1 = rb1
+		printf "model_sender_us %.1f\nmodel_receiver_us %.1f\n", snd, rcv
+		printf "model_cpu_us %.1f\nmodel_commit_batched_us %.1f\n", cpu, cb
+		printf "model_commit_single_us %.1f\n", c1
+		printf "model_cpu_bound %.0f\nmodel_sender_bound %.0f\n", cpub, sb
+		printf "model_receiver_bound %.0f\nmodel_limit %.0f\n", rb, lim
+		printf "model_limit_single %.0f\n", lim1
+	}' "$R" >>"$R"
+
+tp=$(get tp_per_s)
+lim=$(get model_limit)
+lim1=$(get model_limit_single)
+ratio=$(awk -v a="$tp" -v b="$lim" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else print "-" }')
+ratio1=$(awk -v a="$tp" -v b="$lim1" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else print "-" }')
+
+row() { printf '%-46s %14s  %s\n' "$1" "$2" "$3"; }
+us() { awk -v v="$1" 'BEGIN { if (v > 0) printf "%.2f us", 1e6 / v }'; }
+kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else print "-" }'; }
+{
+	echo "tafel make bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(uname -n)  $NCPU cores  $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)"
+	echo "(one run of each limit; end to end: median of $RUNS runs, runs in brackets)"
+	echo
+	row "measurement" "value" "note"
+	row "-----------" "-----" "----"
+	row "Ed25519 sign (1 KiB)" "$(get lim_sign)/s" "$(us "$(get lim_sign)")"
+	row "Ed25519 verify (1 KiB)" "$(get lim_verify)/s" "$(us "$(get lim_verify)")"
+	row "crypto_box_easy_afternm 1 KiB" "$(get lim_box1k)/s" "$(us "$(get lim_box1k)")"
+	row "crypto_box_easy_afternm 32 B (a wrap)" "$(get lim_box32)/s" "$(us "$(get lim_box32)")"
+	row "crypto_box_open_easy_afternm 32 B" "$(get lim_boxopen32)/s" "$(us "$(get lim_boxopen32)")"
+	row "XChaCha20-Poly1305 encrypt 1 KiB" "$(get lim_aead1k)/s" "$(us "$(get lim_aead1k)")"
+	row "SHA-256 of a 200-byte leaf" "$(get lim_sha256)/s" "$(us "$(get lim_sha256)")"
+	row "SHA-256 of 1 KiB (envelope hash)" "$(get lim_sha256_env)/s" "$(us "$(get lim_sha256_env)")"
+	row "LMDB durable commit, 1 record" "$(get lim_commit1)/s" "$(us "$(get lim_commit1)")"
+	row "LMDB durable commit, 1,000 records" "$(get lim_commit1000_records) rec/s" "$(get lim_commit1000) commits/s, $(us "$(get lim_commit1000)")"
+	row "CurveZMQ round trip, 1 KiB, 2 processes" "$(get lim_zmq_rt)/s" "$(us "$(get lim_zmq_rt)")"
+	row "CurveZMQ one-way, 1 KiB, 2 processes" "$(get lim_zmq_oneway)/s" "$(us "$(get lim_zmq_oneway)")"
+	echo
+	if [ "$(get tp_delivery_op)" = present ]; then
+		to="until every record.delivery says delivered x3"
+	else
+		to="until outboxes empty (record.delivery missing)"
+	fi
+	row "e2e throughput, 1 KiB, 1 -> 3, durable" "$tp rec/s" "$to [$(get tp_per_s_runs)]"
+	row "  record.add answered (committed)" "$(get tp_commit_per_s) rec/s" "[$(get tp_commit_per_s_runs)]"
+	row "  limit, group commit (model below)" "$lim rec/s" "ratio e2e/limit $ratio"
+	row "  limit, one commit per record" "$lim1 rec/s" "ratio e2e/limit $ratio1"
+	if [ "$(get lat_to)" = receipt ]; then
+		lnote="call -> last of 3 receipts"
+	else
+		lnote="to commit, not to last receipt (record.delivery missing)"
+	fi
+	row "latency p50 at $RATE rec/s" "$(get lat_p50_ms) ms" "$lnote [$(get lat_p50_ms_runs)]"
+	row "latency p99 at $RATE rec/s" "$(get lat_p99_ms) ms" "max $(get lat_max_ms) ms; achieved $(get lat_achieved_per_s) rec/s [$(get lat_p99_ms_runs)]"
+	echo
+	if [ -x "$AUDIT" ] && [ "$(get audit_append_per_s)" != - ]; then
+		row "audit append, 1,000,000 entries" "$(get audit_append_per_s) entries/s" "$(get audit_append_note)"
+		row "audit inclusion proof at 1,000,000" "$(get audit_proof_ms) ms" ""
+		row "tafel audit verify, 1,000,000 entries" "$(get audit_verify_per_s) entries/s" "$(get audit_verify_note)"
+	else
+		row "audit append / proof / verify" "-" "not measured: audit log not on main yet"
+	fi
+	echo
+	row "peak RSS, idle daemon (4 peers, 1 table)" "$(kib "$(get mem_idle_kib)")" "VmHWM"
+	row "peak RSS, daemon opening $NCASES cases" "$(kib "$(get mem_cases_kib)")" "VmHWM; $(get mem_open_per_s) case.open/s"
+	row "peak RSS, restarted holding $NCASES cases" "$(kib "$(get mem_restart_kib)")" "VmHWM; store $(kib "$(get store_kib)")"
+	echo
+	echo "model (us of one core per record): sender $(get model_sender_us) = sign + 3 box32 + aead + sha256(1 KiB) + 3 verify;"
+	echo "  receiver $(get model_receiver_us) = verify + boxopen32 + aead + sha256(1 KiB) + sign (x3 receivers);"
+	echo "  CPU bound $NCPU cores / $(get model_cpu_us) us = $(get model_cpu_bound)/s; batched commit share $(get model_commit_batched_us) us,"
+	echo "  sender bound 1/(sender + share) = $(get model_sender_bound)/s, receiver bound $(get model_receiver_bound)/s;"
+	echo "  limit = min of the three = $lim/s. With one $(get model_commit_single_us) us commit per record: $lim1/s."
+} >"$T/table.txt"
+cat "$T/table.txt"
+cp "$T/table.txt" "$B/bench.txt"
+cp "$R" "$B/bench-results.txt"
