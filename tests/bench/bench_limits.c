@@ -15,6 +15,8 @@
  *   sha256                SHA-256 of a 200-byte leaf
  *   commit1               LMDB durable commits of one 1 KiB record
  *   commit1000            LMDB durable commits of 1,000 such records
+ *   commit1_par4          commit1 from four processes at once, each
+ *                         with its own environment: the sum
  *   zmq_rt, zmq_oneway    CurveZMQ, 1 KiB, between two processes on
  *                         loopback: round trips and one-way messages
  *
@@ -207,6 +209,64 @@ bench_lmdb(const char *tmp)
 	mdb_env_close(env);
 }
 
+/*
+ * Four processes, each with its own environment, committing one record
+ * at a time on the same disk, as four daemons on one machine do: the
+ * sum of their commits per second.  Shows whether the disk serialises
+ * their flushes.
+ */
+static void
+bench_lmdb_parallel(const char *tmp, int nproc)
+{
+	int fds[2], i, status;
+	double sum = 0, r;
+	pid_t pid;
+
+	if (pipe(fds) == -1)
+		die("pipe");
+	for (i = 0; i < nproc; i++) {
+		if ((pid = fork()) == -1)
+			die("fork");
+		if (pid == 0) {
+			char dir[4096];
+			uint64_t seq = 0;
+			unsigned long n;
+			MDB_env *env;
+			MDB_txn *txn;
+			MDB_dbi dbi;
+			double t0;
+
+			snprintf(dir, sizeof(dir), "%s/lmdb-%d", tmp, i);
+			if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+				_exit(1);
+			mdb_check(mdb_env_create(&env), "env_create");
+			mdb_check(mdb_env_set_mapsize(env, (size_t)1 << 30),
+			    "mapsize");
+			mdb_check(mdb_env_open(env, dir, 0, 0600), "env_open");
+			mdb_check(mdb_txn_begin(env, NULL, 0, &txn), "begin");
+			mdb_check(mdb_dbi_open(txn, NULL, 0, &dbi), "dbi");
+			mdb_check(mdb_txn_commit(txn), "commit");
+			t0 = now();
+			commits(env, dbi, 1, run_secs * 2, &seq, &n);
+			r = n / (now() - t0);
+			mdb_env_close(env);
+			if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	for (i = 0; i < nproc; i++) {
+		if (read(fds[0], &r, sizeof(r)) != sizeof(r))
+			die("a committing process died");
+		sum += r;
+	}
+	close(fds[0]);
+	while (wait(&status) > 0)
+		;
+	put("commit1_par4", sum);
+}
+
 /* ---- CurveZMQ ---- */
 
 static void
@@ -397,6 +457,7 @@ main(int argc, char *argv[])
 		die("sodium_init");
 	bench_crypto();
 	bench_lmdb(tmp);
+	bench_lmdb_parallel(tmp, 4);
 	bench_zmq();
 	return sink == 42 ? 0 : 0;
 }

@@ -221,11 +221,15 @@ put lat_to "$(awk '$1 == "lat_to" { v = $2 } END { print v }' "$T/lat.all")"
 
 # ---- 3. audit -----------------------------------------------------------
 
+# The daemon's audit module (issue 6) is not on main yet: bench_audit
+# measures its building blocks (libtafel's Merkle tree over LMDB).
 if [ -x "$AUDIT" ]; then
-	say "audit: 1,000,000 entries"
-	"$AUDIT" "$T/audit" "$TAFEL" >"$T/audit.out" 2>"$T/audit.err" ||
+	say "audit building blocks: ${BENCH_AUDIT_N:-1000000} entries"
+	"$AUDIT" "$T" "${BENCH_AUDIT_N:-1000000}" >"$T/audit.out" \
+	    2>"$T/audit.err" ||
 	    say "bench_audit failed: $(tail -3 "$T/audit.err")"
 	cat "$T/audit.out" >>"$R"
+	rm -rf "$T/audit"
 fi
 
 # ---- 4. memory ----------------------------------------------------------
@@ -245,24 +249,29 @@ put store_kib "$(du -sk "$T/$MEM/store" | awk '{ print $1 }')"
 # ---- the table ----------------------------------------------------------
 
 # The limit that the crypto and commit costs imply, per record (1 KiB,
-# one sender, three recipients), in microseconds of one core:
-#   sender:    1 sign + 3 box wraps (32-byte content key, precomputed
-#              key) + 1 AEAD (1 KiB) + 1 SHA-256 (envelope hash)
-#              + 3 receipt verifies
-#   receiver:  1 verify + 1 box open + 1 AEAD open + 1 SHA-256
-#              + 1 receipt sign          (times three receivers)
-#   commits:   with group commit, one batched commit per 1,000 records on
-#              each side: t(commit of 1,000) / 1,000 per record and side.
-# CPU bound:   2 cores / (sender + 3 receivers) crypto time.
-# Sender bound: 1 / (sender crypto + its commit share): one thread.
-# Receiver bound: 1 / (receiver crypto + its commit share).
-# Limit = min(CPU bound, sender bound, receiver bound).
-# The same with one durable commit per record (what tafeld does without
-# group commit: 1 commit per record on each side) is shown as well.
+# one sender, three recipients), in microseconds:
+#   S, sender CPU:   1 sign + 3 box wraps (32-byte content key,
+#                    precomputed key) + 1 AEAD (1 KiB) + 1 SHA-256 of
+#                    the envelope + 3 receipt verifies
+#   R, receiver CPU: 1 verify + 1 box open + 1 AEAD + 1 SHA-256 + 1
+#                    receipt sign (each of three receivers)
+#   CPU bound:       NCPU cores / (S + 3 R)
+# With group commit (the design, DESIGN.md 6), each store commits
+# batches; cb = t(commit of 1,000 records) / 1,000 per record and store:
+#   sender bound     1 / (S + cb)      (one thread does both)
+#   receiver bound   1 / (R + cb)
+#   disk bound       1 / (4 cb)        (four stores, flushes in series)
+#   limit = min(CPU, sender, receiver, disk bound)
+# With one durable commit per record (c1), as tafeld did before group
+# commit: the sender commits the record and each of 3 acks, a receiver
+# commits each record: 7 commits per record on one disk, whose rate for
+# four processes at once (commit1_par4) is measured:
+#   sender 1 / (S + 4 c1), receiver 1 / (R + c1), disk commit1_par4 / 7
 NCPU=$(nproc 2>/dev/null || echo 2)
 awk -v ncpu="$NCPU" '
 	{ v[$1] = $2 }
 	function us(k) { return v[k] > 0 ? 1e6 / v[k] : 0 }
+	function min(a, b) { return a < b ? a : b }
 	END {
 		snd = us("lim_sign") + 3 * us("lim_box32") + us("lim_aead1k") \
 		    + us("lim_sha256_env") + 3 * us("lim_verify")
@@ -272,16 +281,19 @@ awk -v ncpu="$NCPU" '
 		cb = us("lim_commit1000") / 1000
 		c1 = us("lim_commit1")
 		cpub = ncpu * 1e6 / cpu
-		sb = 1e6 / (snd + cb); rb = 1e6 / (rcv + cb)
-		lim = cpub; if (sb < lim) lim = sb; if (rb < lim) lim = rb
-		sb1 = 1e6 / (snd + c1); rb1 = 1e6 / (rcv + c1)
-		lim1 = cpub; if (sb1 < lim1) lim1 = sb1; if (rb1 < lim1) lim1 = rb1
+		sb = 1e6 / (snd + cb); rb = 1e6 / (rcv + cb); db = 1e6 / (4 * cb)
+		lim = min(min(cpub, sb), min(rb, db))
+		sb1 = 1e6 / (snd + 4 * c1); rb1 = 1e6 / (rcv + c1)
+		db1 = v["lim_commit1_par4"] / 7
+		lim1 = min(min(cpub, sb1), min(rb1, db1))
 		printf "model_sender_us %.1f\nmodel_receiver_us %.1f\n", snd, rcv
 		printf "model_cpu_us %.1f\nmodel_commit_batched_us %.1f\n", cpu, cb
 		printf "model_commit_single_us %.1f\n", c1
 		printf "model_cpu_bound %.0f\nmodel_sender_bound %.0f\n", cpub, sb
-		printf "model_receiver_bound %.0f\nmodel_limit %.0f\n", rb, lim
-		printf "model_limit_single %.0f\n", lim1
+		printf "model_receiver_bound %.0f\nmodel_disk_bound %.0f\n", rb, db
+		printf "model_limit %.0f\n", lim
+		printf "model_sender_bound1 %.0f\nmodel_receiver_bound1 %.0f\n", sb1, rb1
+		printf "model_disk_bound1 %.0f\nmodel_limit_single %.0f\n", db1, lim1
 	}' "$R" >>"$R"
 
 tp=$(get tp_per_s)
@@ -308,6 +320,7 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	row "SHA-256 of a 200-byte leaf" "$(get lim_sha256)/s" "$(us "$(get lim_sha256)")"
 	row "SHA-256 of 1 KiB (envelope hash)" "$(get lim_sha256_env)/s" "$(us "$(get lim_sha256_env)")"
 	row "LMDB durable commit, 1 record" "$(get lim_commit1)/s" "$(us "$(get lim_commit1)")"
+	row "LMDB durable commit, 1 record, 4 procs" "$(get lim_commit1_par4)/s" "sum of four processes, one store each"
 	row "LMDB durable commit, 1,000 records" "$(get lim_commit1000_records) rec/s" "$(get lim_commit1000) commits/s, $(us "$(get lim_commit1000)")"
 	row "CurveZMQ round trip, 1 KiB, 2 processes" "$(get lim_zmq_rt)/s" "$(us "$(get lim_zmq_rt)")"
 	row "CurveZMQ one-way, 1 KiB, 2 processes" "$(get lim_zmq_oneway)/s" "$(us "$(get lim_zmq_oneway)")"
@@ -329,23 +342,31 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	row "latency p50 at $RATE rec/s" "$(get lat_p50_ms) ms" "$lnote [$(get lat_p50_ms_runs)]"
 	row "latency p99 at $RATE rec/s" "$(get lat_p99_ms) ms" "max $(get lat_max_ms) ms; achieved $(get lat_achieved_per_s) rec/s [$(get lat_p99_ms_runs)]"
 	echo
-	if [ -x "$AUDIT" ] && [ "$(get audit_append_per_s)" != - ]; then
-		row "audit append, 1,000,000 entries" "$(get audit_append_per_s) entries/s" "$(get audit_append_note)"
+	if [ "$(get audit_append_per_s)" != - ]; then
+		row "audit append, 1,000,000 entries" "$(get audit_append_per_s)/s" "$(get audit_append_note)"
 		row "audit inclusion proof at 1,000,000" "$(get audit_proof_ms) ms" ""
-		row "tafel audit verify, 1,000,000 entries" "$(get audit_verify_per_s) entries/s" "$(get audit_verify_note)"
+		row "tafel audit verify, 1,000,000 entries" "$(get audit_verify_per_s)/s" "$(get audit_verify_note)"
 	else
-		row "audit append / proof / verify" "-" "not measured: audit log not on main yet"
+		row "audit append / proof / tafel audit verify" "-" "not measured: audit log not on main yet"
+	fi
+	if [ "$(get blk_append_per_s)" != - ]; then
+		row "  building blocks: Merkle log in LMDB" "" "libtafel merkle.c, not the daemon's audit module:"
+		row "  append $(get blk_entries) entries, 1,000/txn" "$(get blk_append_per_s)/s" "$(get blk_entry_bytes)-byte entries, leaf + nodes, durable"
+		row "  inclusion proof at $(get blk_entries)" "$(get blk_proof_us) us" "$(get blk_proof_hashes) hashes, from stored nodes"
+		row "  recompute root from every leaf" "$(get blk_recompute_per_s)/s" "the floor of an offline verify"
 	fi
 	echo
 	row "peak RSS, idle daemon (4 peers, 1 table)" "$(kib "$(get mem_idle_kib)")" "VmHWM"
 	row "peak RSS, daemon opening $NCASES cases" "$(kib "$(get mem_cases_kib)")" "VmHWM; $(get mem_open_per_s) case.open/s"
 	row "peak RSS, restarted holding $NCASES cases" "$(kib "$(get mem_restart_kib)")" "VmHWM; store $(kib "$(get store_kib)")"
 	echo
-	echo "model (us of one core per record): sender $(get model_sender_us) = sign + 3 box32 + aead + sha256(1 KiB) + 3 verify;"
-	echo "  receiver $(get model_receiver_us) = verify + boxopen32 + aead + sha256(1 KiB) + sign (x3 receivers);"
-	echo "  CPU bound $NCPU cores / $(get model_cpu_us) us = $(get model_cpu_bound)/s; batched commit share $(get model_commit_batched_us) us,"
-	echo "  sender bound 1/(sender + share) = $(get model_sender_bound)/s, receiver bound $(get model_receiver_bound)/s;"
-	echo "  limit = min of the three = $lim/s. With one $(get model_commit_single_us) us commit per record: $lim1/s."
+	echo "model, us per record: sender S = sign + 3 box32 + aead + sha256(1 KiB) + 3 verify = $(get model_sender_us);"
+	echo "  receiver R = verify + boxopen32 + aead + sha256(1 KiB) + sign = $(get model_receiver_us) (x3 receivers)."
+	echo "  CPU bound $NCPU cores / (S + 3R = $(get model_cpu_us)) = $(get model_cpu_bound)/s."
+	echo "  group commit, share cb = $(get model_commit_batched_us) us per store: sender 1/(S+cb) = $(get model_sender_bound)/s,"
+	echo "  receiver 1/(R+cb) = $(get model_receiver_bound)/s, disk 1/(4cb) = $(get model_disk_bound)/s; limit = min = $lim/s."
+	echo "  one commit per record (c1 = $(get model_commit_single_us) us): sender 1/(S+4c1) = $(get model_sender_bound1)/s,"
+	echo "  receiver 1/(R+c1) = $(get model_receiver_bound1)/s, disk 4-process commits/7 = $(get model_disk_bound1)/s; limit = min = $lim1/s."
 } >"$T/table.txt"
 cat "$T/table.txt"
 cp "$T/table.txt" "$B/bench.txt"
