@@ -108,6 +108,13 @@ pid_of() { eval "echo \$PID_$(echo "$1" | tr '-' '_')"; }
 
 # hwm NAME: peak resident set (VmHWM) of that daemon, in KiB.
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$(pid_of "$1")/status"; }
+# rss NAME: the resident set now, anonymous + file-backed (the LMDB
+# map is file-backed), in KiB, as "ANON+FILE".
+rss() {
+	awk '/^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 }
+	    END { printf "%.1f+%.1f", a / 1024, f / 1024 }' \
+	    "/proc/$(pid_of "$1")/status"
+}
 
 # ---- 1. limits ----------------------------------------------------------
 
@@ -153,6 +160,7 @@ done
 # Memory, idle: the fifth daemon, started, table adopted, peers up.
 sleep 1
 put mem_idle_kib "$(hwm $MEM)"
+put mem_idle_split "$(rss $MEM)"
 
 # shellcheck disable=SC2086
 "$E2E" -d "$T/$S" open bench 1 1 $RCPT >"$T/open.out" ||
@@ -252,11 +260,13 @@ say "memory: $NCASES cases in one daemon"
     die "opening $NCASES cases failed: $(cat "$T/mem.out")"
 put mem_open_per_s "$(awk '$1 == "open_per_s" { print $2 }' "$T/mem.out")"
 put mem_cases_kib "$(hwm $MEM)"
+put mem_cases_split "$(rss $MEM)"
 stop $MEM
 start $MEM
 "$E2E" -d "$T/$MEM" settle 4 60 || say "memory daemon: peers not back"
 sleep 1
 put mem_restart_kib "$(hwm $MEM)"
+put mem_restart_split "$(rss $MEM)"
 put store_kib "$(du -sk "$T/$MEM/store" | awk '{ print $1 }')"
 
 # ---- the table ----------------------------------------------------------
@@ -348,9 +358,9 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	row "  limit, group commit (model below)" "$lim rec/s" "ratio e2e/limit $ratio"
 	row "  limit, one commit per record" "$lim1 rec/s" "ratio e2e/limit $ratio1"
 	if [ "$(get lat_to)" = receipt ]; then
-		lnote="call -> last of 3 receipts"
+		lnote="due time of the call -> last of 3 receipts"
 	else
-		lnote="to commit, not to last receipt (record.delivery missing)"
+		lnote="due time -> commit, not to last receipt (record.delivery missing)"
 	fi
 	row "latency p50 at $RATE rec/s" "$(get lat_p50_ms) ms" "$lnote [$(get lat_p50_ms_runs)]"
 	row "latency p99 at $RATE rec/s" "$(get lat_p99_ms) ms" "max $(get lat_max_ms) ms; achieved $(get lat_achieved_per_s) rec/s [$(get lat_p99_ms_runs)]"
@@ -369,9 +379,9 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 		row "  recompute root from every leaf" "$(get blk_recompute_per_s)/s" "the floor of an offline verify"
 	fi
 	echo
-	row "peak RSS, idle daemon (4 peers, 1 table)" "$(kib "$(get mem_idle_kib)")" "VmHWM"
-	row "peak RSS, daemon opening $NCASES cases" "$(kib "$(get mem_cases_kib)")" "VmHWM; $(get mem_open_per_s) case.open/s"
-	row "peak RSS, restarted holding $NCASES cases" "$(kib "$(get mem_restart_kib)")" "VmHWM; store $(kib "$(get store_kib)")"
+	row "peak RSS, idle daemon (4 peers, 1 table)" "$(kib "$(get mem_idle_kib)")" "VmHWM; now anon+file $(get mem_idle_split) MiB"
+	row "peak RSS, daemon opening $NCASES cases" "$(kib "$(get mem_cases_kib)")" "VmHWM; now $(get mem_cases_split) MiB; $(get mem_open_per_s) case.open/s"
+	row "peak RSS, restarted holding $NCASES cases" "$(kib "$(get mem_restart_kib)")" "VmHWM; now $(get mem_restart_split) MiB; store $(kib "$(get store_kib)")"
 	echo
 	echo "model, us per record: sender S = sign + 3 box32 + aead + sha256(1 KiB) + 3 verify = $(get model_sender_us);"
 	echo "  receiver R = verify + boxopen32 + aead + sha256(1 KiB) + sign = $(get model_receiver_us) (x3 receivers)."
