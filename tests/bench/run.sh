@@ -12,9 +12,10 @@
 #   BENCH_RATE=200     records per second for the latency runs
 #   BENCH_SECS=10      seconds per latency run
 #   BENCH_CASES=10000  cases held by the memory daemon
-#   BENCH_PERF=1       one more throughput run, not counted, under perf
-#                      record and perf trace -s of the sender and one
-#                      receiver (BUILD_DIR/perf/: NAME.txt, NAME.syscalls)
+#   BENCH_PERF=1       two more throughput runs, not counted: one under
+#                      perf record, one (500 records) under perf trace -s,
+#                      of the sender and one receiver (BUILD_DIR/perf/:
+#                      NAME.txt, NAME.syscalls)
 #   BENCH_KEEP=1       keep the temporary directory
 #
 # Five daemons on 127.0.0.1: the sender (a coordinator), three recipients
@@ -172,17 +173,21 @@ say "warm-up: 200 records"
 "$E2E" -d "$T/$S" throughput "$CASE" 200 "$K" >"$T/warm.out" ||
     die "warm-up failed: $(cat "$T/warm.out")"
 
+# perf_start record|trace: perf record (cpu-clock samples with call
+# graphs) or perf trace -s (time in each system call: fdatasync, pwrite,
+# poll, which samples of the CPU miss) of the sender and one receiver.
+# Not both at once: tracing every system call distorts the samples.
 perf_start() {
-	command -v perf >/dev/null 2>&1 || { say "no perf"; return; }
+	command -v perf >/dev/null 2>&1 || { say "no perf"; return 1; }
 	mkdir -p "$B/perf"
 	for o in $S bench-politie; do
-		perf record -g -o "$B/perf/$o.data" -p "$(pid_of $o)" \
-		    >"$T/perf-$o.out" 2>&1 &
-		PERFPIDS="$PERFPIDS $!"
-		# Where the wall time goes: time spent in each system call
-		# (fdatasync, pwrite, poll), which cpu-clock samples miss.
-		perf trace -s -p "$(pid_of $o)" -o "$B/perf/$o.syscalls" \
-		    >/dev/null 2>&1 &
+		if [ "$1" = record ]; then
+			perf record -g -o "$B/perf/$o.data" \
+			    -p "$(pid_of $o)" >"$T/perf-$o.out" 2>&1 &
+		else
+			perf trace -s -p "$(pid_of $o)" \
+			    -o "$B/perf/$o.syscalls" >/dev/null 2>&1 &
+		fi
 		PERFPIDS="$PERFPIDS $!"
 	done
 	sleep 0.5
@@ -194,12 +199,23 @@ perf_stop() {
 		wait "$p" 2>/dev/null
 	done
 	PERFPIDS=""
+}
+
+perf_report() {
 	for o in $S bench-politie; do
 		[ -f "$B/perf/$o.data" ] || continue
-		perf report -i "$B/perf/$o.data" --no-children --stdio \
-		    --percent-limit 1.5 -g none 2>/dev/null |
-		    grep -v '^$' >"$B/perf/$o.txt"
-		say "perf report of $o: $B/perf/$o.txt"
+		{
+			echo "# by library"
+			perf report -i "$B/perf/$o.data" --no-children \
+			    --stdio --sort dso -g none 2>/dev/null
+			echo "# by symbol"
+			perf report -i "$B/perf/$o.data" --no-children \
+			    --stdio --percent-limit 0.5 -g none 2>/dev/null
+			echo "# system calls, with what they call"
+			perf report -i "$B/perf/$o.data" --children \
+			    --stdio -g none 2>/dev/null | grep '__x64_sys_'
+		} | grep -v '^$' >"$B/perf/$o.txt"
+		say "perf: $B/perf/$o.txt, $B/perf/$o.syscalls"
 	done
 }
 
@@ -211,14 +227,21 @@ while [ $i -le "$RUNS" ]; do
 	cat "$T/tp$i.out" >>"$T/tp.all"
 	i=$((i + 1))
 done
-# A profiled run, not counted: perf trace slows every system call down.
-if [ "${BENCH_PERF:-0}" = 1 ]; then
-	say "profiled throughput run (not in the table): $N records"
-	perf_start
+# Profiled runs, not counted: one under perf record, a shorter one
+# under perf trace -s (which slows every system call down).
+if [ "${BENCH_PERF:-0}" = 1 ] && perf_start record; then
+	say "profiled throughput run (perf record, not in the table)"
 	"$E2E" -d "$T/$S" throughput "$CASE" "$N" "$K" >"$T/tp-perf.out" ||
 	    say "profiled run failed"
 	perf_stop
 	sed 's/^/# profiled: /' "$T/tp-perf.out" >&2
+	perf_start trace
+	say "profiled throughput run (perf trace -s, not in the table)"
+	"$E2E" -d "$T/$S" throughput "$CASE" 500 "$K" >"$T/tp-trace.out" ||
+	    say "traced run failed"
+	perf_stop
+	sed 's/^/# traced: /' "$T/tp-trace.out" >&2
+	perf_report
 fi
 for k in tp_per_s tp_commit_per_s tp_outbox_per_s; do
 	put "$k" "$(awk -v k=$k '$1 == k { print $2 }' "$T/tp.all" | median)"
