@@ -7,7 +7,8 @@
 #
 # Environment:
 #   BENCH_RUNS=3       runs of each end-to-end measurement (median shown)
-#   BENCH_N=3000       records per throughput run
+#   BENCH_N=           records per throughput run (default: about 8 s
+#                      of work at the warm-up's rate, 1,000 to 30,000)
 #   BENCH_K=16         requests in flight for throughput
 #   BENCH_RATE=200     records per second for the latency runs
 #   BENCH_SECS=10      seconds per latency run
@@ -30,7 +31,7 @@ LIMITS=$B/bench_limits
 E2E=$B/bench_e2e
 AUDIT=$B/bench_audit
 RUNS=${BENCH_RUNS:-3}
-N=${BENCH_N:-3000}
+N=${BENCH_N:-3000}	# replaced after the warm-up unless set
 K=${BENCH_K:-16}
 RATE=${BENCH_RATE:-200}
 SECS=${BENCH_SECS:-10}
@@ -172,6 +173,14 @@ CASE=$(awk '$1 == "case" { print $2 }' "$T/open.out")
 say "warm-up: 200 records"
 "$E2E" -d "$T/$S" throughput "$CASE" 200 "$K" >"$T/warm.out" ||
     die "warm-up failed: $(cat "$T/warm.out")"
+# Without BENCH_N, each run takes about 8 seconds at the warm-up's rate
+# (1,000 to 30,000 records), so that make bench stays within minutes
+# whether tafeld does 150 or 5,000 records a second.
+if [ -z "${BENCH_N:-}" ]; then
+	N=$(awk '$1 == "tp_per_s" { n = $2 * 8 } END {
+	    if (n < 1000) n = 1000; if (n > 30000) n = 30000;
+	    printf "%d", n }' "$T/warm.out")
+fi
 
 # perf_start record|trace: perf record (cpu-clock samples with call
 # graphs) or perf trace -s (time in each system call: fdatasync, pwrite,
