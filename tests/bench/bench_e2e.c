@@ -619,7 +619,7 @@ cmd_throughput(const char *case_id, size_t n, int k)
 		printf("tp_failed %zu\n", a.failed);
 		return 1;
 	}
-	if (settle(0, 600e3) != 0)
+	if (settle(0, 120e3) != 0)
 		return 1;
 	td = mono_ms();
 	printf("tp_records %zu\n", n);
@@ -669,7 +669,7 @@ cmd_latency(const char *case_id, double rate, double secs)
 		printf("lat_failed %zu\n", a.failed);
 		return 1;
 	}
-	if (settle(0, 600e3) != 0)
+	if (settle(0, 120e3) != 0)
 		return 1;
 	if (delivery(&a, n, 16) != 0) {
 		fallback = 1;

@@ -257,6 +257,8 @@ for k in tp_per_s tp_commit_per_s tp_outbox_per_s; do
 	put "${k}_runs" "$(awk -v k=$k '$1 == k { printf "%s%s", s, $2; s = "/" }' "$T/tp.all")"
 done
 put tp_delivery_op "$(awk '$1 == "tp_delivery_op" { v = $2 } END { print v }' "$T/tp.all")"
+put tp_not_delivered "$(awk '$1 == "tp_not_delivered" { n += $2 } END { print n + 0 }' "$T/tp.all")"
+put tp_records "$(awk '$1 == "tp_records" { v = $2 } END { print v }' "$T/tp.all")"
 
 i=1
 while [ $i -le "$RUNS" ]; do
@@ -381,12 +383,12 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	row "CurveZMQ one-way, 1 KiB, 2 processes" "$(get lim_zmq_oneway)/s" "$(us "$(get lim_zmq_oneway)")"
 	echo
 	if [ "$(get tp_delivery_op)" = present ]; then
-		to="until every record.delivery says delivered x3"
+		to="until record.delivery says delivered x3 ($(get tp_not_delivered) not)"
 	else
 		to="until outboxes empty (record.delivery missing)"
 	fi
 	row "e2e throughput, 1 KiB, 1 -> 3, durable" "$tp rec/s" "$to [$(get tp_per_s_runs)]"
-	row "  record.add answered (committed)" "$(get tp_commit_per_s) rec/s" "[$(get tp_commit_per_s_runs)]"
+	row "  record.add answered (committed)" "$(get tp_commit_per_s) rec/s" "$(get tp_records) records/run, $K in flight [$(get tp_commit_per_s_runs)]"
 	row "  limit, group commit (model below)" "$lim rec/s" "ratio e2e/limit $ratio"
 	row "  limit, one commit per record" "$lim1 rec/s" "ratio e2e/limit $ratio1"
 	if [ "$(get lat_to)" = receipt ]; then
