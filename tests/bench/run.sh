@@ -108,6 +108,14 @@ stop() {
 
 pid_of() { eval "echo \$PID_$(echo "$1" | tr '-' '_')"; }
 
+# cpu NAME: user + system CPU time of that daemon so far, in ms (all its
+# threads; /proc/PID/stat fields 14 and 15, in clock ticks).
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cpu() {
+	sed 's/^.*) //' "/proc/$(pid_of "$1")/stat" |
+	    awk -v hz="$HZ" '{ printf "%.0f", ($12 + $13) * 1000 / hz }'
+}
+
 # hwm NAME: peak resident set (VmHWM) of that daemon, in KiB.
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$(pid_of "$1")/status"; }
 # rss NAME: the resident set now, anonymous + file-backed (the LMDB
@@ -231,8 +239,20 @@ perf_report() {
 i=1
 while [ $i -le "$RUNS" ]; do
 	say "throughput run $i/$RUNS: $N records, $K in flight"
+	c0s=$(cpu $S)
+	c0r=0
+	for o in $RCPT; do
+		c0r=$((c0r + $(cpu "$o")))
+	done
 	"$E2E" -d "$T/$S" throughput "$CASE" "$N" "$K" >"$T/tp$i.out" ||
 	    die "throughput run failed: $(cat "$T/tp$i.out")"
+	c1r=0
+	for o in $RCPT; do
+		c1r=$((c1r + $(cpu "$o")))
+	done
+	# CPU per record, in us: the sender's, and one receiver's (mean).
+	echo "tp_cpu_sender_us $((($(cpu $S) - c0s) * 1000 / N))" >>"$T/tp$i.out"
+	echo "tp_cpu_receiver_us $(((c1r - c0r) * 1000 / 3 / N))" >>"$T/tp$i.out"
 	cat "$T/tp$i.out" >>"$T/tp.all"
 	i=$((i + 1))
 done
@@ -252,7 +272,8 @@ if [ "${BENCH_PERF:-0}" = 1 ] && perf_start record; then
 	sed 's/^/# traced: /' "$T/tp-trace.out" >&2
 	perf_report
 fi
-for k in tp_per_s tp_commit_per_s tp_outbox_per_s; do
+for k in tp_per_s tp_commit_per_s tp_outbox_per_s tp_cpu_sender_us \
+    tp_cpu_receiver_us; do
 	put "$k" "$(awk -v k=$k '$1 == k { print $2 }' "$T/tp.all" | median)"
 	put "${k}_runs" "$(awk -v k=$k '$1 == k { printf "%s%s", s, $2; s = "/" }' "$T/tp.all")"
 done
@@ -389,6 +410,8 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	fi
 	row "e2e throughput, 1 KiB, 1 -> 3, durable" "$tp rec/s" "$to [$(get tp_per_s_runs)]"
 	row "  record.add answered (committed)" "$(get tp_commit_per_s) rec/s" "$(get tp_records) records/run, $K in flight [$(get tp_commit_per_s_runs)]"
+	row "  CPU per record (user+sys): sender" "$(get tp_cpu_sender_us) us" "model S = $(get model_sender_us) us [$(get tp_cpu_sender_us_runs)]"
+	row "  CPU per record: each receiver" "$(get tp_cpu_receiver_us) us" "model R = $(get model_receiver_us) us [$(get tp_cpu_receiver_us_runs)]"
 	row "  limit, group commit (model below)" "$lim rec/s" "ratio e2e/limit $ratio"
 	row "  limit, one commit per record" "$lim1 rec/s" "ratio e2e/limit $ratio1"
 	if [ "$(get lat_to)" = receipt ]; then
