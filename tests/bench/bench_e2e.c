@@ -438,10 +438,11 @@ open_done(void *arg, size_t i, const struct tafel_ctl_resp *r)
 
 /* ---- record.add ---- */
 
+/* Times are CLOCK_REALTIME in ms, as record.delivery's time_ms. */
 struct rec {
 	char		 id[33];
-	double		 start;		/* CLOCK_REALTIME ms at the call */
-	double		 committed;	/* CLOCK_REALTIME ms at the answer */
+	double		 start;		/* the call (or when it was due) */
+	double		 committed;	/* the answer to record.add */
 	double		 last_receipt;	/* max time_ms of the recipients */
 	int		 delivered;	/* recipients "delivered" */
 	int		 recipients;
