@@ -18,6 +18,10 @@
  *	takes each record's latency from the time its call was due (open
  *	loop) to its last receipt.
  *
+ * With BENCH_CPU_PIDS="SENDER RECEIVER..." a throughput run also
+ * reports the CPU time per record of the sender and of a receiver (the
+ * mean), from /proc/PID/stat, until every outbox is empty.
+ *
  * Output: "key value" lines for tests/bench/run.sh.  record.delivery
  * (args: case, record; data: recipients [{org, status, why, time_ms}])
  * is used when the daemon has it; when it answers unknown-op (or
@@ -604,14 +608,89 @@ adder_init(struct adder *a, const char *case_id, size_t n)
 		die("%s", "out of memory");
 }
 
+/*
+ * CPU time (user + system, all threads) of process pid so far, in ms;
+ * -1 when it cannot be read.
+ */
+static double
+cpu_ms(long pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* After the command name in parentheses: state is field 3. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+	    &st) != 2)
+		return -1;
+	return (ut + st) * 1e3 / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * BENCH_CPU_PIDS="SENDER RECEIVER...": the daemons whose CPU time a
+ * throughput run reports per record.
+ */
+struct cpu {
+	long	 pid[8];
+	int	 n;
+	double	 t[8];
+};
+
+static void
+cpu_start(struct cpu *c)
+{
+	const char *env = getenv("BENCH_CPU_PIDS");
+	char *end;
+	int i;
+
+	c->n = 0;
+	while (env != NULL && *env != '\0' && c->n < 8) {
+		c->pid[c->n] = strtol(env, &end, 10);
+		if (end == env)
+			break;
+		c->n++;
+		env = end;
+	}
+	for (i = 0; i < c->n; i++)
+		c->t[i] = cpu_ms(c->pid[i]);
+}
+
+static void
+cpu_report(struct cpu *c, size_t n)
+{
+	double r = 0;
+	int i;
+
+	if (c->n == 0)
+		return;
+	printf("tp_cpu_sender_us %.0f\n", (cpu_ms(c->pid[0]) - c->t[0]) *
+	    1e3 / n);
+	for (i = 1; i < c->n; i++)
+		r += cpu_ms(c->pid[i]) - c->t[i];
+	if (c->n > 1)
+		printf("tp_cpu_receiver_us %.0f\n", r / (c->n - 1) * 1e3 / n);
+}
+
 static int
 cmd_throughput(const char *case_id, size_t n, int k)
 {
 	struct adder a;
+	struct cpu c;
 	double t0, t0r, tc, td, last = 0;
 	size_t i;
 
 	adder_init(&a, case_id, n);
+	cpu_start(&c);
 	t0 = mono_ms();
 	t0r = real_ms();
 	run(n, k, 0, add_gen, add_done, &a);
@@ -623,6 +702,8 @@ cmd_throughput(const char *case_id, size_t n, int k)
 	if (settle(0, 120e3) != 0)
 		return 1;
 	td = mono_ms();
+	/* Before the record.delivery questions, which cost CPU too. */
+	cpu_report(&c, n);
 	printf("tp_records %zu\n", n);
 	printf("tp_inflight %d\n", k);
 	printf("tp_commit_per_s %.0f\n", n / ((tc - t0) / 1e3));

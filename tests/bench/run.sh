@@ -108,13 +108,6 @@ stop() {
 
 pid_of() { eval "echo \$PID_$(echo "$1" | tr '-' '_')"; }
 
-# cpu NAME: user + system CPU time of that daemon so far, in ms (all its
-# threads; /proc/PID/stat fields 14 and 15, in clock ticks).
-HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
-cpu() {
-	sed 's/^.*) //' "/proc/$(pid_of "$1")/stat" |
-	    awk -v hz="$HZ" '{ printf "%.0f", ($12 + $13) * 1000 / hz }'
-}
 
 # hwm NAME: peak resident set (VmHWM) of that daemon, in KiB.
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$(pid_of "$1")/status"; }
@@ -239,20 +232,11 @@ perf_report() {
 i=1
 while [ $i -le "$RUNS" ]; do
 	say "throughput run $i/$RUNS: $N records, $K in flight"
-	c0s=$(cpu $S)
-	c0r=0
-	for o in $RCPT; do
-		c0r=$((c0r + $(cpu "$o")))
-	done
-	"$E2E" -d "$T/$S" throughput "$CASE" "$N" "$K" >"$T/tp$i.out" ||
+	# CPU time per record of the sender and the receivers (mean).
+	BENCH_CPU_PIDS="$(pid_of $S)$(for o in $RCPT; do
+	    printf ' %s' "$(pid_of "$o")"; done)" \
+	    "$E2E" -d "$T/$S" throughput "$CASE" "$N" "$K" >"$T/tp$i.out" ||
 	    die "throughput run failed: $(cat "$T/tp$i.out")"
-	c1r=0
-	for o in $RCPT; do
-		c1r=$((c1r + $(cpu "$o")))
-	done
-	# CPU per record, in us: the sender's, and one receiver's (mean).
-	echo "tp_cpu_sender_us $((($(cpu $S) - c0s) * 1000 / N))" >>"$T/tp$i.out"
-	echo "tp_cpu_receiver_us $(((c1r - c0r) * 1000 / 3 / N))" >>"$T/tp$i.out"
 	cat "$T/tp$i.out" >>"$T/tp.all"
 	i=$((i + 1))
 done
