@@ -322,11 +322,55 @@ print_event(const msgpack_object *e)
 	free(text);
 }
 
+/* Under one of our own events: what became of it, per recipient. */
+static void
+print_delivery(const msgpack_object *e)
+{
+	static const char *const kinds[] = { "delivered", "pending",
+	    "refused", "unknown" };
+	const msgpack_object *a = NULL, *r;
+	char *org, *st, *why;
+	uint32_t i;
+	size_t k, n;
+
+	/* Only this organisation's own events carry it. */
+	for (i = 0; i < e->via.map.size; i++)
+		if (tafel_mp_streq(&e->via.map.ptr[i].key, "delivery"))
+			a = ctl_field(e, "delivery", MSGPACK_OBJECT_ARRAY);
+	if (a == NULL)
+		return;
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		n = 0;
+		for (i = 0; i < a->via.array.size; i++) {
+			r = &a->via.array.ptr[i];
+			st = ctl_str(r, "status", false);
+			if (strcmp(st, kinds[k]) == 0) {
+				org = ctl_str(r, "org", false);
+				why = ctl_str(r, "why", false);
+				if (k == 2)
+					printf("%s%s (%s)", n++ ? "; " :
+					    "    refused by: ", org, why);
+				else
+					printf("%s%s", n++ ? ", " : k == 0 ?
+					    "    delivered to: " : k == 1 ?
+					    "    pending: " : "    unknown: ",
+					    org);
+				free(org);
+				free(why);
+			}
+			free(st);
+		}
+		if (n > 0)
+			printf("\n");
+	}
+}
+
 static int
 case_show(struct client *c, int argc, char **argv)
 {
 	struct opt o[] = {
 		OPT("--json", OPT_FLAG),
+		OPT("--delivery", OPT_FLAG),
 	};
 	const msgpack_object *d, *events;
 	struct tafel_mpw w;
@@ -334,15 +378,21 @@ case_show(struct client *c, int argc, char **argv)
 	char caseid[HEX_ID_LEN + 1], when[32], *pos[1], *s;
 	uint32_t i;
 
-	if (opt_parse("case show", "case", argc, argv, 2, o, 1, pos, 1) != 1)
+	if (opt_parse("case show", "case", argc, argv, 2, o, 2, pos, 1) != 1)
 		errx(EXIT_USAGE, "case show needs a CASE id (see: tafel "
 		    "case list)");
 	opt_case_id(pos[0], caseid);
 	tafel_mpw_init(&w);
 	tafel_ctl_req_begin(&w, "case.show");
-	tafel_mpw_map(&w, 1);
+	tafel_mpw_map(&w, 2);
 	tafel_mpw_str(&w, "case");
 	tafel_mpw_str(&w, caseid);
+	/*
+	 * Delivery differs between members (each sees its own), so --json
+	 * leaves it out unless asked: the timelines stay byte-identical.
+	 */
+	tafel_mpw_str(&w, "delivery");
+	tafel_mpw_bool(&w, !o[0].seen || o[1].seen);
 	ctl_call(c, &w, &rep);
 	d = rep.data;
 	if (o[0].seen) {
@@ -393,6 +443,7 @@ case_show(struct client *c, int argc, char **argv)
 	for (i = 0; i < events->via.array.size; i++) {
 		printf("\n");
 		print_event(&events->via.array.ptr[i]);
+		print_delivery(&events->via.array.ptr[i]);
 	}
 	ctl_reply_free(&rep);
 	return 0;

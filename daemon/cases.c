@@ -557,6 +557,8 @@ run_apply(struct tafeld *d, struct apply *a)
 {
 	int rc;
 
+	if (commit_begin(d) != 0)
+		return -1;
 	rc = store_write(d->store, apply_guarded, a);
 	if (rc == 1)
 		return 0;	/* refused or duplicate: a->st says which */
@@ -608,8 +610,8 @@ rules_allow(const struct dtable *dt, const char *from_role, const char *to_role,
 
 void
 cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
-    size_t envlen, uint8_t hash[32], enum tafel_ack_status *st, char *why,
-    size_t whylen)
+    size_t envlen, uint8_t hash[32], uint8_t id[TAFEL_ID_BYTES],
+    enum tafel_ack_status *st, char *why, size_t whylen)
 {
 	struct tafel_env *e;
 	const struct tafel_member *m;
@@ -625,6 +627,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 
 	*st = TAFEL_ACK_REFUSED;
 	crypto_hash_sha256(hash, env, envlen);
+	memset(id, 0, TAFEL_ID_BYTES);
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 #define NO(s, ...)	do {						\
@@ -635,6 +638,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	if ((rc = tafel_env_parse(env, envlen, e)) != 0)
 		NO(TAFEL_ACK_REFUSED, "malformed envelope: %s",
 		    tafel_strerror(rc));
+	memcpy(id, e->h.id, TAFEL_ID_BYTES);
 	if ((dt = tables_find(d, e->h.table)) == NULL)
 		NO(TAFEL_ACK_REFUSED, "unknown table %s", e->h.table);
 	if (e->h.tver > dt->t->version)
@@ -1690,6 +1694,7 @@ case_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
 struct ev {
 	struct tafel_hdr h;
 	uint8_t		 ehash[TAFEL_HASH_BYTES];
+	uint8_t		 env[TAFEL_HASH_BYTES];	/* envelope stored */
 	uint8_t		*body;		/* plaintext, owned; NULL: none */
 	size_t		 bodylen;
 	const char	*text;		/* into body: text, pseudonym, reason */
@@ -1769,6 +1774,7 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		}
 		crypto_hash_sha256(e->ehash, (const uint8_t *)
 		    f[2].obj->via.bin.ptr, f[2].obj->via.bin.size);
+		memcpy(e->env, f[1].obj->via.bin.ptr, 32);
 		if (f[3].obj->via.bin.size == 0) {
 			/* Only the header reached us: no content. */
 			msgpack_unpacked_destroy(&u);
@@ -1887,14 +1893,17 @@ case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
 }
 
 static void
-emit_event(struct tafel_mpw *w, const struct ev *e, bool conflict)
+emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
+    bool conflict, bool delivery)
 {
 	char hex[65];
 	bool text = strcmp(e->h.type, "open") != 0;
 	size_t i;
 
+	/* Delivery: only for this organisation's own events, on request. */
+	delivery = delivery && strcmp(e->h.from, d->self.org) == 0;
 	tafel_hex(hex, e->h.id, 16);
-	tafel_mpw_map(w, 16);
+	tafel_mpw_map(w, delivery ? 17 : 16);
 	tafel_mpw_str(w, "id");
 	tafel_mpw_str(w, hex);
 	tafel_hex(hex, e->ehash, 32);
@@ -1933,6 +1942,14 @@ emit_event(struct tafel_mpw *w, const struct ev *e, bool conflict)
 	tafel_mpw_array(w, e->mb != NULL ? e->mb->nremove : 0);
 	for (i = 0; e->mb != NULL && i < e->mb->nremove; i++)
 		tafel_mpw_str(w, e->mb->remove[i]);
+	if (delivery) {
+		const char *to[TAFEL_MAX_RECIPIENTS];
+
+		for (i = 0; i < e->h.nto && i < TAFEL_MAX_RECIPIENTS; i++)
+			to[i] = e->h.to[i];
+		tafel_mpw_str(w, "delivery");
+		delivery_emit(d, e->env, to, i, w);
+	}
 }
 
 static void
@@ -1941,6 +1958,7 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 {
 	struct tafel_mp_field f[] = {
 		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
+		{ "delivery", TAFEL_MP_BOOL, 0, 0, true, NULL },
 	};
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
 	struct followup fu;
@@ -1949,7 +1967,7 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	uint8_t *current;
 	size_t i;
 
-	if (tafel_mp_fields(r->args, f, 1) != 0) {
+	if (tafel_mp_fields(r->args, f, 2) != 0) {
 		tafel_ctl_err(w, "bad-request", "case.show: bad arguments");
 		return;
 	}
@@ -1990,7 +2008,8 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, "events");
 	tafel_mpw_array(w, l.n);
 	for (i = 0; i < l.n; i++)
-		emit_event(w, &l.ev[i], fu.ncurrent > 1 && current[i]);
+		emit_event(d, w, &l.ev[i], fu.ncurrent > 1 && current[i],
+		    f[1].obj != NULL && f[1].obj->via.boolean);
 	free(current);
 	evlist_free(&l);
 	sodium_memzero(pseudo, sizeof(pseudo));

@@ -80,16 +80,21 @@ struct conn {
 	size_t		 len;
 	size_t		 got;
 	int		 timer;
+	uint8_t		*out;		/* an answer waiting for the commit */
+	size_t		 outlen;
+	bool		 polled;
 };
 
 static void
 conn_close(struct conn *c)
 {
-	zloop_poller_end(c->d->loop, &c->item);
+	if (c->polled)
+		zloop_poller_end(c->d->loop, &c->item);
 	if (c->timer != -1)
 		zloop_timer_end(c->d->loop, c->timer);
 	close(c->item.fd);
 	free(c->buf);
+	free(c->out);
 	free(c);
 }
 
@@ -126,17 +131,11 @@ write_all(int fd, const uint8_t *p, size_t n)
 }
 
 static void
-respond(struct conn *c, struct tafel_mpw *w)
+send_answer(struct conn *c, uint8_t *out, size_t n)
 {
-	uint8_t *out, len[4];
-	size_t n;
+	uint8_t len[4];
 	int fl;
 
-	if (tafel_mpw_finish(w, &out, &n) != 0) {
-		tafel_ctl_err(w, "internal", "out of memory");
-		if (tafel_mpw_finish(w, &out, &n) != 0)
-			return;
-	}
 	len[0] = n >> 24;
 	len[1] = n >> 16;
 	len[2] = n >> 8;
@@ -147,6 +146,61 @@ respond(struct conn *c, struct tafel_mpw *w)
 	write_all(c->item.fd, len, 4);
 	write_all(c->item.fd, out, n);
 	free(out);
+}
+
+/* After the group commit: the answer, or an error if it failed. */
+static void
+answer_action(struct tafeld *d, void *arg, bool durable)
+{
+	struct conn *c = arg;
+	struct tafel_mpw w;
+	uint8_t *out;
+	size_t n;
+
+	if (durable) {
+		send_answer(c, c->out, c->outlen);
+		c->out = NULL;
+	} else {
+		tafel_mpw_init(&w);
+		tafel_ctl_err(&w, "storage", "the change could not be "
+		    "stored durably; nothing was shared (see the daemon's "
+		    "log)");
+		if (tafel_mpw_finish(&w, &out, &n) == 0)
+			send_answer(c, out, n);
+	}
+	conn_close(c);
+}
+
+/*
+ * Answers the request.  While a group commit is open, what the request
+ * did (or read) is not durable yet: the answer waits for the commit.
+ * Returns true when the connection is done, false when it waits.
+ */
+static bool
+respond(struct conn *c, struct tafel_mpw *w)
+{
+	uint8_t *out;
+	size_t n;
+
+	if (tafel_mpw_finish(w, &out, &n) != 0) {
+		tafel_ctl_err(w, "internal", "out of memory");
+		if (tafel_mpw_finish(w, &out, &n) != 0)
+			return true;
+	}
+	if (!commit_pending(c->d)) {
+		send_answer(c, out, n);
+		return true;
+	}
+	zloop_poller_end(c->d->loop, &c->item);
+	c->polled = false;
+	if (c->timer != -1) {
+		zloop_timer_end(c->d->loop, c->timer);
+		c->timer = -1;
+	}
+	c->out = out;
+	c->outlen = n;
+	commit_after(c->d, answer_action, c);
+	return false;
 }
 
 /*
@@ -305,7 +359,8 @@ op_table_show(struct tafeld *d, const struct tafel_ctl_req *r,
 			tafel_mpw_bin(w, dt->doc, dt->doclen);
 }
 
-static void
+/* Returns false when the answer waits for the group commit. */
+static bool
 handle(struct conn *c)
 {
 	struct tafeld *d = c->d;
@@ -320,8 +375,7 @@ handle(struct conn *c)
 		log_warnx("control: malformed request from uid %u refused",
 		    (unsigned)c->uid);
 		tafel_ctl_err(&w, "bad-request", "malformed request");
-		respond(c, &w);
-		return;
+		return respond(c, &w);
 	}
 	/*
 	 * The acting person: the account the kernel says is at the other
@@ -366,12 +420,13 @@ handle(struct conn *c)
 			emit_peers(d, &w);
 		}
 	}
-	else if (cases_ctl(d, &r, person, &w) != 0) {
+	else if (delivery_ctl(d, &r, &w) != 0 &&
+	    cases_ctl(d, &r, person, &w) != 0) {
 		tafel_mpw_free(&w);
 		tafel_ctl_err(&w, "unknown-op", "unknown operation");
 	}
 	msgpack_unpacked_destroy(&u);
-	respond(c, &w);
+	return respond(c, &w);
 }
 
 static int
@@ -398,7 +453,8 @@ conn_read(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 			    "refused", c->len, (unsigned)c->uid);
 			tafel_mpw_init(&w);
 			tafel_ctl_err(&w, "bad-request", "request too large");
-			respond(c, &w);
+			if (!respond(c, &w))
+				return 0;
 			goto done;
 		}
 		if ((c->buf = malloc(c->len)) == NULL)
@@ -413,7 +469,8 @@ conn_read(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 	c->got += n;
 	if (c->got < c->len)
 		return 0;
-	handle(c);
+	if (!handle(c))
+		return 0;	/* answered after the group commit */
 done:
 	conn_close(c);
 	return 0;
@@ -462,6 +519,7 @@ ctl_accept(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 	c->item.fd = fd;
 	c->item.events = ZMQ_POLLIN;
 	c->timer = zloop_timer(loop, CTL_TIMEOUT_MS, 1, conn_timeout, c);
+	c->polled = true;
 	if (zloop_poller(loop, &c->item, conn_read, c) != 0) {
 		if (c->timer != -1)
 			zloop_timer_end(loop, c->timer);

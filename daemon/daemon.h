@@ -23,6 +23,7 @@
 #include "tafel/envelope.h"
 #include "tafel/mp.h"
 #include "tafel/peer.h"
+#include "tafel/receipt.h"
 #include "tafel/table.h"
 #include "tafel/tafel.h"
 
@@ -61,6 +62,9 @@ int	keys_seal(struct keys *, const struct tafel_hdr *,
 int	keys_open(struct keys *, const struct tafel_env *, const char *me,
 	    const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
 	    size_t *bodylen) __attribute__((warn_unused_result));
+/* Signs a receipt (receipt.h) with the identity key. */
+int	keys_sign_rcpt(struct keys *, const struct tafel_rcpt *, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
 int	keys_curve_apply(struct keys *, zsock_t *)
 	    __attribute__((warn_unused_result));
 /* Per-case data keys, wrapped under the store key (72 bytes). */
@@ -90,13 +94,26 @@ int	store_open(const char *dir, size_t mapsize, struct store **)
 void	store_close(struct store **);
 MDB_dbi	store_dbi(struct store *, enum store_db);
 /*
- * Runs fn in one write transaction and commits it durably.  On
- * MDB_MAP_FULL the transaction is aborted, the map grown and fn run
- * again, so fn must have no effect outside the transaction.  Returns 0,
- * fn's non-zero result (transaction aborted) or -1 (storage failure).
+ * Runs fn in one write transaction.  On MDB_MAP_FULL the transaction is
+ * aborted, the map grown and fn run again, so fn must have no effect
+ * outside the transaction.  Returns 0, fn's non-zero result (what fn did
+ * is undone) or -1 (storage failure).
+ *
+ * Without an open batch the transaction is committed durably before
+ * store_write returns.  With one (group commit, store_batch_begin), fn
+ * runs in a transaction nested in the batch, and is durable only once
+ * store_batch_commit returns 0: nobody may be told before.
  */
 int	store_write(struct store *, int (*fn)(MDB_txn *, void *), void *arg)
 	    __attribute__((warn_unused_result));
+int	store_batch_begin(struct store *) __attribute__((warn_unused_result));
+bool	store_batch_open(struct store *);
+/* Commits the batch durably: 0, or -1 when any of it was not stored. */
+int	store_batch_commit(struct store *) __attribute__((warn_unused_result));
+/*
+ * A transaction to read in; end it with mdb_txn_abort, before the next
+ * store_write.  Inside a batch it sees what the batch wrote so far.
+ */
 int	store_read(struct store *, MDB_txn **)
 	    __attribute__((warn_unused_result));
 int	store_reader_check(struct store *);
@@ -118,6 +135,9 @@ struct peer {
 	uint64_t		 dialled_ms;	/* monotonic, DEALER made */
 	bool			 keep;		/* refresh bookkeeping */
 };
+
+struct commit_action;
+struct rcpt_batch;
 
 /* An adopted table. */
 struct dtable {
@@ -143,16 +163,21 @@ struct tafeld {
 	int			 retry_timer;
 	int			 rebind_timer;	/* -1: none */
 	int			 rebind_tries;
+	int			 commit_timer;	/* -1: no batch open */
+	struct commit_action	*actions;	/* after the commit */
+	struct commit_action	**actions_tail;
 	zhashx_t		*retries;	/* outbox backoff state */
 	TAILQ_HEAD(, dtable)	 tables;
 	TAILQ_HEAD(, peer)	 peers;
 	uint64_t		 refused;	/* counters */
 	uint64_t		 zap_denied;
+	struct rcpt_batch	*rcpts;		/* receipts to sign, net.c */
 };
 
 /* util */
 uint64_t	now_sec(void);
-uint64_t	now_ms(void);
+uint64_t	now_ms(void);		/* monotonic */
+uint64_t	now_ms_wall(void);	/* Unix time in ms */
 
 /* tables.c */
 int	tables_load(struct tafeld *) __attribute__((warn_unused_result));
@@ -192,6 +217,23 @@ int	net_send(struct tafeld *, struct peer *, const uint8_t *, size_t);
  */
 void	net_redial(struct tafeld *, struct peer *);
 
+/*
+ * commit.c: group commit.  Writes made while handling the input that is
+ * ready in one turn of the event loop go into one write transaction,
+ * committed at the start of the next turn; what must wait until they
+ * are durable (answers to clients and peers, sends) waits in a list of
+ * actions run after the commit, told whether it succeeded.
+ */
+/* Opens the batch for this turn, if not open yet. */
+int	commit_begin(struct tafeld *) __attribute__((warn_unused_result));
+/* Is a batch open (so answers must wait)? */
+bool	commit_pending(struct tafeld *);
+/* Runs fn(d, arg, durable) after the commit, or now if no batch is open. */
+void	commit_after(struct tafeld *, void (*fn)(struct tafeld *, void *,
+	    bool), void *arg);
+/* Commits now and runs the actions; 0 or -1 (nothing was durable). */
+int	commit_flush(struct tafeld *);
+
 /* ctl.c */
 int	ctl_start(struct tafeld *) __attribute__((warn_unused_result));
 void	ctl_stop(struct tafeld *);
@@ -206,11 +248,28 @@ int	cases_ctl(struct tafeld *, const struct tafel_ctl_req *,
  * changed, or -1 (an LMDB error is returned as is).
  */
 int	cases_revoke(struct tafeld *, MDB_txn *, const struct tafel_table *t);
-/* Handles one envelope from an authenticated peer; fills the ack. */
+/*
+ * Handles one envelope from an authenticated peer: its hash, its message
+ * id (zeros if it could not be parsed) and the answer.
+ */
 void	cases_receive(struct tafeld *, const char *peer_org,
 	    const uint8_t *env, size_t envlen, uint8_t hash[32],
+	    uint8_t id[TAFEL_ID_BYTES],
 	    enum tafel_ack_status *st, char *why, size_t whylen);
 size_t	cases_count(struct tafeld *);
+
+/* delivery.c: what became of this organisation's envelopes. */
+/*
+ * Writes an array with one map per recipient of the envelope whose full
+ * copy has hash env (to: its header's recipients): { "org", "status"
+ * (delivered, pending, refused or unknown), "why", "time_ms",
+ * "receipt" }.
+ */
+void	delivery_emit(struct tafeld *, const uint8_t env[32],
+	    const char *const *to, size_t nto, struct tafel_mpw *);
+/* The control op record.delivery; 0, or -1 if op is another. */
+int	delivery_ctl(struct tafeld *, const struct tafel_ctl_req *,
+	    struct tafel_mpw *) __attribute__((warn_unused_result));
 
 /* outbox.c */
 /* What an outbox row sends: the bytes in DB_ENVS under its hash. */
@@ -230,7 +289,21 @@ int	outbox_drop_org(struct tafeld *, MDB_txn *, const char *org);
 /* After commit: try to send now. */
 void	outbox_kick(struct tafeld *, const uint8_t hash[32],
 	    const char *const *orgs, size_t n);
+/* An unsigned answer (table documents; "retry" for envelopes). */
 void	outbox_ack(struct tafeld *, struct peer *, const struct tafel_peer_msg *);
+/* A signed receipt from p: verified, then its rows settled. */
+void	outbox_receipt(struct tafeld *, struct peer *, const uint8_t *,
+	    size_t);
+/* What became of envelope h for org. */
+struct deliv {
+	uint8_t		st;	/* 0 pending, or enum tafel_ack_status */
+	uint64_t	time_ms;	/* when settled (Unix ms) */
+	uint8_t		rcpt[32];	/* receipt hash; zeros: none */
+	char		why[TAFEL_PEER_WHY_MAX + 1];
+};
+/* 0 (found), 1 (neither sent nor queued for org) or -1. */
+int	outbox_deliv_get(struct tafeld *, MDB_txn *, const uint8_t h[32],
+	    const char *org, struct deliv *);
 int	outbox_retry(struct tafeld *);
 /* Items waiting for org, and the enqueue time of the oldest (0: none). */
 size_t	outbox_pending(struct tafeld *, const char *org, uint64_t *oldest);

@@ -300,6 +300,18 @@ keys_open(struct keys *k, const struct tafel_env *e, const char *me,
 }
 
 int
+keys_sign_rcpt(struct keys *k, const struct tafel_rcpt *r, uint8_t **out,
+    size_t *outlen)
+{
+	int rc;
+
+	unlock(k);
+	rc = tafel_rcpt_sign(r, k->s->sign_sk, out, outlen);
+	lock(k);
+	return rc;
+}
+
+int
 keys_curve_apply(struct keys *k, zsock_t *s)
 {
 	int rc;

@@ -43,6 +43,15 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+uint64_t
+now_ms_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -295,6 +304,8 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&d->tables);
 	TAILQ_INIT(&d->peers);
 	d->ctl_fd = -1;
+	d->commit_timer = -1;
+	d->actions_tail = &d->actions;
 	if (realpath(dir, d->dir) == NULL)
 		fatal("%s", dir);
 	if (check_dir(d->dir) != 0 || (lockfd = lock_dir(d->dir)) == -1 ||
@@ -327,6 +338,7 @@ main(int argc, char *argv[])
 	    TAFEL_VERSION, d->self.org, d->self.role, d->ctl_path);
 	zloop_start(d->loop);
 	log_info("stopping");
+	(void)commit_flush(d);
 	rc = 0;
 out:
 	ctl_stop(d);

@@ -109,28 +109,171 @@ out:
 	return 0;
 }
 
-/* One frame from a peer's DEALER, on our ROUTER. */
-static int
-router_handler(zloop_t *loop, zsock_t *router, void *arg)
+/* An answer to a peer, sent once what it answers is durable. */
+struct reply {
+	zsock_t		*router;	/* the ROUTER it came in on */
+	zframe_t	*rid;
+	uint8_t		*frame;
+	size_t		 len;
+	char		 org[TAFEL_ORG_MAX + 1];
+};
+
+static void
+reply_action(struct tafeld *d, void *arg, bool durable)
 {
-	struct tafeld *d = arg;
+	struct reply *r = arg;
+	zmsg_t *rep;
+
+	/*
+	 * Not durable: no answer, so the peer sends again.  A ROUTER made
+	 * anew since: the connection is gone, and the peer sends again.
+	 */
+	if (durable && d->router == r->router) {
+		rep = zmsg_new();
+		zmsg_append(rep, &r->rid);
+		zmsg_addmem(rep, r->frame, r->len);
+		if (zmsg_send(&rep, d->router) != 0) {
+			log_debug("peer %s: answer not sent (gone)", r->org);
+			zmsg_destroy(&rep);
+		} else {
+			struct peer *p = peer_find(d, r->org);
+
+			/*
+			 * Inbound traffic says the peer runs, not that our
+			 * DEALER to it works: heard_ms is only set by
+			 * answers on the DEALER.
+			 */
+			if (p != NULL)
+				p->last_seen = now_sec();
+		}
+	}
+	zframe_destroy(&r->rid);
+	free(r->frame);
+	free(r);
+}
+
+#define ROUTER_BATCH	512	/* frames taken per turn of the loop */
+
+/*
+ * Receipts: the envelopes of one sender settled in one group commit,
+ * answered with one signed receipt after that commit.
+ */
+struct rcpt_batch {
+	struct rcpt_batch	*next;
+	zsock_t			*router;
+	zframe_t		*rid;
+	char			 org[TAFEL_ORG_MAX + 1];
+	size_t			 n;
+	struct tafel_rcpt_item	 items[TAFEL_RCPT_MAX_ITEMS];
+};
+
+static void
+rcpts_action(struct tafeld *d, void *arg, bool durable)
+{
+	struct rcpt_batch *b, *next;
+	struct tafel_rcpt r;
+	uint8_t *rc, *frame;
+	size_t rclen, len;
+	zmsg_t *rep;
+
+	b = d->rcpts;
+	d->rcpts = NULL;
+	for (; b != NULL; b = next) {
+		next = b->next;
+		/* Not durable, or a new ROUTER: the peer sends again. */
+		if (!durable || b->router != d->router)
+			goto next;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.by, sizeof(r.by), "%s", d->self.org);
+		snprintf(r.to, sizeof(r.to), "%s", b->org);
+		r.time_ms = now_ms_wall();
+		r.items = b->items;
+		r.nitems = b->n;
+		if (keys_sign_rcpt(d->keys, &r, &rc, &rclen) != 0) {
+			log_warnx("peer %s: cannot sign a receipt", b->org);
+			goto next;
+		}
+		if (tafel_peer_rcpt_encode(rc, rclen, &frame, &len) != 0) {
+			free(rc);
+			goto next;
+		}
+		free(rc);
+		rep = zmsg_new();
+		zmsg_append(rep, &b->rid);
+		zmsg_addmem(rep, frame, len);
+		free(frame);
+		if (zmsg_send(&rep, d->router) != 0) {
+			log_debug("peer %s: receipt not sent (gone)", b->org);
+			zmsg_destroy(&rep);
+		} else {
+			struct peer *p = peer_find(d, b->org);
+
+			if (p != NULL)
+				p->last_seen = now_sec();
+		}
+next:
+		zframe_destroy(&b->rid);
+		free(b);
+	}
+}
+
+/* One settled envelope, for the receipt to its sender. */
+static void
+rcpt_add(struct tafeld *d, zsock_t *router, zframe_t *rid, const char *org,
+    const uint8_t id[TAFEL_ID_BYTES], const uint8_t h[32],
+    enum tafel_ack_status st, const char *why)
+{
+	struct rcpt_batch *b, **tail;
+	struct tafel_rcpt_item *it;
+	bool first = d->rcpts == NULL;
+
+	for (tail = &d->rcpts; (b = *tail) != NULL; tail = &b->next)
+		if (strcmp(b->org, org) == 0 && b->router == router &&
+		    b->n < TAFEL_RCPT_MAX_ITEMS && zframe_eq(b->rid, rid))
+			break;
+	if (b == NULL) {
+		if ((b = calloc(1, sizeof(*b))) == NULL)
+			fatal("calloc");
+		b->router = router;
+		b->rid = zframe_dup(rid);
+		snprintf(b->org, sizeof(b->org), "%s", org);
+		*tail = b;
+	}
+	it = &b->items[b->n++];
+	memcpy(it->id, id, TAFEL_ID_BYTES);
+	memcpy(it->h, h, 32);
+	it->st = st;
+	snprintf(it->why, sizeof(it->why), "%s", why);
+	if (first)
+		commit_after(d, rcpts_action, NULL);
+}
+
+/*
+ * One frame from a peer's DEALER, on our ROUTER.  Returns false when
+ * the ROUTER was made anew meanwhile (read no more from it).
+ */
+static bool
+router_one(struct tafeld *d, zsock_t *router)
+{
 	struct tafel_peer_msg m;
 	enum tafel_ack_status st;
 	zframe_t *rid, *body;
-	zmsg_t *msg, *rep;
+	zmsg_t *msg;
 	const char *uid, *member;
 	char org[TAFEL_ORG_MAX + 1];
-	uint8_t key[32], hash[32], *ack;
+	uint8_t key[32], hash[32], id[TAFEL_ID_BYTES], *ack;
 	char why[TAFEL_PEER_WHY_MAX + 1];
 	size_t acklen;
+	struct reply *rp;
+	bool more = true;
 
 	if ((msg = zmsg_recv(router)) == NULL)
-		return 0;
+		return false;
 	if (zmsg_size(msg) != 2) {
 		d->refused++;
 		log_warnx("peer: frame with %zu parts dropped", zmsg_size(msg));
 		zmsg_destroy(&msg);
-		return 0;
+		return true;
 	}
 	rid = zmsg_pop(msg);
 	body = zmsg_pop(msg);
@@ -147,7 +290,7 @@ router_handler(zloop_t *loop, zsock_t *router, void *arg)
 	/* A copy: adopting a table document replaces what member points to. */
 	snprintf(org, sizeof(org), "%s", member);
 	if (tafel_peer_decode(zframe_data(body), zframe_size(body), &m) != 0 ||
-	    m.type == TAFEL_PEER_ACK) {
+	    m.type == TAFEL_PEER_ACK || m.type == TAFEL_PEER_RCPT) {
 		d->refused++;
 		log_warnx("peer %s: malformed frame of %zu bytes refused", org,
 		    zframe_size(body));
@@ -156,67 +299,109 @@ router_handler(zloop_t *loop, zsock_t *router, void *arg)
 	if (m.type == TAFEL_PEER_TABLE) {
 		tables_receive(d, org, m.env, m.envlen, hash, &st, why,
 		    sizeof(why));
-		if (d->router != router)
+		if (d->router != router) {
+			more = false;
 			goto out;	/* restarted: the peer sends again */
-	} else
-		cases_receive(d, org, m.env, m.envlen, hash, &st, why,
+		}
+	} else {
+		cases_receive(d, org, m.env, m.envlen, hash, id, &st, why,
 		    sizeof(why));
+		if (st != TAFEL_ACK_RETRY) {
+			rcpt_add(d, router, rid, org, id, hash, st, why);
+			goto out;
+		}
+	}
 	if (tafel_peer_ack_encode(hash, st, why, &ack, &acklen) != 0) {
 		log_warnx("peer %s: cannot encode ack", org);
 		goto out;
 	}
-	rep = zmsg_new();
-	zmsg_append(rep, &rid);
-	zmsg_addmem(rep, ack, acklen);
-	free(ack);
-	if (zmsg_send(&rep, router) != 0)
-		log_debug("peer %s: ack not sent (gone)", org);
-	else {
-		struct peer *p = peer_find(d, org);
-
-		/*
-		 * Inbound traffic says the peer runs, not that our DEALER
-		 * to it works: heard_ms is only set by acks on the DEALER.
-		 */
-		if (p != NULL)
-			p->last_seen = now_sec();
-	}
+	if ((rp = calloc(1, sizeof(*rp))) == NULL)
+		fatal("calloc");
+	rp->router = router;
+	rp->rid = rid;
+	rid = NULL;
+	rp->frame = ack;
+	rp->len = acklen;
+	snprintf(rp->org, sizeof(rp->org), "%s", org);
+	commit_after(d, reply_action, rp);
 out:
 	zframe_destroy(&rid);
 	zframe_destroy(&body);
+	return more;
+}
+
+/*
+ * Every frame that is ready (up to ROUTER_BATCH), so that what they
+ * write goes into one group commit.
+ */
+static int
+router_handler(zloop_t *loop, zsock_t *router, void *arg)
+{
+	struct tafeld *d = arg;
+	int n;
+
+	for (n = 0; n < ROUTER_BATCH; n++) {
+		if (!router_one(d, router))
+			break;
+		if (d->router != router ||
+		    !(zsock_events(router) & ZMQ_POLLIN))
+			break;
+	}
 	return 0;
 }
 
-/* An ack on one of our DEALERs. */
-static int
-dealer_handler(zloop_t *loop, zsock_t *s, void *arg)
+/* An answer on one of our DEALERs. */
+static void
+dealer_one(struct tafeld *d, struct peer *p, zsock_t *s)
 {
-	struct tafeld *d = arg;
 	struct tafel_peer_msg m;
-	struct peer *p;
 	zmsg_t *msg;
 	zframe_t *f;
 
 	if ((msg = zmsg_recv(s)) == NULL)
-		return 0;
-	TAILQ_FOREACH(p, &d->peers, entry)
-		if (p->dealer == s)
-			break;
-	if (p == NULL || zmsg_size(msg) != 1) {
+		return;
+	if (zmsg_size(msg) != 1) {
 		zmsg_destroy(&msg);
-		return 0;
+		return;
 	}
 	f = zmsg_first(msg);
 	if (tafel_peer_decode(zframe_data(f), zframe_size(f), &m) != 0 ||
-	    m.type != TAFEL_PEER_ACK) {
+	    (m.type != TAFEL_PEER_ACK && m.type != TAFEL_PEER_RCPT)) {
 		d->refused++;
 		log_warnx("peer %s: malformed reply refused", p->org);
 	} else {
 		p->last_seen = now_sec();
 		p->heard_ms = now_ms();
-		outbox_ack(d, p, &m);
+		if (m.type == TAFEL_PEER_RCPT)
+			outbox_receipt(d, p, m.env, m.envlen);
+		else
+			outbox_ack(d, p, &m);
 	}
 	zmsg_destroy(&msg);
+}
+
+/* Every answer that is ready (up to ROUTER_BATCH): one group commit. */
+static int
+dealer_handler(zloop_t *loop, zsock_t *s, void *arg)
+{
+	struct tafeld *d = arg;
+	struct peer *p;
+	int n;
+
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (p->dealer == s)
+			break;
+	if (p == NULL) {
+		zmsg_t *msg = zmsg_recv(s);
+
+		zmsg_destroy(&msg);
+		return 0;
+	}
+	for (n = 0; n < ROUTER_BATCH; n++) {
+		dealer_one(d, p, s);
+		if (p->dealer != s || !(zsock_events(s) & ZMQ_POLLIN))
+			break;
+	}
 	return 0;
 }
 

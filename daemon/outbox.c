@@ -6,16 +6,19 @@
  * backoff; the backoff state lives in memory, so after a restart every
  * row is due at once.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
+#include "tafel/receipt.h"
 #include "tafel/util.h"
 
 #define OB_KEY_MAX	(TAFEL_ORG_MAX + 1 + TAFEL_HASH_BYTES)
 #define GONE_MAX	64	/* rows settled per round, for a member gone */
 #define OB_ROW_LEN	9	/* kind, enqueue time */
+#define DELIV_HDR	41	/* status, time, receipt hash */
 
 struct retry {
 	uint64_t	next;	/* ms */
@@ -167,9 +170,9 @@ send_one(struct tafeld *d, const char *org, uint8_t kind,
 	free(frame);
 }
 
-void
-outbox_kick(struct tafeld *d, const uint8_t hash[32],
-    const char *const *orgs, size_t n)
+static void
+kick_now(struct tafeld *d, const uint8_t hash[32], const char *const *orgs,
+    size_t n)
 {
 	uint8_t key[OB_KEY_MAX];
 	MDB_txn *txn;
@@ -192,6 +195,45 @@ outbox_kick(struct tafeld *d, const uint8_t hash[32],
 				    hash, v.mv_data, v.mv_size);
 		}
 	mdb_txn_abort(txn);
+}
+
+struct kick {
+	uint8_t		 hash[32];
+	size_t		 n;
+	char		 org[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+};
+
+static void
+kick_action(struct tafeld *d, void *arg, bool durable)
+{
+	struct kick *k = arg;
+	const char *orgs[TAFEL_MAX_RECIPIENTS];
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		orgs[i] = k->org[i];
+	if (durable)	/* else there are no rows to send */
+		kick_now(d, k->hash, orgs, k->n);
+	free(k);
+}
+
+void
+outbox_kick(struct tafeld *d, const uint8_t hash[32],
+    const char *const *orgs, size_t n)
+{
+	struct kick *k;
+	size_t i;
+
+	if (n == 0)
+		return;
+	if ((k = malloc(sizeof(*k))) == NULL)
+		fatal("malloc");
+	memcpy(k->hash, hash, 32);
+	k->n = n < TAFEL_MAX_RECIPIENTS ? n : TAFEL_MAX_RECIPIENTS;
+	for (i = 0; i < k->n; i++)
+		snprintf(k->org[i], sizeof(k->org[i]), "%s", orgs[i]);
+	/* Rows are sent once they are durable, after the group commit. */
+	commit_after(d, kick_action, k);
 }
 
 int
@@ -272,83 +314,224 @@ outbox_retry(struct tafeld *d)
 	return 0;
 }
 
+/*
+ * A delivery row: DB_DELIV[envelope hash || org] = status (1) || time in
+ * ms (u64be) || receipt hash (32; zeros when settled here, without a
+ * receipt) || reason.
+ */
+static int
+deliv_put(struct tafeld *d, MDB_txn *txn, const char *org,
+    const uint8_t h[32], enum tafel_ack_status st, uint64_t time_ms,
+    const uint8_t *rcpt_hash, const char *why)
+{
+	uint8_t dk[32 + TAFEL_ORG_MAX], dv[DELIV_HDR + TAFEL_PEER_WHY_MAX];
+	size_t n = strlen(org), wl = strnlen(why, TAFEL_PEER_WHY_MAX), i;
+	MDB_val k, v;
+
+	memcpy(dk, h, 32);
+	memcpy(dk + 32, org, n);
+	dv[0] = (uint8_t)st;
+	for (i = 0; i < 8; i++)
+		dv[1 + i] = (uint8_t)(time_ms >> (56 - 8 * i));
+	if (rcpt_hash != NULL)
+		memcpy(dv + 9, rcpt_hash, 32);
+	else
+		memset(dv + 9, 0, 32);
+	memcpy(dv + DELIV_HDR, why, wl);
+	k.mv_data = dk;
+	k.mv_size = 32 + n;
+	v.mv_data = dv;
+	v.mv_size = DELIV_HDR + wl;
+	return mdb_put(txn, store_dbi(d->store, DB_DELIV), &k, &v, 0);
+}
+
+int
+outbox_deliv_get(struct tafeld *d, MDB_txn *txn, const uint8_t h[32],
+    const char *org, struct deliv *out)
+{
+	uint8_t dk[32 + TAFEL_ORG_MAX];
+	size_t n = strlen(org), i;
+	MDB_val k, v;
+	const uint8_t *p;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(dk, h, 32);
+	memcpy(dk + 32, org, n);
+	k.mv_data = dk;
+	k.mv_size = 32 + n;
+	if ((rc = mdb_get(txn, store_dbi(d->store, DB_DELIV), &k, &v)) ==
+	    MDB_NOTFOUND) {
+		uint8_t key[OB_KEY_MAX];
+
+		k.mv_data = key;
+		k.mv_size = ob_key(key, org, h);
+		rc = mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k, &v);
+		if (rc == MDB_NOTFOUND)
+			return 1;
+		if (rc != 0)
+			return -1;
+		out->st = 0;	/* pending */
+		return 0;
+	}
+	if (rc != 0 || v.mv_size < DELIV_HDR ||
+	    v.mv_size > DELIV_HDR + TAFEL_PEER_WHY_MAX)
+		return -1;
+	p = v.mv_data;
+	out->st = p[0];
+	for (i = 0; i < 8; i++)
+		out->time_ms = (out->time_ms << 8) | p[1 + i];
+	memcpy(out->rcpt, p + 9, 32);
+	memcpy(out->why, p + DELIV_HDR, v.mv_size - DELIV_HDR);
+	out->why[v.mv_size - DELIV_HDR] = '\0';
+	return 0;
+}
+
 struct ack_arg {
-	struct store		*store;
+	struct tafeld		*d;
 	const char		*org;
-	const uint8_t		*h;
-	enum tafel_ack_status	 st;
-	const char		*why;
-	bool			 had;
+	const struct tafel_rcpt_item *items;
+	size_t			 n;
+	bool			*had;		/* per item */
+	const uint8_t		*rcpt;		/* receipt bytes, or NULL */
+	size_t			 rcptlen;
+	uint8_t			 rcpt_hash[32];
+	uint64_t		 time_ms;
 };
 
+/* Settles the rows the items name: the receipt, the delivery rows. */
 static int
 ack_txn(MDB_txn *txn, void *arg)
 {
 	struct ack_arg *a = arg;
-	uint8_t key[OB_KEY_MAX], dk[32 + TAFEL_ORG_MAX], dv[1 +
-	    TAFEL_PEER_WHY_MAX];
-	size_t n = strlen(a->org), wl = strlen(a->why);
+	uint8_t key[OB_KEY_MAX];
 	MDB_val k, v;
+	size_t i, settled = 0;
 	int rc;
 
-	k.mv_data = key;
-	k.mv_size = ob_key(key, a->org, a->h);
-	rc = mdb_del(txn, store_dbi(a->store, DB_OUTBOX), &k, NULL);
-	if (rc == MDB_NOTFOUND) {
-		a->had = false;
-		return 1;	/* a stale or repeated ack: nothing to do */
+	for (i = 0; i < a->n; i++) {
+		a->had[i] = false;
+		k.mv_data = key;
+		k.mv_size = ob_key(key, a->org, a->items[i].h);
+		rc = mdb_del(txn, store_dbi(a->d->store, DB_OUTBOX), &k, NULL);
+		if (rc == MDB_NOTFOUND)
+			continue;	/* a stale or repeated answer */
+		if (rc != 0)
+			return rc;
+		a->had[i] = true;
+		settled++;
+		if ((rc = deliv_put(a->d, txn, a->org, a->items[i].h,
+		    a->items[i].st, a->time_ms, a->rcpt != NULL ?
+		    a->rcpt_hash : NULL, a->items[i].why)) != 0)
+			return rc;
 	}
-	if (rc != 0)
-		return rc;
-	a->had = true;
-	memcpy(dk, a->h, 32);
-	memcpy(dk + 32, a->org, n);
-	dv[0] = (uint8_t)a->st;
-	memcpy(dv + 1, a->why, wl);
-	k.mv_data = dk;
-	k.mv_size = 32 + n;
-	v.mv_data = dv;
-	v.mv_size = 1 + wl;
-	return mdb_put(txn, store_dbi(a->store, DB_DELIV), &k, &v, 0);
+	if (settled == 0)
+		return 1;	/* nothing to do */
+	if (a->rcpt != NULL) {
+		/* Kept as received, for the sender's own proof. */
+		k.mv_data = a->rcpt_hash;
+		k.mv_size = 32;
+		v.mv_data = (void *)a->rcpt;
+		v.mv_size = a->rcptlen;
+		if ((rc = mdb_put(txn, store_dbi(a->d->store, DB_ENVS), &k, &v,
+		    0)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Settles n rows of org in one write; logs each. */
+static void
+settle(struct tafeld *d, const char *org, const struct tafel_rcpt_item *items,
+    size_t n, const uint8_t *rcpt, size_t rcptlen, uint64_t time_ms)
+{
+	struct ack_arg a;
+	bool had[TAFEL_RCPT_MAX_ITEMS];
+	char hex[65];
+	size_t i;
+	int rc;
+
+	if (n == 0 || n > TAFEL_RCPT_MAX_ITEMS)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.d = d;
+	a.org = org;
+	a.items = items;
+	a.n = n;
+	a.had = had;
+	a.rcpt = rcpt;
+	a.rcptlen = rcptlen;
+	a.time_ms = time_ms;
+	if (rcpt != NULL)
+		crypto_hash_sha256(a.rcpt_hash, rcpt, rcptlen);
+	if (commit_begin(d) != 0)
+		return;
+	rc = store_write(d->store, ack_txn, &a);
+	if (rc == 1)
+		return;
+	if (rc != 0) {
+		log_warnx("outbox: could not record the receipt of %s", org);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!had[i])
+			continue;
+		retry_drop(d, org, items[i].h);
+		tafel_hex(hex, items[i].h, 32);
+		if (items[i].st == TAFEL_ACK_OK)
+			log_info("delivered %.16s to %s", hex, org);
+		else
+			log_warnx("%s refused %.16s: %s", org, hex,
+			    items[i].why);
+	}
 }
 
 void
 outbox_ack(struct tafeld *d, struct peer *p, const struct tafel_peer_msg *m)
 {
-	struct ack_arg a;
+	struct tafel_rcpt_item it;
 	char hex[65];
-	int rc;
 
-	tafel_hex(hex, m->h, 32);
 	if (m->st == TAFEL_ACK_RETRY) {
+		tafel_hex(hex, m->h, 32);
 		log_debug("peer %s deferred %.16s: %s", p->org, hex, m->why);
 		return;		/* the backoff already set stays */
 	}
-	a.store = d->store;
-	a.org = p->org;
-	a.h = m->h;
-	a.st = m->st;
-	a.why = m->why;
-	a.had = false;
-	rc = store_write(d->store, ack_txn, &a);
-	if (rc == 1)
-		return;
-	if (rc != 0) {
-		log_warnx("outbox: could not record the ack of %s", p->org);
+	memset(&it, 0, sizeof(it));
+	memcpy(it.h, m->h, 32);
+	it.st = m->st;
+	snprintf(it.why, sizeof(it.why), "%s", m->why);
+	settle(d, p->org, &it, 1, NULL, 0, now_ms_wall());
+}
+
+void
+outbox_receipt(struct tafeld *d, struct peer *p, const uint8_t *buf,
+    size_t len)
+{
+	struct tafel_rcpt r;
+	int rc;
+
+	if ((rc = tafel_rcpt_verify(buf, len, p->sign_pk, &r)) != 0) {
+		d->refused++;
+		log_warnx("peer %s: receipt refused: %s", p->org,
+		    tafel_strerror(rc));
 		return;
 	}
-	retry_drop(d, p->org, m->h);
-	if (m->st == TAFEL_ACK_OK)
-		log_info("delivered %.16s to %s", hex, p->org);
-	else
-		log_warnx("%s refused %.16s: %s", p->org, hex, m->why);
+	if (strcmp(r.by, p->org) != 0 || strcmp(r.to, d->self.org) != 0) {
+		d->refused++;
+		log_warnx("peer %s: receipt refused: it is from %s to %s",
+		    p->org, r.by, r.to);
+		free(r.items);
+		return;
+	}
+	settle(d, p->org, r.items, r.nitems, buf, len, now_ms_wall());
+	free(r.items);
 }
 
 int
 outbox_drop_org(struct tafeld *d, MDB_txn *txn, const char *org)
 {
-	static const char why[] = "\002no longer a member of the table";
-	uint8_t key[OB_KEY_MAX], dk[32 + TAFEL_ORG_MAX], *hashes = NULL, *p;
+	uint8_t key[OB_KEY_MAX], *hashes = NULL, *p;
 	size_t n = strlen(org), count = 0, i;
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -380,13 +563,9 @@ outbox_drop_org(struct tafeld *d, MDB_txn *txn, const char *org)
 		if ((rc = mdb_del(txn, store_dbi(d->store, DB_OUTBOX), &k,
 		    NULL)) != 0)
 			break;
-		memcpy(dk, hashes + 32 * i, 32);
-		memcpy(dk + 32, org, n);
-		k.mv_data = dk;
-		k.mv_size = 32 + n;
-		v.mv_data = (void *)why;
-		v.mv_size = sizeof(why) - 1;
-		rc = mdb_put(txn, store_dbi(d->store, DB_DELIV), &k, &v, 0);
+		rc = deliv_put(d, txn, org, hashes + 32 * i,
+		    TAFEL_ACK_REFUSED, now_ms_wall(), NULL,
+		    "no longer a member of the table");
 	}
 	/* The backoff state goes only once the transaction is certain. */
 	free(hashes);

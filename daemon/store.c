@@ -27,6 +27,8 @@ struct store {
 	MDB_env	*env;
 	MDB_dbi	 dbi[DB_COUNT];
 	size_t	 mapsize;
+	MDB_txn	*batch;		/* the open group commit, or NULL */
+	bool	 batch_lost;	/* part of the open batch was not stored */
 };
 
 int
@@ -96,6 +98,8 @@ store_close(struct store **sp)
 
 	if (s == NULL)
 		return;
+	if (s->batch != NULL)
+		mdb_txn_abort(s->batch);	/* nobody was told yet */
 	mdb_env_close(s->env);
 	free(s);
 	*sp = NULL;
@@ -128,8 +132,9 @@ grow(struct store *s)
 	return 0;
 }
 
-int
-store_write(struct store *s, int (*fn)(MDB_txn *, void *), void *arg)
+/* Runs fn in a transaction of its own, committed durably at once. */
+static int
+write_now(struct store *s, int (*fn)(MDB_txn *, void *), void *arg)
 {
 	MDB_txn *txn;
 	int rc, r, tries;
@@ -168,11 +173,138 @@ store_write(struct store *s, int (*fn)(MDB_txn *, void *), void *arg)
 	return -1;
 }
 
+/*
+ * The map filled up inside the open batch: make durable what the batch
+ * holds so far, grow the map and open the batch again.
+ */
+static int
+batch_regrow(struct store *s)
+{
+	int rc;
+
+	rc = mdb_txn_commit(s->batch);
+	s->batch = NULL;
+	if (rc != 0) {
+		log_warnx("store: commit: %s", mdb_strerror(rc));
+		s->batch_lost = true;
+	}
+	if (grow(s) == -1)
+		return -1;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->batch)) != 0) {
+		log_warnx("store: begin: %s", mdb_strerror(rc));
+		s->batch = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs fn in a transaction nested in the open batch. */
+static int
+write_batched(struct store *s, int (*fn)(MDB_txn *, void *), void *arg)
+{
+	MDB_txn *child;
+	int rc, r, tries;
+
+	for (tries = 0; tries < 40 && s->batch != NULL; tries++) {
+		if ((rc = mdb_txn_begin(s->env, s->batch, 0, &child)) != 0) {
+			log_warnx("store: begin nested: %s", mdb_strerror(rc));
+			return -1;
+		}
+		r = fn(child, arg);
+		if (r == 0)
+			r = mdb_txn_commit(child);	/* into the batch */
+		else
+			mdb_txn_abort(child);
+		if (r == MDB_MAP_FULL) {
+			if (batch_regrow(s) == -1)
+				return -1;
+			continue;
+		}
+		return r;
+	}
+	log_warnx("store: gave up after repeated map growth");
+	return -1;
+}
+
+int
+store_write(struct store *s, int (*fn)(MDB_txn *, void *), void *arg)
+{
+	if (s->batch != NULL)
+		return write_batched(s, fn, arg);
+	return write_now(s, fn, arg);
+}
+
+int
+store_batch_begin(struct store *s)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc;
+
+	if (s->batch != NULL)
+		return 0;
+	/*
+	 * A batch cannot be run again after a full map, so grow ahead of
+	 * need: when the map is more than three quarters used.  (A write
+	 * that still finds it full commits what came before, then grows.)
+	 */
+	if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) ==
+	    0 && (info.me_last_pgno + 1) * (size_t)st.ms_psize >
+	    s->mapsize / 4 * 3)
+		(void)grow(s);
+	for (;;) {
+		rc = mdb_txn_begin(s->env, NULL, 0, &s->batch);
+		if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(s->env, 0) ==
+		    0)
+			continue;
+		break;
+	}
+	if (rc != 0) {
+		log_warnx("store: begin: %s", mdb_strerror(rc));
+		s->batch = NULL;
+		return -1;
+	}
+	s->batch_lost = false;
+	return 0;
+}
+
+bool
+store_batch_open(struct store *s)
+{
+	return s->batch != NULL;
+}
+
+int
+store_batch_commit(struct store *s)
+{
+	bool lost = s->batch_lost;
+	int rc;
+
+	s->batch_lost = false;
+	if (s->batch == NULL)
+		return lost ? -1 : 0;
+	rc = mdb_txn_commit(s->batch);
+	s->batch = NULL;
+	if (rc != 0) {
+		log_warnx("store: commit: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return lost ? -1 : 0;
+}
+
 int
 store_read(struct store *s, MDB_txn **txn)
 {
 	int rc;
 
+	/* Inside a batch, a reader sees what the batch wrote so far. */
+	if (s->batch != NULL) {
+		if ((rc = mdb_txn_begin(s->env, s->batch, 0, txn)) != 0) {
+			log_warnx("store: read: %s", mdb_strerror(rc));
+			return -1;
+		}
+		return 0;
+	}
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn)) != 0) {
 		if (rc == MDB_MAP_RESIZED &&
 		    mdb_env_set_mapsize(s->env, 0) == 0 &&

@@ -352,7 +352,8 @@ adopt(struct tafeld *d, struct tafel_table *t, const uint8_t *doc,
 		for (i = 0; i < t->nmembers; i++)
 			if (strcmp(t->members[i].card.org, d->self.org) != 0)
 				a->to[a->nto++] = t->members[i].card.org;
-	if (store_write(d->store, adopt_txn, a) != 0)
+	/* Durable before anything in memory changes (commit_flush). */
+	if (store_write(d->store, adopt_txn, a) != 0 || commit_flush(d) != 0)
 		FAIL("storage", "could not store table %s durably", t->id);
 	restart = cur != NULL && keys_withdrawn(cur->t, t);
 	dt = dtable_new(t, doc, len);

@@ -6,7 +6,7 @@
 #include "tafel/ctl.h"
 #include "tafel/tafel.h"
 
-#define CTL_DEPTH	TAFEL_MAX_DEPTH
+#define CTL_DEPTH	7	/* docs/protocol.md 1.6 */
 
 void
 tafel_ctl_req_begin(struct tafel_mpw *w, const char *op)

@@ -51,6 +51,13 @@ tafel_peer_table_encode(const uint8_t *doc, size_t len, uint8_t **out,
 }
 
 int
+tafel_peer_rcpt_encode(const uint8_t *rcpt, size_t len, uint8_t **out,
+    size_t *outlen)
+{
+	return carrier("rcpt", "rcpt", rcpt, len, out, outlen);
+}
+
+int
 tafel_peer_ack_encode(const uint8_t h[TAFEL_HASH_BYTES],
     enum tafel_ack_status st, const char *why, uint8_t **out, size_t *outlen)
 {
@@ -88,6 +95,7 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 		{ "st", TAFEL_MP_ID, 1, 16, true, NULL },
 		{ "why", TAFEL_MP_STR, 0, TAFEL_PEER_WHY_MAX, true, NULL },
 		{ "doc", TAFEL_MP_BIN, 1, TAFEL_MAX_FRAME, true, NULL },
+		{ "rcpt", TAFEL_MP_BIN, 1, TAFEL_MAX_FRAME, true, NULL },
 	};
 	msgpack_unpacked u;
 	int rc, i;
@@ -106,21 +114,21 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 	}
 	if (tafel_mp_streq(f[1].obj, "env")) {
 		if (f[2].obj == NULL || f[3].obj || f[4].obj || f[5].obj ||
-		    f[6].obj)
+		    f[6].obj || f[7].obj)
 			goto out;
 		m->type = TAFEL_PEER_ENV;
 		m->env = (const uint8_t *)f[2].obj->via.bin.ptr;
 		m->envlen = f[2].obj->via.bin.size;
 	} else if (tafel_mp_streq(f[1].obj, "table")) {
 		if (f[6].obj == NULL || f[2].obj || f[3].obj || f[4].obj ||
-		    f[5].obj)
+		    f[5].obj || f[7].obj)
 			goto out;
 		m->type = TAFEL_PEER_TABLE;
 		m->env = (const uint8_t *)f[6].obj->via.bin.ptr;
 		m->envlen = f[6].obj->via.bin.size;
 	} else if (tafel_mp_streq(f[1].obj, "ack")) {
 		if (f[2].obj || !f[3].obj || !f[4].obj || !f[5].obj ||
-		    f[6].obj)
+		    f[6].obj || f[7].obj)
 			goto out;
 		m->type = TAFEL_PEER_ACK;
 		memcpy(m->h, f[3].obj->via.bin.ptr, TAFEL_HASH_BYTES);
@@ -130,6 +138,13 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 		if (m->st == 0 ||
 		    tafel_mp_strcpy(m->why, sizeof(m->why), f[5].obj) != 0)
 			goto out;
+	} else if (tafel_mp_streq(f[1].obj, "rcpt")) {
+		if (f[7].obj == NULL || f[2].obj || f[3].obj || f[4].obj ||
+		    f[5].obj || f[6].obj)
+			goto out;
+		m->type = TAFEL_PEER_RCPT;
+		m->env = (const uint8_t *)f[7].obj->via.bin.ptr;
+		m->envlen = f[7].obj->via.bin.size;
 	} else
 		goto out;
 	rc = 0;

@@ -5,8 +5,10 @@
  *   { "v": 1, "t": "env", "env": bin(envelope) }
  * or, to distribute an adopted partner-table document:
  *   { "v": 1, "t": "table", "doc": bin(table document) }
- * Back from the ROUTER to that DEALER, once the envelope is durably
- * applied (or refused):
+ * Back from the ROUTER to that DEALER, once envelopes are durably
+ * applied (or refused for good), a signed receipt (receipt.h) for them:
+ *   { "v": 1, "t": "rcpt", "rcpt": bin(receipt) }
+ * and otherwise (a table document; an envelope to be sent again later):
  *   { "v": 1, "t": "ack", "h": bin(32), "st": id, "why": str }
  *   h: the envelope hash (for a table document: SHA-256 of the document
  *   bytes); st: "ok" (applied now or before), "refused"
@@ -26,7 +28,8 @@
 enum tafel_peer_type {
 	TAFEL_PEER_ENV = 1,
 	TAFEL_PEER_ACK,
-	TAFEL_PEER_TABLE
+	TAFEL_PEER_TABLE,
+	TAFEL_PEER_RCPT
 };
 
 enum tafel_ack_status {
@@ -37,7 +40,7 @@ enum tafel_ack_status {
 
 struct tafel_peer_msg {
 	enum tafel_peer_type	 type;
-	const uint8_t		*env;	/* ENV, TABLE: points into the frame */
+	const uint8_t		*env;	/* ENV, TABLE, RCPT: into the frame */
 	size_t			 envlen;
 	uint8_t			 h[TAFEL_HASH_BYTES];	/* ACK */
 	enum tafel_ack_status	 st;			/* ACK */
@@ -48,6 +51,8 @@ struct tafel_peer_msg {
 int	tafel_peer_env_encode(const uint8_t *env, size_t envlen, uint8_t **out,
 	    size_t *outlen) __attribute__((warn_unused_result));
 int	tafel_peer_table_encode(const uint8_t *doc, size_t len, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+int	tafel_peer_rcpt_encode(const uint8_t *rcpt, size_t len, uint8_t **out,
 	    size_t *outlen) __attribute__((warn_unused_result));
 int	tafel_peer_ack_encode(const uint8_t h[TAFEL_HASH_BYTES],
 	    enum tafel_ack_status st, const char *why, uint8_t **out,

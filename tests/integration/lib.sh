@@ -116,6 +116,24 @@ start() {
 	fi
 }
 
+# LIBFT: libfaketime, or empty when it is not installed.
+LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+
+# start_faked NAME OFFSET: like start, with the daemon's wall clock moved
+# by OFFSET (libfaketime, e.g. +1d).  libfaketime is preloaded into
+# tafeld itself (the faketime wrapper would stand between the test and
+# the daemon's exit status); ASan wants to be first in the preload
+# order, so it is told not to mind.
+start_faked() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    LD_PRELOAD="$LIBFT" FAKETIME="$2" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    "$TAFELD" -d "$T/$1" ${ROOTFLAG:-} -v >>"$T/$1.log" 2>&1 &
+	pid=$!
+	PIDS="$PIDS $pid"
+	eval "PID_$(echo "$1" | tr '-' '_')=$pid"
+	wait_for 10 "$TAFEL" -d "$T/$1" status
+}
+
 # stop NAME: SIGTERM, and the daemon must exit cleanly (status 0).
 stop() {
 	eval "pid=\${PID_$(echo "$1" | tr '-' '_')}"

@@ -165,18 +165,9 @@ check_not "Ninove's case is not opened at table aalst by the police" \
     --pseudonym x
 
 # Expiry, with the clock of the coordinator's daemon moved ahead.
-LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 later() {	# later OFFSET: restart the coordinator's daemon at now+OFFSET
 	stop stad
-	# libfaketime preloaded into tafeld itself (the faketime wrapper
-	# would stand between the test and the daemon's exit status); ASan
-	# wants to be first in the preload order, so tell it not to mind.
-	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-	    LD_PRELOAD="$LIBFT" FAKETIME="$1" FAKETIME_DONT_FAKE_MONOTONIC=1 \
-	    "$TAFELD" -d "$T/stad" ${ROOTFLAG:-} -v >>"$T/stad.log" 2>&1 &
-	PID_stad=$!
-	PIDS="$PIDS $PID_stad"
-	wait_for 10 "$TAFEL" -d "$T/stad" status || fail "restart at $1"
+	start_faked stad "$1" || fail "restart at $1"
 	OFFSET=$1
 }
 # The client on the same moved clock, as on a machine whose time passed.

@@ -56,6 +56,7 @@
 #include "tafel/keyfile.h"
 #include "tafel/mp.h"
 #include "tafel/peer.h"
+#include "tafel/receipt.h"
 #include "tafel/tafel.h"
 #include "tafel/util.h"
 
@@ -822,34 +823,20 @@ struct acks {
 	bool	synced;
 };
 
-/* Reads every ack waiting on s; prints each. */
+/* One answer (an ack, or an item of a receipt); prints it. */
 static void
-read_acks(struct poke *p, void *s, struct frame *sync, struct acks *a)
+one_answer(struct poke *p, struct frame *sync, struct acks *a,
+    const struct tafel_peer_msg *mp)
 {
-	struct tafel_peer_msg m;
-	zmq_msg_t msg;
+	const struct tafel_peer_msg m = *mp;
 	size_t i, num;
 
-	for (;;) {
-		zmq_msg_init(&msg);
-		if (zmq_msg_recv(&msg, s, ZMQ_DONTWAIT) == -1) {
-			zmq_msg_close(&msg);
-			return;
-		}
-		if (tafel_peer_decode(zmq_msg_data(&msg), zmq_msg_size(&msg),
-		    &m) != 0 || m.type != TAFEL_PEER_ACK) {
-			printf("reply: %zu bytes that are not an ack\n",
-			    zmq_msg_size(&msg));
-			a->unmatched++;
-			zmq_msg_close(&msg);
-			continue;
-		}
-		zmq_msg_close(&msg);
+	{
 		if (sync != NULL && memcmp(m.h, sync->h, 32) == 0) {
 			a->synced = true;
 			printf("sync: answered (%s: %s)\n",
 			    tafel_ack_status_name(m.st), m.why);
-			continue;
+			return;
 		}
 		switch (m.st) {
 		case TAFEL_ACK_OK:
@@ -872,6 +859,62 @@ read_acks(struct poke *p, void *s, struct frame *sync, struct acks *a)
 		if (!p->quiet || m.st != TAFEL_ACK_REFUSED)
 			printf("ack %zu: %s: %s\n", num,
 			    tafel_ack_status_name(m.st), m.why);
+	}
+}
+
+/*
+ * Reads every answer waiting on s: acks, and signed receipts (checked
+ * against the target's card), whose items count as acks.
+ */
+static void
+read_acks(struct poke *p, void *s, struct frame *sync, struct acks *a)
+{
+	struct tafel_peer_msg m, im;
+	struct tafel_rcpt r;
+	zmq_msg_t msg;
+	size_t i;
+	int rc;
+
+	for (;;) {
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, s, ZMQ_DONTWAIT) == -1) {
+			zmq_msg_close(&msg);
+			return;
+		}
+		if (tafel_peer_decode(zmq_msg_data(&msg), zmq_msg_size(&msg),
+		    &m) != 0 || (m.type != TAFEL_PEER_ACK &&
+		    m.type != TAFEL_PEER_RCPT)) {
+			printf("reply: %zu bytes that are not an ack\n",
+			    zmq_msg_size(&msg));
+			a->unmatched++;
+			zmq_msg_close(&msg);
+			continue;
+		}
+		if (m.type == TAFEL_PEER_ACK) {
+			zmq_msg_close(&msg);
+			one_answer(p, sync, a, &m);
+			continue;
+		}
+		rc = tafel_rcpt_verify(m.env, m.envlen, p->peer.sign_pk, &r);
+		zmq_msg_close(&msg);
+		if (rc != 0) {
+			printf("reply: a receipt that does not verify: %s\n",
+			    tafel_strerror(rc));
+			a->unmatched++;
+			continue;
+		}
+		if (strcmp(r.by, p->peer.org) != 0 ||
+		    strcmp(r.to, p->self.org) != 0)
+			printf("reply: a receipt from %s to %s\n", r.by, r.to);
+		for (i = 0; i < r.nitems; i++) {
+			memset(&im, 0, sizeof(im));
+			im.type = TAFEL_PEER_ACK;
+			memcpy(im.h, r.items[i].h, 32);
+			im.st = r.items[i].st;
+			snprintf(im.why, sizeof(im.why), "%s", r.items[i].why);
+			one_answer(p, sync, a, &im);
+		}
+		free(r.items);
 	}
 }
 
