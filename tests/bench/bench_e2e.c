@@ -24,8 +24,8 @@
  *
  * Output: "key value" lines for tests/bench/run.sh.  record.delivery
  * (args: case, record; data: recipients [{org, status, why, time_ms}])
- * is used when the daemon has it; when it answers unknown-op (or
- * bad-request: an older daemon), the driver says "delivery_op missing"
+ * is used when the daemon has it; when it answers unknown-op (a daemon
+ * from before that op), the driver says "delivery_op missing"
  * and falls back to the outbox depth for throughput and to the
  * record.add answer (the durable commit) for latency.
  */
@@ -521,8 +521,7 @@ deliv_done(void *arg, size_t i, const struct tafel_ctl_resp *r)
 	uint32_t j;
 
 	if (!r->ok) {
-		if (strcmp(r->code, "unknown-op") == 0 ||
-		    strcmp(r->code, "bad-request") == 0) {
+		if (strcmp(r->code, "unknown-op") == 0) {
 			a->no_delivery_op = 1;
 			return;
 		}
