@@ -314,53 +314,45 @@ put store_kib "$(du -sk "$T/$MEM/store" | awk '{ print $1 }')"
 # one sender, three recipients), in microseconds:
 #   S, sender CPU:   1 sign + 3 box wraps (32-byte content key,
 #                    precomputed key) + 1 AEAD (1 KiB) + 1 SHA-256 of
-#                    the envelope + 3 receipt verifies
-#   R, receiver CPU: 1 verify + 1 box open + 1 AEAD + 1 SHA-256 + 1
-#                    receipt sign (each of three receivers)
+#                    the envelope + 3 receipt verifies / b
+#   R, receiver CPU: 1 verify + 1 box open + 1 AEAD + 1 SHA-256
+#                    + 1 receipt sign / b        (each of three receivers)
+# b is the number of envelopes one signed receipt answers: tafeld signs
+# one receipt per sender per commit, so b is 1 when records arrive one
+# at a time and up to K (requests in flight) under full load.
 #   CPU bound:       NCPU cores / (S + 3 R)
-# With group commit (the design, DESIGN.md 6), each store commits
-# batches; cb = t(commit of 1,000 records) / 1,000 per record and store:
+# Group commit (DESIGN.md 6): each store commits batches; cb = t(commit
+# of 1,000 records) / 1,000 is one record's share in one store:
 #   sender bound     1 / (S + cb)      (one thread does both)
 #   receiver bound   1 / (R + cb)
 #   disk bound       1 / (4 cb)        (four stores, flushes in series)
-#   limit = min(CPU, sender, receiver, disk bound)
-# With one durable commit per record (c1), as tafeld did before group
-# commit: the sender commits the record and each of 3 acks, a receiver
-# commits each record: 7 commits per record on one disk, whose rate for
-# four processes at once (commit1_par4) is measured:
-#   sender 1 / (S + 4 c1), receiver 1 / (R + c1), disk commit1_par4 / 7
+#   limit = min(CPU, sender, receiver, disk bound), for b = 1 and b = K.
 NCPU=$(nproc 2>/dev/null || echo 2)
-awk -v ncpu="$NCPU" '
+awk -v ncpu="$NCPU" -v k="$K" '
 	{ v[$1] = $2 }
-	function us(k) { return v[k] > 0 ? 1e6 / v[k] : 0 }
+	function us(x) { return v[x] > 0 ? 1e6 / v[x] : 0 }
 	function min(a, b) { return a < b ? a : b }
-	END {
+	function limit(b, tag,    snd, rcv, cpu, cb, cpub, sb, rb, db, lim) {
 		snd = us("lim_sign") + 3 * us("lim_box32") + us("lim_aead1k") \
-		    + us("lim_sha256_env") + 3 * us("lim_verify")
+		    + us("lim_sha256_env") + 3 * us("lim_verify") / b
 		rcv = us("lim_verify") + us("lim_boxopen32") + us("lim_aead1k") \
-		    + us("lim_sha256_env") + us("lim_sign")
+		    + us("lim_sha256_env") + us("lim_sign") / b
 		cpu = snd + 3 * rcv
 		cb = us("lim_commit1000") / 1000
-		c1 = us("lim_commit1")
 		cpub = ncpu * 1e6 / cpu
 		sb = 1e6 / (snd + cb); rb = 1e6 / (rcv + cb); db = 1e6 / (4 * cb)
 		lim = min(min(cpub, sb), min(rb, db))
-		sb1 = 1e6 / (snd + 4 * c1); rb1 = 1e6 / (rcv + c1)
-		db1 = v["lim_commit1_par4"] / 7
-		lim1 = min(min(cpub, sb1), min(rb1, db1))
-		printf "model_sender_us %.1f\nmodel_receiver_us %.1f\n", snd, rcv
-		printf "model_cpu_us %.1f\nmodel_commit_batched_us %.1f\n", cpu, cb
-		printf "model_commit_single_us %.1f\n", c1
-		printf "model_cpu_bound %.0f\nmodel_sender_bound %.0f\n", cpub, sb
-		printf "model_receiver_bound %.0f\nmodel_disk_bound %.0f\n", rb, db
-		printf "model_limit %.0f\n", lim
-		printf "model_sender_bound1 %.0f\nmodel_receiver_bound1 %.0f\n", sb1, rb1
-		printf "model_disk_bound1 %.0f\nmodel_limit_single %.0f\n", db1, lim1
-	}' "$R" >>"$R"
+		printf "model%s_sender_us %.1f\nmodel%s_receiver_us %.1f\n", tag, snd, tag, rcv
+		printf "model%s_cpu_us %.1f\nmodel_commit_batched_us %.1f\n", tag, cpu, cb
+		printf "model%s_cpu_bound %.0f\nmodel%s_sender_bound %.0f\n", tag, cpub, tag, sb
+		printf "model%s_receiver_bound %.0f\nmodel_disk_bound %.0f\n", tag, rb, db
+		printf "model%s_limit %.0f\n", tag, lim
+	}
+	END { limit(1, ""); limit(k, "_k") }' "$R" >>"$R"
 
 tp=$(get tp_per_s)
 lim=$(get model_limit)
-lim1=$(get model_limit_single)
+lim1=$(get model_k_limit)
 ratio=$(awk -v a="$tp" -v b="$lim" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else print "-" }')
 ratio1=$(awk -v a="$tp" -v b="$lim1" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else print "-" }')
 
@@ -394,10 +386,10 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	fi
 	row "e2e throughput, 1 KiB, 1 -> 3, durable" "$tp rec/s" "$to [$(get tp_per_s_runs)]"
 	row "  record.add answered (committed)" "$(get tp_commit_per_s) rec/s" "$(get tp_records) records/run, $K in flight [$(get tp_commit_per_s_runs)]"
-	row "  CPU per record (user+sys): sender" "$(get tp_cpu_sender_us) us" "model S = $(get model_sender_us) us [$(get tp_cpu_sender_us_runs)]"
-	row "  CPU per record: each receiver" "$(get tp_cpu_receiver_us) us" "model R = $(get model_receiver_us) us [$(get tp_cpu_receiver_us_runs)]"
-	row "  limit, group commit (model below)" "$lim rec/s" "ratio e2e/limit $ratio"
-	row "  limit, one commit per record" "$lim1 rec/s" "ratio e2e/limit $ratio1"
+	row "  CPU per record (user+sys): sender" "$(get tp_cpu_sender_us) us" "model S = $(get model_sender_us) us (b = 1) [$(get tp_cpu_sender_us_runs)]"
+	row "  CPU per record: each receiver" "$(get tp_cpu_receiver_us) us" "model R = $(get model_receiver_us) us (b = 1) [$(get tp_cpu_receiver_us_runs)]"
+	row "  limit, 1 receipt per record (model)" "$lim rec/s" "ratio e2e/limit $ratio"
+	row "  limit, 1 receipt per $K records" "$lim1 rec/s" "ratio e2e/limit $ratio1"
 	if [ "$(get lat_to)" = receipt ]; then
 		lnote="due time of the call -> last of 3 receipts"
 	else
@@ -424,13 +416,13 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	row "peak RSS, daemon opening $NCASES cases" "$(kib "$(get mem_cases_kib)")" "VmHWM; now $(get mem_cases_split) MiB; $(get mem_open_per_s) case.open/s"
 	row "peak RSS, restarted holding $NCASES cases" "$(kib "$(get mem_restart_kib)")" "VmHWM; now $(get mem_restart_split) MiB; store $(kib "$(get store_kib)")"
 	echo
-	echo "model, us per record: sender S = sign + 3 box32 + aead + sha256(1 KiB) + 3 verify = $(get model_sender_us);"
-	echo "  receiver R = verify + boxopen32 + aead + sha256(1 KiB) + sign = $(get model_receiver_us) (x3 receivers)."
-	echo "  CPU bound $NCPU cores / (S + 3R = $(get model_cpu_us)) = $(get model_cpu_bound)/s."
-	echo "  group commit, share cb = $(get model_commit_batched_us) us per store: sender 1/(S+cb) = $(get model_sender_bound)/s,"
-	echo "  receiver 1/(R+cb) = $(get model_receiver_bound)/s, disk 1/(4cb) = $(get model_disk_bound)/s; limit = min = $lim/s."
-	echo "  one commit per record (c1 = $(get model_commit_single_us) us): sender 1/(S+4c1) = $(get model_sender_bound1)/s,"
-	echo "  receiver 1/(R+c1) = $(get model_receiver_bound1)/s, disk 4-process commits/7 = $(get model_disk_bound1)/s; limit = min = $lim1/s."
+	echo "model, us per record, b = records per signed receipt:"
+	echo "  sender S = sign + 3 box32 + aead + sha256(1 KiB) + 3 verify/b = $(get model_sender_us) (b = 1), $(get model_k_sender_us) (b = $K);"
+	echo "  receiver R = verify + boxopen32 + aead + sha256(1 KiB) + sign/b = $(get model_receiver_us) (b = 1), $(get model_k_receiver_us) (b = $K), x3 receivers."
+	echo "  CPU bound $NCPU cores / (S + 3R) = $(get model_cpu_bound)/s (b = 1), $(get model_k_cpu_bound)/s (b = $K)."
+	echo "  group commit share cb = $(get model_commit_batched_us) us per store (1,000-record commit / 1,000):"
+	echo "  sender 1/(S+cb) = $(get model_sender_bound)/s, receiver 1/(R+cb) = $(get model_receiver_bound)/s, disk 1/(4cb) = $(get model_disk_bound)/s (b = 1);"
+	echo "  limit = min of the four = $lim/s (b = 1), $lim1/s (b = $K)."
 } >"$T/table.txt"
 cat "$T/table.txt"
 cp "$T/table.txt" "$B/bench.txt"
