@@ -314,11 +314,98 @@ struct apply {
 	uint8_t			 hohash[32];
 	const char *const	*outbox_ho;	/* recipients of the copy */
 	size_t			 noutbox_ho;
+	struct gap		*gap;		/* received: its missing prev */
+	bool			 gap_ok;	/* waited long enough for them */
 	/* out */
 	enum tafel_ack_status	 st;
 	bool			 dup;		/* seen before: nothing done */
 	char			 why[TAFEL_PEER_WHY_MAX + 1];
 };
+
+/* The prev of h that this store does not hold, into g. */
+static int
+prevs_missing(struct tafeld *d, MDB_txn *txn, const struct tafel_hdr *h,
+    struct gap *g)
+{
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	g->n = 0;
+	for (i = 0; i < h->nprev && i < TAFEL_MAX_PREV; i++) {
+		k.mv_data = (void *)h->prev[i];
+		k.mv_size = 32;
+		rc = mdb_get(txn, store_dbi(d->store, DB_EVIDX), &k, &v);
+		if (rc == MDB_NOTFOUND)
+			memcpy(g->h[g->n++], h->prev[i], 32);
+		else if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * How long an event has waited for missing predecessors: the first
+ * time each deferred envelope was seen, in memory.  After gap_wait
+ * seconds it is applied anyway (the gap is logged): an event that
+ * never comes (refused here, or from before this member joined) must
+ * not hold up the case for ever.
+ */
+#define GAPS_MAX	4096
+
+static void
+gap_free(void **item)
+{
+	free(*item);
+	*item = NULL;
+}
+
+void
+cases_free(struct tafeld *d)
+{
+	zhashx_destroy(&d->gaps);
+}
+
+static bool
+gap_expired(struct tafeld *d, const uint8_t h[32])
+{
+	char hex[65];
+	uint64_t *first;
+
+	if (d->gaps == NULL)
+		return false;
+	tafel_hex(hex, h, 32);
+	if ((first = zhashx_lookup(d->gaps, hex)) == NULL)
+		return zhashx_size(d->gaps) >= GAPS_MAX;	/* cannot track */
+	return now_ms() - *first >= (uint64_t)d->gap_wait * 1000;
+}
+
+static void
+gap_note(struct tafeld *d, const uint8_t h[32], bool waiting)
+{
+	char hex[65];
+	uint64_t *first;
+
+	tafel_hex(hex, h, 32);
+	if (!waiting) {
+		if (d->gaps != NULL)
+			zhashx_delete(d->gaps, hex);
+		return;
+	}
+	if (d->gaps == NULL) {
+		if ((d->gaps = zhashx_new()) == NULL)
+			fatal("zhashx_new");
+		zhashx_set_destructor(d->gaps, gap_free);
+	}
+	if (zhashx_lookup(d->gaps, hex) != NULL ||
+	    zhashx_size(d->gaps) >= GAPS_MAX)
+		return;
+	if ((first = malloc(sizeof(*first))) == NULL)
+		fatal("malloc");
+	*first = now_ms();
+	if (zhashx_insert(d->gaps, hex, first) != 0)
+		fatal("zhashx_insert");
+}
 
 #define REFUSE(a, s, ...)	do {					\
 		(a)->st = (s);						\
@@ -447,6 +534,14 @@ apply_txn(MDB_txn *txn, void *arg)
 		    !case_cleared(&c, d->self.org))
 			REFUSE(a, TAFEL_ACK_RETRY, "not cleared for identity "
 			    "records of this case (yet)");
+		/* Gaps: an event waits for the events it follows. */
+		if (!a->local && a->gap != NULL) {
+			if ((rc = prevs_missing(d, txn, h, a->gap)) != 0)
+				return rc;
+			if (a->gap->n > 0 && !a->gap_ok)
+				REFUSE(a, TAFEL_ACK_RETRY, "waiting for %zu "
+				    "earlier event(s) of the case", a->gap->n);
+		}
 		if (keys_unwrap_casekey(d->keys, c.id, c.wkey, ck) != 0) {
 			log_warnx("store: cannot unwrap a case key");
 			return -1;
@@ -507,6 +602,13 @@ apply_txn(MDB_txn *txn, void *arg)
 		rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
 		free(row);
 		if (rc != 0)
+			return rc;
+		k.mv_data = ehash;
+		k.mv_size = 32;
+		v.mv_data = key;
+		v.mv_size = 24;		/* case id, lamport */
+		if ((rc = mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v,
+		    0)) != 0)
 			return rc;
 	}
 	if ((rc = case_put(d, txn, &c)) != 0)
@@ -611,7 +713,7 @@ rules_allow(const struct dtable *dt, const char *from_role, const char *to_role,
 void
 cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
     size_t envlen, uint8_t hash[32], uint8_t id[TAFEL_ID_BYTES],
-    enum tafel_ack_status *st, char *why, size_t whylen)
+    struct gap *gap, enum tafel_ack_status *st, char *why, size_t whylen)
 {
 	struct tafel_env *e;
 	const struct tafel_member *m;
@@ -628,6 +730,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	*st = TAFEL_ACK_REFUSED;
 	crypto_hash_sha256(hash, env, envlen);
 	memset(id, 0, TAFEL_ID_BYTES);
+	gap->n = 0;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 #define NO(s, ...)	do {						\
@@ -826,10 +929,19 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		a.pseudonym = text;
 		a.pseudolen = textlen;
 	}
+	a.gap = gap;
+	a.gap_ok = gap_expired(d, hash);
 	if (run_apply(d, &a) != 0)
 		NO(TAFEL_ACK_RETRY, "could not store the event durably");
 	*st = a.st;
 	snprintf(why, whylen, "%s", a.dup ? "duplicate" : a.why);
+	gap_note(d, hash, a.st == TAFEL_ACK_RETRY && gap->n > 0);
+	if (a.st == TAFEL_ACK_OK && !a.dup && gap->n > 0)
+		log_warnx("envelope from %s applied although %zu earlier "
+		    "event(s) of its case did not arrive within %u s",
+		    peer_org, gap->n, d->gap_wait);
+	if (a.st != TAFEL_ACK_RETRY)
+		gap->n = 0;	/* nothing to ask for */
 done:
 #undef NO
 	if (*st == TAFEL_ACK_OK && strcmp(why, "duplicate") == 0)

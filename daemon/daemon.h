@@ -85,7 +85,8 @@ enum store_db {
 	DB_ENVS,	/* hash(32) -> envelope or table document bytes */
 	DB_OUTBOX,	/* org 0x00 hash(32) -> kind (backoff in memory) */
 	DB_SEEN,	/* org 0x00 message id(16) -> env hash(32) */
-	DB_DELIV,	/* env hash(32) org -> status byte, reason */
+	DB_DELIV,	/* env hash(32) org -> status, time, receipt, reason */
+	DB_EVIDX,	/* event hash(32) -> case id(16) lamport(be64) */
 	DB_COUNT
 };
 struct store;
@@ -172,6 +173,8 @@ struct tafeld {
 	uint64_t		 refused;	/* counters */
 	uint64_t		 zap_denied;
 	struct rcpt_batch	*rcpts;		/* receipts to sign, net.c */
+	zhashx_t		*gaps;		/* cases.c: deferred for prev */
+	unsigned		 gap_wait;	/* seconds (--gap-wait) */
 };
 
 /* util */
@@ -248,15 +251,22 @@ int	cases_ctl(struct tafeld *, const struct tafel_ctl_req *,
  * changed, or -1 (an LMDB error is returned as is).
  */
 int	cases_revoke(struct tafeld *, MDB_txn *, const struct tafel_table *t);
+/* Events an envelope follows (prev) that are not here yet. */
+struct gap {
+	size_t		n;
+	uint8_t		h[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
+};
 /*
  * Handles one envelope from an authenticated peer: its hash, its message
- * id (zeros if it could not be parsed) and the answer.
+ * id (zeros if it could not be parsed), the events it waits for (when
+ * the answer is "retry" for that reason) and the answer.
  */
 void	cases_receive(struct tafeld *, const char *peer_org,
 	    const uint8_t *env, size_t envlen, uint8_t hash[32],
-	    uint8_t id[TAFEL_ID_BYTES],
+	    uint8_t id[TAFEL_ID_BYTES], struct gap *,
 	    enum tafel_ack_status *st, char *why, size_t whylen);
 size_t	cases_count(struct tafeld *);
+void	cases_free(struct tafeld *);
 
 /* delivery.c: what became of this organisation's envelopes. */
 /*
@@ -267,6 +277,9 @@ size_t	cases_count(struct tafeld *);
  */
 void	delivery_emit(struct tafeld *, const uint8_t env[32],
 	    const char *const *to, size_t nto, struct tafel_mpw *);
+/* The hash of the header-only copy of the envelope stored under h. */
+int	delivery_copy_hash(struct tafeld *, MDB_txn *, const uint8_t h[32],
+	    uint8_t out[32]);
 /* The control op record.delivery; 0, or -1 if op is another. */
 int	delivery_ctl(struct tafeld *, const struct tafel_ctl_req *,
 	    struct tafel_mpw *) __attribute__((warn_unused_result));
@@ -307,6 +320,12 @@ int	outbox_deliv_get(struct tafeld *, MDB_txn *, const uint8_t h[32],
 int	outbox_retry(struct tafeld *);
 /* Items waiting for org, and the enqueue time of the oldest (0: none). */
 size_t	outbox_pending(struct tafeld *, const char *org, uint64_t *oldest);
+/*
+ * p waits for these events (hashes of headers): those this daemon still
+ * has queued for p are due now.
+ */
+void	outbox_want(struct tafeld *, struct peer *,
+	    const uint8_t (*)[TAFEL_HASH_BYTES], size_t);
 /* A peer (re)connected: everything waiting for it is due now. */
 void	outbox_peer_up(struct tafeld *, const char *org);
 void	outbox_free(struct tafeld *);

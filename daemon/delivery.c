@@ -15,9 +15,8 @@
 #include "daemon.h"
 #include "tafel/util.h"
 
-/* The hash of the header-only copy of the envelope stored under h. */
-static int
-copy_hash(struct tafeld *d, MDB_txn *txn, const uint8_t h[32],
+int
+delivery_copy_hash(struct tafeld *d, MDB_txn *txn, const uint8_t h[32],
     uint8_t out[32])
 {
 	struct tafel_env *e;
@@ -78,7 +77,7 @@ delivery_emit(struct tafeld *d, const uint8_t env[32], const char *const *to,
 		    -1;
 		if (rc == 1 && !tried_ho) {
 			tried_ho = true;
-			have_ho = copy_hash(d, txn, env, ho) == 0;
+			have_ho = delivery_copy_hash(d, txn, env, ho) == 0;
 		}
 		if (rc == 1 && have_ho)
 			rc = outbox_deliv_get(d, txn, ho, to[i], &dv);

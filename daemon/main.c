@@ -27,6 +27,7 @@
 #define RETRY_TICK_MS		250
 #define READER_CHECK_MS		60000
 #define DEFAULT_MAPSIZE		((size_t)64 << 20)
+#define DEFAULT_GAP_WAIT	120	/* seconds */
 
 uint64_t
 now_sec(void)
@@ -56,7 +57,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: tafeld -d DIR [--passphrase-file FILE] [-v] "
-	    "[--map-size MIB] [--allow-root-dangerously] [--version]\n");
+	    "[--map-size MIB] [--gap-wait SECONDS] [--allow-root-dangerously] "
+	    "[--version]\n");
 	exit(2);
 }
 
@@ -237,6 +239,7 @@ main(int argc, char *argv[])
 	const char *dir = getenv("TAFEL_DIR"), *passfile = NULL;
 	uint8_t sign_pk[32], box_pk[32], curve_pk[32];
 	size_t mapsize = DEFAULT_MAPSIZE;
+	unsigned gap_wait = DEFAULT_GAP_WAIT;
 	int i, debug = 0, allow_root = 0, lockfd, rc = 1;
 
 	for (i = 1; i < argc; i++) {
@@ -262,6 +265,20 @@ main(int argc, char *argv[])
 			    mib > 1024 * 1024)
 				usage();
 			mapsize = (size_t)mib << 20;
+		}
+		else if (strcmp(argv[i], "--gap-wait") == 0 && i + 1 < argc) {
+			/*
+			 * Seconds an event waits for the events it follows
+			 * before it is applied anyway (tests shorten it).
+			 */
+			char *end;
+			unsigned long s;
+
+			errno = 0;
+			s = strtoul(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || s > 86400)
+				usage();
+			gap_wait = (unsigned)s;
 		}
 		else if (strcmp(argv[i], "--allow-root-dangerously") == 0)
 			allow_root = 1;
@@ -305,6 +322,7 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&d->peers);
 	d->ctl_fd = -1;
 	d->commit_timer = -1;
+	d->gap_wait = gap_wait;
 	d->actions_tail = &d->actions;
 	if (realpath(dir, d->dir) == NULL)
 		fatal("%s", dir);
@@ -345,6 +363,7 @@ out:
 	net_stop(d);
 	zloop_destroy(&d->loop);
 	outbox_free(d);
+	cases_free(d);
 	tables_free(d);
 	store_close(&d->store);
 	keys_free(&d->keys);

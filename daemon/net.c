@@ -152,6 +152,23 @@ reply_action(struct tafeld *d, void *arg, bool durable)
 	free(r);
 }
 
+/* Queues frame (owned) as an answer on rid, sent after the commit. */
+static void
+reply_later(struct tafeld *d, zsock_t *router, zframe_t *rid,
+    const char *org, uint8_t *frame, size_t len)
+{
+	struct reply *rp;
+
+	if ((rp = calloc(1, sizeof(*rp))) == NULL)
+		fatal("calloc");
+	rp->router = router;
+	rp->rid = zframe_dup(rid);
+	rp->frame = frame;
+	rp->len = len;
+	snprintf(rp->org, sizeof(rp->org), "%s", org);
+	commit_after(d, reply_action, rp);
+}
+
 #define ROUTER_BATCH	512	/* frames taken per turn of the loop */
 
 /*
@@ -262,9 +279,9 @@ router_one(struct tafeld *d, zsock_t *router)
 	const char *uid, *member;
 	char org[TAFEL_ORG_MAX + 1];
 	uint8_t key[32], hash[32], id[TAFEL_ID_BYTES], *ack;
+	struct gap gap;
 	char why[TAFEL_PEER_WHY_MAX + 1];
 	size_t acklen;
-	struct reply *rp;
 	bool more = true;
 
 	if ((msg = zmsg_recv(router)) == NULL)
@@ -290,7 +307,8 @@ router_one(struct tafeld *d, zsock_t *router)
 	/* A copy: adopting a table document replaces what member points to. */
 	snprintf(org, sizeof(org), "%s", member);
 	if (tafel_peer_decode(zframe_data(body), zframe_size(body), &m) != 0 ||
-	    m.type == TAFEL_PEER_ACK || m.type == TAFEL_PEER_RCPT) {
+	    m.type == TAFEL_PEER_ACK || m.type == TAFEL_PEER_RCPT ||
+	    m.type == TAFEL_PEER_WANT) {
 		d->refused++;
 		log_warnx("peer %s: malformed frame of %zu bytes refused", org,
 		    zframe_size(body));
@@ -304,26 +322,22 @@ router_one(struct tafeld *d, zsock_t *router)
 			goto out;	/* restarted: the peer sends again */
 		}
 	} else {
-		cases_receive(d, org, m.env, m.envlen, hash, id, &st, why,
-		    sizeof(why));
+		cases_receive(d, org, m.env, m.envlen, hash, id, &gap, &st,
+		    why, sizeof(why));
 		if (st != TAFEL_ACK_RETRY) {
 			rcpt_add(d, router, rid, org, id, hash, st, why);
 			goto out;
 		}
+		/* Ask the sender for what the envelope waits for. */
+		if (gap.n > 0 && tafel_peer_want_encode(
+		    (const uint8_t (*)[32])gap.h, gap.n, &ack, &acklen) == 0)
+			reply_later(d, router, rid, org, ack, acklen);
 	}
 	if (tafel_peer_ack_encode(hash, st, why, &ack, &acklen) != 0) {
 		log_warnx("peer %s: cannot encode ack", org);
 		goto out;
 	}
-	if ((rp = calloc(1, sizeof(*rp))) == NULL)
-		fatal("calloc");
-	rp->router = router;
-	rp->rid = rid;
-	rid = NULL;
-	rp->frame = ack;
-	rp->len = acklen;
-	snprintf(rp->org, sizeof(rp->org), "%s", org);
-	commit_after(d, reply_action, rp);
+	reply_later(d, router, rid, org, ack, acklen);
 out:
 	zframe_destroy(&rid);
 	zframe_destroy(&body);
@@ -366,7 +380,8 @@ dealer_one(struct tafeld *d, struct peer *p, zsock_t *s)
 	}
 	f = zmsg_first(msg);
 	if (tafel_peer_decode(zframe_data(f), zframe_size(f), &m) != 0 ||
-	    (m.type != TAFEL_PEER_ACK && m.type != TAFEL_PEER_RCPT)) {
+	    (m.type != TAFEL_PEER_ACK && m.type != TAFEL_PEER_RCPT &&
+	    m.type != TAFEL_PEER_WANT)) {
 		d->refused++;
 		log_warnx("peer %s: malformed reply refused", p->org);
 	} else {
@@ -374,6 +389,9 @@ dealer_one(struct tafeld *d, struct peer *p, zsock_t *s)
 		p->heard_ms = now_ms();
 		if (m.type == TAFEL_PEER_RCPT)
 			outbox_receipt(d, p, m.env, m.envlen);
+		else if (m.type == TAFEL_PEER_WANT)
+			outbox_want(d, p, (const uint8_t (*)[32])m.want,
+			    m.nwant);
 		else
 			outbox_ack(d, p, &m);
 	}

@@ -124,9 +124,8 @@ outbox_add(struct tafeld *d, MDB_txn *txn, enum outbox_kind kind,
  */
 static bool
 still_member(struct tafeld *d, const char *org, const uint8_t *env,
-    size_t len)
+    size_t len, uint64_t *lamport)
 {
-	struct tafel_hdr h;
 	struct dtable *dt;
 	struct tafel_env *e;
 	bool ok = false;
@@ -134,9 +133,10 @@ still_member(struct tafeld *d, const char *org, const uint8_t *env,
 	if ((e = malloc(sizeof(*e))) == NULL)
 		fatal("malloc");
 	if (tafel_env_parse(env, len, e) == 0) {
-		h = e->h;
-		ok = (dt = tables_find(d, h.table)) != NULL &&
+		ok = (dt = tables_find(d, e->h.table)) != NULL &&
 		    tables_member(dt, org) != NULL;
+		if (lamport != NULL)
+			*lamport = e->h.lamport;
 	}
 	free(e);
 	return ok;
@@ -190,7 +190,8 @@ kick_now(struct tafeld *d, const uint8_t hash[32], const char *const *orgs,
 			if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k,
 			    &kv) == 0 && kv.mv_size == OB_ROW_LEN &&
 			    (*(uint8_t *)kv.mv_data != OUTBOX_ENV ||
-			    still_member(d, orgs[i], v.mv_data, v.mv_size)))
+			    still_member(d, orgs[i], v.mv_data, v.mv_size,
+			    NULL)))
 				send_one(d, orgs[i], *(uint8_t *)kv.mv_data,
 				    hash, v.mv_data, v.mv_size);
 		}
@@ -236,6 +237,33 @@ outbox_kick(struct tafeld *d, const uint8_t hash[32],
 	commit_after(d, kick_action, k);
 }
 
+/* A row that is due, to be sent in causal order. */
+struct due {
+	char		 org[TAFEL_ORG_MAX + 1];
+	const uint8_t	*h;		/* into the read transaction */
+	const uint8_t	*env;
+	size_t		 envlen;
+	uint8_t		 kind;
+	uint64_t	 lamport;	/* 0 for table documents */
+	size_t		 seq;
+};
+
+static int
+due_cmp(const void *a, const void *b)
+{
+	const struct due *x = a, *y = b;
+
+	if (x->lamport != y->lamport)
+		return x->lamport < y->lamport ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Every row that is due, sent in Lamport order: an event is never sent
+ * before one it follows (its prev has a smaller counter), so that a
+ * recipient catching up after an outage applies them in one round
+ * instead of waiting for each missing predecessor (11, gaps).
+ */
 int
 outbox_retry(struct tafeld *d)
 {
@@ -243,6 +271,8 @@ outbox_retry(struct tafeld *d)
 		char	org[TAFEL_ORG_MAX + 1];
 		uint8_t	h[32];
 	} gone[GONE_MAX];
+	struct due *due = NULL, *dp;
+	size_t ndue = 0, cap = 0;
 	MDB_cursor *c;
 	MDB_txn *txn;
 	MDB_val k, v, ev;
@@ -250,6 +280,9 @@ outbox_retry(struct tafeld *d)
 	size_t ngone = 0, i;
 	int rc, sent = 0;
 
+	/* Only what is durable leaves: commit an open batch first. */
+	if (commit_pending(d) && commit_flush(d) != 0)
+		return -1;
 	if (store_read(d->store, &txn) != 0)
 		return -1;
 	if (mdb_cursor_open(txn, store_dbi(d->store, DB_OUTBOX), &c) != 0) {
@@ -280,8 +313,16 @@ outbox_retry(struct tafeld *d)
 		ev.mv_size = 32;
 		if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &ev, &ev2) != 0)
 			continue;
+		if (ndue == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((dp = reallocarray(due, cap, sizeof(*due))) == NULL)
+				fatal("reallocarray");
+			due = dp;
+		}
+		dp = &due[ndue];
+		dp->lamport = 0;
 		if (kind == OUTBOX_ENV && !still_member(d, org, ev2.mv_data,
-		    ev2.mv_size)) {
+		    ev2.mv_size, &dp->lamport)) {
 			if (ngone < GONE_MAX) {
 				memcpy(gone[ngone].org, org, sizeof(org));
 				memcpy(gone[ngone].h, z + 1, 32);
@@ -289,10 +330,22 @@ outbox_retry(struct tafeld *d)
 			}
 			continue;
 		}
-		send_one(d, org, kind, z + 1, ev2.mv_data, ev2.mv_size);
-		sent++;
+		memcpy(dp->org, org, sizeof(org));
+		dp->h = z + 1;
+		dp->env = ev2.mv_data;
+		dp->envlen = ev2.mv_size;
+		dp->kind = kind;
+		dp->seq = ndue++;
 	}
 	mdb_cursor_close(c);
+	if (ndue > 1)
+		qsort(due, ndue, sizeof(*due), due_cmp);
+	for (i = 0; i < ndue; i++) {
+		send_one(d, due[i].org, due[i].kind, due[i].h, due[i].env,
+		    due[i].envlen);
+		sent++;
+	}
+	free(due);
 	mdb_txn_abort(txn);
 	if (sent > 0)
 		log_debug("outbox: resent %d envelope(s)", sent);
@@ -611,6 +664,75 @@ outbox_pending(struct tafeld *d, const char *org, uint64_t *oldest)
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	return count;
+}
+
+/* The envelope hash an event row names (its "env"). */
+static int
+event_env(struct tafeld *d, MDB_txn *txn, const uint8_t eh[32],
+    uint8_t env[32])
+{
+	struct tafel_mp_field f[] = {
+		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
+		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
+		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
+		{ "body", TAFEL_MP_BIN, 0, UINT32_MAX, false, NULL },
+	};
+	uint8_t key[56];
+	msgpack_unpacked u;
+	MDB_val k, v;
+	int rc;
+
+	k.mv_data = (void *)eh;
+	k.mv_size = 32;
+	if (mdb_get(txn, store_dbi(d->store, DB_EVIDX), &k, &v) != 0 ||
+	    v.mv_size != 24)
+		return -1;
+	memcpy(key, v.mv_data, 24);
+	memcpy(key + 24, eh, 32);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	if (mdb_get(txn, store_dbi(d->store, DB_EVENTS), &k, &v) != 0 ||
+	    tafel_mp_decode(&u, v.mv_data, v.mv_size, 2) != 0)
+		return -1;
+	rc = tafel_mp_fields(&u.data, f, 4) == 0 ? 0 : -1;
+	if (rc == 0)
+		memcpy(env, f[1].obj->via.bin.ptr, 32);
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+void
+outbox_want(struct tafeld *d, struct peer *p, const uint8_t (*eh)[32],
+    size_t n)
+{
+	uint8_t env[32], ho[32], key[OB_KEY_MAX];
+	MDB_txn *txn;
+	MDB_val k, v;
+	size_t i, due = 0;
+
+	if (store_read(d->store, &txn) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (event_env(d, txn, eh[i], env) != 0)
+			continue;	/* not here: its author sends it */
+		k.mv_data = key;
+		k.mv_size = ob_key(key, p->org, env);
+		if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k, &v) == 0) {
+			retry_get(d, p->org, env)->next = 0;
+			due++;
+			continue;
+		}
+		if (delivery_copy_hash(d, txn, env, ho) != 0)
+			continue;
+		k.mv_size = ob_key(key, p->org, ho);
+		if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k, &v) == 0) {
+			retry_get(d, p->org, ho)->next = 0;
+			due++;
+		}
+	}
+	mdb_txn_abort(txn);
+	log_debug("peer %s waits for %zu event(s); %zu of them queued here "
+	    "go at once", p->org, n, due);
 }
 
 void

@@ -20,7 +20,7 @@
 
 static const char *const db_names[DB_COUNT] = {
 	"tables", "tablehist", "cases", "events", "envs", "outbox", "seen",
-	"deliv"
+	"deliv", "evidx"
 };
 
 struct store {
@@ -30,6 +30,45 @@ struct store {
 	MDB_txn	*batch;		/* the open group commit, or NULL */
 	bool	 batch_lost;	/* part of the open batch was not stored */
 };
+
+/*
+ * The event index (event hash -> case id, Lamport counter) came after
+ * the event rows: a store that has rows but no index gets one, once.
+ */
+static int
+evidx_build(struct store *s, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_stat st;
+	MDB_val k, v, ik, iv;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = mdb_stat(txn, s->dbi[DB_EVIDX], &st)) != 0)
+		return rc;
+	if (st.ms_entries > 0)
+		return 0;
+	if ((rc = mdb_cursor_open(txn, s->dbi[DB_EVENTS], &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 56)
+			continue;
+		ik.mv_data = (uint8_t *)k.mv_data + 24;
+		ik.mv_size = 32;
+		iv.mv_data = k.mv_data;
+		iv.mv_size = 24;
+		if ((rc = mdb_put(txn, s->dbi[DB_EVIDX], &ik, &iv, 0)) != 0)
+			break;
+		n++;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if (n > 0)
+		log_info("store: indexed %zu event(s)", n);
+	return 0;
+}
 
 int
 store_open(const char *dir, size_t mapsize, struct store **sp)
@@ -78,6 +117,12 @@ store_open(const char *dir, size_t mapsize, struct store **sp)
 			mdb_txn_abort(txn);
 			goto fail;
 		}
+	if ((rc = evidx_build(s, txn)) != 0) {
+		log_warnx("%s: lmdb: cannot index the events: %s", path,
+		    mdb_strerror(rc));
+		mdb_txn_abort(txn);
+		goto fail;
+	}
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		log_warnx("%s: lmdb: %s", path, mdb_strerror(rc));
 		goto fail;

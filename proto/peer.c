@@ -58,6 +58,28 @@ tafel_peer_rcpt_encode(const uint8_t *rcpt, size_t len, uint8_t **out,
 }
 
 int
+tafel_peer_want_encode(const uint8_t (*h)[TAFEL_HASH_BYTES], size_t n,
+    uint8_t **out, size_t *outlen)
+{
+	struct tafel_mpw w;
+	size_t i;
+
+	if (n == 0 || n > TAFEL_MAX_PREV)
+		return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 3);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, TAFEL_WIRE_VERSION);
+	tafel_mpw_str(&w, "t");
+	tafel_mpw_str(&w, "want");
+	tafel_mpw_str(&w, "want");
+	tafel_mpw_array(&w, n);
+	for (i = 0; i < n; i++)
+		tafel_mpw_bin(&w, h[i], TAFEL_HASH_BYTES);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
 tafel_peer_ack_encode(const uint8_t h[TAFEL_HASH_BYTES],
     enum tafel_ack_status st, const char *why, uint8_t **out, size_t *outlen)
 {
@@ -96,6 +118,7 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 		{ "why", TAFEL_MP_STR, 0, TAFEL_PEER_WHY_MAX, true, NULL },
 		{ "doc", TAFEL_MP_BIN, 1, TAFEL_MAX_FRAME, true, NULL },
 		{ "rcpt", TAFEL_MP_BIN, 1, TAFEL_MAX_FRAME, true, NULL },
+		{ "want", TAFEL_MP_ARRAY, 1, TAFEL_MAX_PREV, true, NULL },
 	};
 	msgpack_unpacked u;
 	int rc, i;
@@ -103,7 +126,7 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 	memset(m, 0, sizeof(*m));
 	if (len > TAFEL_MAX_FRAME)
 		return TAFEL_ETOOBIG;
-	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+	if ((rc = tafel_mp_decode(&u, buf, len, 3)) != 0)
 		return rc;
 	rc = TAFEL_EMALFORMED;
 	if (tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0])) != 0)
@@ -114,21 +137,21 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 	}
 	if (tafel_mp_streq(f[1].obj, "env")) {
 		if (f[2].obj == NULL || f[3].obj || f[4].obj || f[5].obj ||
-		    f[6].obj || f[7].obj)
+		    f[6].obj || f[7].obj || f[8].obj)
 			goto out;
 		m->type = TAFEL_PEER_ENV;
 		m->env = (const uint8_t *)f[2].obj->via.bin.ptr;
 		m->envlen = f[2].obj->via.bin.size;
 	} else if (tafel_mp_streq(f[1].obj, "table")) {
 		if (f[6].obj == NULL || f[2].obj || f[3].obj || f[4].obj ||
-		    f[5].obj || f[7].obj)
+		    f[5].obj || f[7].obj || f[8].obj)
 			goto out;
 		m->type = TAFEL_PEER_TABLE;
 		m->env = (const uint8_t *)f[6].obj->via.bin.ptr;
 		m->envlen = f[6].obj->via.bin.size;
 	} else if (tafel_mp_streq(f[1].obj, "ack")) {
 		if (f[2].obj || !f[3].obj || !f[4].obj || !f[5].obj ||
-		    f[6].obj || f[7].obj)
+		    f[6].obj || f[7].obj || f[8].obj)
 			goto out;
 		m->type = TAFEL_PEER_ACK;
 		memcpy(m->h, f[3].obj->via.bin.ptr, TAFEL_HASH_BYTES);
@@ -140,11 +163,27 @@ tafel_peer_decode(const uint8_t *buf, size_t len, struct tafel_peer_msg *m)
 			goto out;
 	} else if (tafel_mp_streq(f[1].obj, "rcpt")) {
 		if (f[7].obj == NULL || f[2].obj || f[3].obj || f[4].obj ||
-		    f[5].obj || f[6].obj)
+		    f[5].obj || f[6].obj || f[8].obj)
 			goto out;
 		m->type = TAFEL_PEER_RCPT;
 		m->env = (const uint8_t *)f[7].obj->via.bin.ptr;
 		m->envlen = f[7].obj->via.bin.size;
+	} else if (tafel_mp_streq(f[1].obj, "want")) {
+		const msgpack_object_array *a;
+
+		if (f[8].obj == NULL || f[2].obj || f[3].obj || f[4].obj ||
+		    f[5].obj || f[6].obj || f[7].obj)
+			goto out;
+		a = &f[8].obj->via.array;
+		for (i = 0; i < (int)a->size; i++) {
+			if (!tafel_mp_check(&a->ptr[i], TAFEL_MP_BIN,
+			    TAFEL_HASH_BYTES, TAFEL_HASH_BYTES))
+				goto out;
+			memcpy(m->want[i], a->ptr[i].via.bin.ptr,
+			    TAFEL_HASH_BYTES);
+		}
+		m->nwant = a->size;
+		m->type = TAFEL_PEER_WANT;
 	} else
 		goto out;
 	rc = 0;

@@ -10,6 +10,9 @@
  *   { "v": 1, "t": "rcpt", "rcpt": bin(receipt) }
  * and otherwise (a table document; an envelope to be sent again later):
  *   { "v": 1, "t": "ack", "h": bin(32), "st": id, "why": str }
+ * and, with an ack "retry" for an envelope that waits for events it
+ * follows, the event hashes it waits for:
+ *   { "v": 1, "t": "want", "want": [ bin(32), ... 1..16 ] }
  *   h: the envelope hash (for a table document: SHA-256 of the document
  *   bytes); st: "ok" (applied now or before), "refused"
  *   (final: the recipient will never apply it; why says why) or "retry"
@@ -29,7 +32,8 @@ enum tafel_peer_type {
 	TAFEL_PEER_ENV = 1,
 	TAFEL_PEER_ACK,
 	TAFEL_PEER_TABLE,
-	TAFEL_PEER_RCPT
+	TAFEL_PEER_RCPT,
+	TAFEL_PEER_WANT
 };
 
 enum tafel_ack_status {
@@ -45,6 +49,8 @@ struct tafel_peer_msg {
 	uint8_t			 h[TAFEL_HASH_BYTES];	/* ACK */
 	enum tafel_ack_status	 st;			/* ACK */
 	char			 why[TAFEL_PEER_WHY_MAX + 1];	/* ACK */
+	size_t			 nwant;				/* WANT */
+	uint8_t			 want[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
 };
 
 /* Caller owns *out (free(3)). */
@@ -54,6 +60,8 @@ int	tafel_peer_table_encode(const uint8_t *doc, size_t len, uint8_t **out,
 	    size_t *outlen) __attribute__((warn_unused_result));
 int	tafel_peer_rcpt_encode(const uint8_t *rcpt, size_t len, uint8_t **out,
 	    size_t *outlen) __attribute__((warn_unused_result));
+int	tafel_peer_want_encode(const uint8_t (*h)[TAFEL_HASH_BYTES], size_t n,
+	    uint8_t **out, size_t *outlen) __attribute__((warn_unused_result));
 int	tafel_peer_ack_encode(const uint8_t h[TAFEL_HASH_BYTES],
 	    enum tafel_ack_status st, const char *why, uint8_t **out,
 	    size_t *outlen) __attribute__((warn_unused_result));

@@ -9,16 +9,7 @@
 N=${CHAOS_RECORDS:-1000}
 KILLS=${CHAOS_KILLS:-20}	# at least this many of each daemon
 
-mkorg stad coordinator 1 || exit 1
-mkorg politie police 2 || exit 1
-mkorg caw caw 3 || exit 1
-start stad || exit 1
-start politie || exit 1
-start caw || exit 1
-check "a table is adopted" table aalst 1 stad stad politie caw
-"$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
-    --pseudonym "K-$$" >"$T/open.out" 2>&1
-CASE=$(tail -n 1 "$T/open.out")
+three_partners "K-$$"
 has() { "$TAFEL" -d "$T/$1" case show "$CASE" >/dev/null 2>&1; }
 check "the police has the case" wait_for 20 has politie
 check "CAW has the case" wait_for 20 has caw

@@ -175,6 +175,22 @@ table() {
 	done
 }
 
+# three_partners PSEUDONYM: the coordinator (stad), the police (politie)
+# and CAW (caw), running, at table aalst; the coordinator opens a case
+# with the other two.  Sets CASE.
+three_partners() {
+	mkorg stad coordinator 1 || exit 1
+	mkorg politie police 2 || exit 1
+	mkorg caw caw 3 || exit 1
+	start stad || exit 1
+	start politie || exit 1
+	start caw || exit 1
+	check "a table is adopted" table aalst 1 stad stad politie caw
+	"$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
+	    --pseudonym "$1" >"$T/open.out" 2>&1
+	CASE=$(tail -n 1 "$T/open.out")
+}
+
 # finish: stops every daemon still running (each must exit cleanly) and
 # exits with the test's result.
 finish() {

@@ -5,16 +5,7 @@
 # recipient; the sender keeps it and names it by its hash.
 . "$(dirname "$0")/lib.sh"
 
-mkorg stad coordinator 1 || exit 1
-mkorg politie police 2 || exit 1
-mkorg caw caw 3 || exit 1
-start stad || exit 1
-start politie || exit 1
-start caw || exit 1
-check "a table is adopted" table aalst 1 stad stad politie caw
-"$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
-    --pseudonym "Q-$$" >"$T/open.out" 2>&1
-CASE=$(tail -n 1 "$T/open.out")
+three_partners "Q-$$"
 
 # show: the sender's view of the case, text.
 show() { "$TAFEL" -d "$T/stad" case show "$CASE" >"$T/show.out" 2>&1; }

@@ -204,6 +204,68 @@ b_not_a_map(struct tafel_mpw *w)
 	tafel_mpw_uint(w, 1);
 }
 
+/* A want frame with n hashes of hlen bytes, plus an "env" if extra. */
+static int	want_n, want_hlen;
+static bool	want_extra;
+
+static void
+b_want(struct tafel_mpw *w)
+{
+	uint8_t h[40] = { 7 };
+	int i;
+
+	tafel_mpw_map(w, want_extra ? 4 : 3);
+	tafel_mpw_str(w, "v");
+	tafel_mpw_uint(w, 1);
+	tafel_mpw_str(w, "t");
+	tafel_mpw_str(w, "want");
+	tafel_mpw_str(w, "want");
+	tafel_mpw_array(w, want_n);
+	for (i = 0; i < want_n; i++)
+		tafel_mpw_bin(w, h, want_hlen);
+	if (want_extra) {
+		tafel_mpw_str(w, "env");
+		tafel_mpw_bin(w, "x", 1);
+	}
+}
+
+static int
+want_case(int n, int hlen, bool extra)
+{
+	want_n = n;
+	want_hlen = hlen;
+	want_extra = extra;
+	return decode_built(b_want);
+}
+
+static void
+test_want(void **state)
+{
+	struct tafel_peer_msg m;
+	uint8_t h[3][32], *f;
+	size_t n;
+
+	memset(h[0], 1, 32);
+	memset(h[1], 2, 32);
+	memset(h[2], 3, 32);
+	assert_int_equal(tafel_peer_want_encode((const uint8_t (*)[32])h, 3,
+	    &f, &n), 0);
+	assert_int_equal(tafel_peer_decode(f, n, &m), 0);
+	assert_int_equal(m.type, TAFEL_PEER_WANT);
+	assert_int_equal(m.nwant, 3);
+	assert_memory_equal(m.want, h, sizeof(h));
+	free(f);
+	assert_int_equal(tafel_peer_want_encode((const uint8_t (*)[32])h, 0,
+	    &f, &n), TAFEL_EINVAL);
+	assert_int_equal(want_case(1, 32, false), 0);	/* control */
+	assert_int_equal(want_case(16, 32, false), 0);
+	assert_int_equal(want_case(0, 32, false), TAFEL_EMALFORMED);
+	assert_int_equal(want_case(17, 32, false), TAFEL_EMALFORMED);
+	assert_int_equal(want_case(1, 31, false), TAFEL_EMALFORMED);
+	assert_int_equal(want_case(1, 33, false), TAFEL_EMALFORMED);
+	assert_int_equal(want_case(1, 32, true), TAFEL_EMALFORMED);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -243,6 +305,7 @@ main(void)
 		cmocka_unit_test(test_table_round_trip),
 		cmocka_unit_test(test_table_refusals),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_want),
 		cmocka_unit_test(test_hostile_headers),
 	};
 

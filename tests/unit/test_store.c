@@ -1,0 +1,174 @@
+/*
+ * The store's group commit: writes nested in an open batch, each undone
+ * alone when it fails, readers that see the batch, durability only at
+ * store_batch_commit, and a map that fills up in the middle of a batch.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../daemon/daemon.h"
+
+static char dir[] = "/tmp/tafel-test-store.XXXXXX";
+
+struct put {
+	struct store	*s;
+	uint32_t	 key;
+	size_t		 vlen;
+	bool		 fail_after;	/* write, then report a failure */
+};
+
+static int
+put_txn(MDB_txn *txn, void *arg)
+{
+	struct put *p = arg;
+	uint8_t *buf;
+	MDB_val k, v;
+	int rc;
+
+	if ((buf = calloc(1, p->vlen)) == NULL)
+		return -1;
+	memcpy(buf, &p->key, sizeof(p->key));
+	k.mv_data = &p->key;
+	k.mv_size = sizeof(p->key);
+	v.mv_data = buf;
+	v.mv_size = p->vlen;
+	rc = mdb_put(txn, store_dbi(p->s, DB_SEEN), &k, &v, 0);
+	free(buf);
+	if (rc != 0)
+		return rc;
+	return p->fail_after ? 7 : 0;
+}
+
+static int
+put(struct store *s, uint32_t key, size_t vlen, bool fail_after)
+{
+	struct put p = { s, key, vlen, fail_after };
+
+	return store_write(s, put_txn, &p);
+}
+
+/* 1 if key is there, 0 if not (read as the daemon reads). */
+static int
+has(struct store *s, uint32_t key)
+{
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	assert_int_equal(store_read(s, &txn), 0);
+	k.mv_data = &key;
+	k.mv_size = sizeof(key);
+	rc = mdb_get(txn, store_dbi(s, DB_SEEN), &k, &v);
+	mdb_txn_abort(txn);
+	assert_true(rc == 0 || rc == MDB_NOTFOUND);
+	return rc == 0;
+}
+
+static struct store *
+reopen(struct store **sp, size_t mapsize)
+{
+	if (*sp != NULL)
+		store_close(sp);
+	assert_int_equal(store_open(dir, mapsize, sp), 0);
+	return *sp;
+}
+
+static int
+setup(void **state)
+{
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	log_init(1, "test_store");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_batch(void **state)
+{
+	struct store *s = NULL;
+
+	reopen(&s, 1 << 20);
+	assert_int_equal(store_batch_begin(s), 0);
+	assert_true(store_batch_open(s));
+	assert_int_equal(put(s, 1, 16, false), 0);
+	/* A write that fails is undone alone; the batch goes on. */
+	assert_int_equal(put(s, 2, 16, true), 7);
+	assert_int_equal(put(s, 3, 16, false), 0);
+	/* Readers inside the batch see what it wrote so far. */
+	assert_int_equal(has(s, 1), 1);
+	assert_int_equal(has(s, 2), 0);
+	assert_int_equal(has(s, 3), 1);
+	assert_int_equal(store_batch_commit(s), 0);
+	assert_false(store_batch_open(s));
+	/* Durable: a new process (a reopened store) sees it. */
+	reopen(&s, 1 << 20);
+	assert_int_equal(has(s, 1), 1);
+	assert_int_equal(has(s, 2), 0);
+	assert_int_equal(has(s, 3), 1);
+	store_close(&s);
+}
+
+static void
+test_uncommitted_is_lost(void **state)
+{
+	struct store *s = NULL;
+
+	reopen(&s, 1 << 20);
+	assert_int_equal(store_batch_begin(s), 0);
+	assert_int_equal(put(s, 40, 16, false), 0);
+	/* Closed (a crash) before the commit: nothing was made durable. */
+	reopen(&s, 1 << 20);
+	assert_int_equal(has(s, 40), 0);
+	/* Without a batch, store_write commits at once. */
+	assert_int_equal(put(s, 41, 16, false), 0);
+	reopen(&s, 1 << 20);
+	assert_int_equal(has(s, 41), 1);
+	store_close(&s);
+}
+
+static void
+test_map_full_in_batch(void **state)
+{
+	struct store *s = NULL;
+	uint32_t i;
+
+	/* 64 KiB of map; 300 values of 4 KiB need about 1.2 MiB. */
+	reopen(&s, 64 << 10);
+	assert_int_equal(store_batch_begin(s), 0);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(put(s, 1000 + i, 4096, false), 0);
+	assert_int_equal(store_batch_commit(s), 0);
+	reopen(&s, 64 << 10);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(has(s, 1000 + i), 1);
+	store_close(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_uncommitted_is_lost),
+		cmocka_unit_test(test_map_full_in_batch),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, setup, teardown);
+}
