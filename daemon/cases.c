@@ -774,13 +774,13 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	char reveal[TAFEL_ORG_MAX + 1] = "";
 	struct tafel_members_body *mb = NULL;
 	const char *text;
-	size_t bodylen, textlen, holen;
+	size_t bodylen, bodymax = 0, textlen, holen;
 	int rc;
 
 	*st = TAFEL_ACK_REFUSED;
 	crypto_hash_sha256(hash, env, envlen);
 	memset(id, 0, TAFEL_ID_BYTES);
-	gap->n = 0;
+	memset(gap, 0, sizeof(*gap));
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 #define NO(s, ...)	do {						\
@@ -792,6 +792,8 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		NO(TAFEL_ACK_REFUSED, "malformed envelope: %s",
 		    tafel_strerror(rc));
 	memcpy(id, e->h.id, TAFEL_ID_BYTES);
+	memcpy(gap->case_id, e->h.case_id, TAFEL_ID_BYTES);
+	crypto_hash_sha256(gap->ehash, e->hdr, e->hdrlen);
 	if ((dt = tables_find(d, e->h.table)) == NULL)
 		NO(TAFEL_ACK_REFUSED, "unknown table %s", e->h.table);
 	if (e->h.tver > dt->t->version)
@@ -901,10 +903,12 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	} else
 		NO(TAFEL_ACK_REFUSED, "unknown event type %s", e->h.type);
 
-	if ((body = malloc(TAFEL_MAX_BODY)) == NULL)
+	/* The plaintext is shorter than the envelope that carries it. */
+	bodymax = envlen < TAFEL_MAX_BODY ? envlen : TAFEL_MAX_BODY;
+	if ((body = malloc(bodymax)) == NULL)
 		fatal("malloc");
 	rc = keys_open_key(d->keys, e, d->self.org, m->card.box_pk, body,
-	    TAFEL_MAX_BODY, &bodylen, cont);
+	    bodymax, &bodylen, cont);
 	if (rc == TAFEL_ENOTFOR && strcmp(e->h.type, "record") == 0) {
 		/* Narrowed to others: we keep that it exists, not what. */
 		free(body);
@@ -1015,6 +1019,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		    peer_org, gap->n, d->gap_wait);
 	if (a.st != TAFEL_ACK_RETRY)
 		gap->n = 0;	/* nothing to ask for */
+	gap->applied = a.st == TAFEL_ACK_OK && !a.dup;
 done:
 #undef NO
 	if (*st == TAFEL_ACK_OK && strcmp(why, "duplicate") == 0)
@@ -1034,7 +1039,7 @@ done:
 	sodium_memzero(ck, sizeof(ck));
 	sodium_memzero(cont, sizeof(cont));
 	if (body != NULL) {
-		sodium_memzero(body, TAFEL_MAX_BODY);
+		sodium_memzero(body, bodymax);
 		free(body);
 	}
 	free(ho);

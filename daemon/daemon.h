@@ -182,6 +182,7 @@ struct tafeld {
 	uint64_t		 zap_denied;
 	struct rcpt_batch	*rcpts;		/* receipts to sign, net.c */
 	zhashx_t		*gaps;		/* cases.c: deferred for prev */
+	zhashx_t		*deferred;	/* net.c: who to tell it came */
 	unsigned		 gap_wait;	/* seconds (--gap-wait) */
 };
 
@@ -259,10 +260,17 @@ int	cases_ctl(struct tafeld *, const struct tafel_ctl_req *,
  * changed, or -1 (an LMDB error is returned as is).
  */
 int	cases_revoke(struct tafeld *, MDB_txn *, const struct tafel_table *t);
-/* Events an envelope follows (prev) that are not here yet. */
+/*
+ * Events an envelope follows (prev) that are not here yet; and, for
+ * whoever waits on a gap, what the envelope was: its case, its event
+ * hash, and whether it was applied now (it may fill a gap).
+ */
 struct gap {
 	size_t		n;
 	uint8_t		h[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
+	uint8_t		case_id[TAFEL_ID_BYTES];
+	uint8_t		ehash[TAFEL_HASH_BYTES];
+	bool		applied;
 };
 /*
  * Handles one envelope from an authenticated peer: its hash, its message
