@@ -3092,13 +3092,16 @@ history_receive(struct tafeld *d, struct dtable *dt,
 	char reveal[TAFEL_ORG_MAX + 1] = "";
 	const char *no;
 	uint8_t *body;
-	size_t bodylen;
+	size_t bodylen, bodymax;
 	int rc;
 
 	*st = TAFEL_ACK_REFUSED;
 	memset(&hb, 0, sizeof(hb));
+	/* The plaintext is shorter than its ciphertext. */
+	bodymax = e->ct != NULL && e->ctlen < TAFEL_MAX_BODY ? e->ctlen :
+	    TAFEL_MAX_BODY;
 	if ((in = calloc(1, sizeof(*in))) == NULL ||
-	    (body = malloc(TAFEL_MAX_BODY)) == NULL)
+	    (body = malloc(bodymax)) == NULL)
 		fatal("calloc");
 #define NO(s, ...)	do {						\
 		*st = (s);						\
@@ -3109,7 +3112,7 @@ history_receive(struct tafeld *d, struct dtable *dt,
 		NO(TAFEL_ACK_REFUSED, "a history envelope has no category and "
 		    "one recipient");
 	if ((rc = keys_open(d->keys, e, d->self.org, m->card.box_pk, body,
-	    TAFEL_MAX_BODY, &bodylen)) != 0)
+	    bodymax, &bodylen)) != 0)
 		NO(TAFEL_ACK_REFUSED, "cannot open the envelope: %s",
 		    tafel_strerror(rc));
 	if (tafel_history_decode(body, bodylen, &hb) != 0)
@@ -3175,7 +3178,7 @@ history_receive(struct tafeld *d, struct dtable *dt,
 done:
 #undef NO
 	sodium_memzero(hb.key, sizeof(hb.key));
-	sodium_memzero(body, TAFEL_MAX_BODY);
+	sodium_memzero(body, bodymax);
 	free(body);
 	free(in);
 }
