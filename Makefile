@@ -8,6 +8,9 @@
 #   make deps         install the Debian packages we build with
 #   make fuzz         libFuzzer harnesses (clang) into build-fuzz/
 #   make fuzz-smoke   run each harness FUZZ_SECONDS from its seed corpus
+#   make bench        release build in build-bench/, then limits, end to
+#                     end, audit and memory figures as one table (not a
+#                     test; tests/bench/run.sh, docs/performance.md)
 #   make install      PREFIX=/usr/local DESTDIR=
 
 PREFIX	?= /usr/local
@@ -32,13 +35,13 @@ CLANG	?= clang
 FUZZ_SECONDS ?= 30
 
 .PHONY: all check check-unit check-integration check-asan check-valgrind \
-	demo deps install clean lint fuzz fuzz-smoke fuzz-deps
+	demo deps install clean lint fuzz fuzz-smoke fuzz-deps bench bench-run
 
 ifneq ($(HAVE_DEPS),yes)
 
 # A fresh machine: install the packages, then run the same target again.
 all check check-unit check-integration check-asan check-valgrind demo \
-install lint fuzz fuzz-smoke:
+install lint fuzz fuzz-smoke bench:
 	@echo "tafel: build dependencies missing; running 'make deps' first"
 	$(MAKE) deps
 	$(MAKE) $@
@@ -133,6 +136,22 @@ check-valgrind: all $(UNIT_BIN)
 demo: all
 	@sh tests/demo.sh $(B)
 
+# Benchmarks: a release build of its own (no sanitizers, NDEBUG; -g only
+# for perf's symbols), then tests/bench/run.sh.  Never part of check.
+BENCH_BIN := $(patsubst tests/bench/%.c,$(B)/%,\
+	     $(wildcard tests/bench/bench_*.c))
+
+bench:
+	@$(MAKE) --no-print-directory B=build-bench OPT="-O2 -g -DNDEBUG" \
+	    bench-run
+
+bench-run: all $(BENCH_BIN)
+	@sh tests/bench/run.sh $(B)
+
+$(B)/bench_%: tests/bench/bench_%.c $(B)/libtafeld.a $(B)/libtafel.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtafeld.a $(B)/libtafel.a \
+	    $(LIBS)
+
 lint:
 	clang-format --dry-run --Werror $(PROTO_SRC) daemon/*.c client/*.c \
 	    2>/dev/null || true
@@ -184,4 +203,4 @@ fuzz-deps:
 	    --no-install-recommends $(FUZZDEBS)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-bench

@@ -68,6 +68,7 @@ case_open(struct client *c, int argc, char **argv)
 		OPT("--table", OPT_VALUE),
 		OPT("--members", OPT_VALUE),
 		OPT("--pseudonym", OPT_TEXT),
+		OPT("--minor", OPT_FLAG),
 	};
 	char members[TAFEL_MAX_MEMBERS][TAFEL_ORG_MAX + 1];
 	const char *pseudonym;
@@ -76,7 +77,7 @@ case_open(struct client *c, int argc, char **argv)
 	size_t nmembers, i;
 	char *id;
 
-	(void)opt_parse("case open", "case", argc, argv, 2, o, 3, NULL, 0);
+	(void)opt_parse("case open", "case", argc, argv, 2, o, 4, NULL, 0);
 	opt_require("case open", &o[0], "ID");
 	opt_require("case open", &o[1], "ORG[,ORG...]");
 	opt_require("case open", &o[2], "TEXT");
@@ -96,7 +97,7 @@ case_open(struct client *c, int argc, char **argv)
 
 	tafel_mpw_init(&w);
 	tafel_ctl_req_begin(&w, "case.open");
-	tafel_mpw_map(&w, 3);
+	tafel_mpw_map(&w, o[3].seen ? 4 : 3);
 	tafel_mpw_str(&w, "table");
 	tafel_mpw_str(&w, o[0].val);
 	tafel_mpw_str(&w, "members");
@@ -105,11 +106,15 @@ case_open(struct client *c, int argc, char **argv)
 		tafel_mpw_str(&w, members[i]);
 	tafel_mpw_str(&w, "pseudonym");
 	tafel_mpw_str(&w, pseudonym);
+	if (o[3].seen) {
+		tafel_mpw_str(&w, "minor");
+		tafel_mpw_bool(&w, true);
+	}
 	ctl_call(c, &w, &rep);
 
 	id = reply_id(rep.data, "case");
-	printf("opened case \"%s\" in table %s, shared with ", pseudonym,
-	    o[0].val);
+	printf("opened case \"%s\"%s in table %s, shared with ", pseudonym,
+	    o[3].seen ? " (about a minor)" : "", o[0].val);
 	for (i = 0; i < nmembers; i++)
 		printf("%s%s", i > 0 ? ", " : "", members[i]);
 	printf("; its id:\n%s\n", id);
@@ -213,6 +218,8 @@ case_list(struct client *c, int argc, char **argv)
 		    HEX_ID_LEN, id, (int)width, table, ctl_uint(e, "records"),
 		    date, ctl_uint(e, "closed") != 0 ? "closed" :
 		    fu[0] != '\0' ? fu : "new", rdate, pseudonym);
+		if (ctl_bool(e, "minor"))
+			printf("%-*s  (about a minor)\n", HEX_ID_LEN, "");
 		shown++;
 		free(fu);
 		free(id);
@@ -258,7 +265,20 @@ print_event(const msgpack_object *e)
 	printf("%s  %s", when, from);
 	if (by[0] != '\0')
 		printf(" (%s)", by);
-	if (strcmp(type, "open") == 0)
+	if (!ctl_bool(e, "content") && strcmp(type, "open") == 0)
+		printf(": opened the case\n");
+	else if (!ctl_bool(e, "content") && strcmp(type, "record") != 0) {
+		/* A member that joined later holds only the header (8.12). */
+		printf(": %s\n    (the content is not shared with your "
+		    "organisation)\n", strcmp(type, "decide") == 0 ?
+		    "decided on the follow-up" : strcmp(type, "members") == 0 ?
+		    "changed the members" : strcmp(type, "reveal") == 0 ?
+		    "cleared a member for the identity records" :
+		    strcmp(type, "close") == 0 ? "closed the case" :
+		    strcmp(type, "decline") == 0 ? "declines to contribute" :
+		    strcmp(type, "share") == 0 ? "re-shared earlier events" :
+		    type);
+	} else if (strcmp(type, "open") == 0)
 		printf(": opened the case\n");
 	else if (strcmp(type, "record") == 0) {
 		printf(": %s\n", cat);
@@ -310,6 +330,13 @@ print_event(const msgpack_object *e)
 	} else if (strcmp(type, "decline") == 0) {
 		printf(": declines to contribute\n");
 		print_indented(text);
+	} else if (strcmp(type, "share") == 0) {
+		char *org = ctl_str(e, "org", false);
+
+		printf(": re-shared %u earlier event(s) with %s\n",
+		    (unsigned)ctl_field(e, "shared",
+		    MSGPACK_OBJECT_ARRAY)->via.array.size, org);
+		free(org);
 	} else {
 		printf(": %s%s%s\n", type, cat[0] != '\0' ? " " : "", cat);
 		if (text[0] != '\0')
@@ -365,6 +392,24 @@ print_delivery(const msgpack_object *e)
 	}
 }
 
+/* Is there a decision whose content this organisation does not hold? */
+static bool
+hidden_decision(const msgpack_object *events)
+{
+	const msgpack_object *e;
+	uint32_t i;
+	char *type;
+	bool hidden = false;
+
+	for (i = 0; i < events->via.array.size && !hidden; i++) {
+		e = &events->via.array.ptr[i];
+		type = ctl_str(e, "type", false);
+		hidden = strcmp(type, "decide") == 0 && !ctl_bool(e, "content");
+		free(type);
+	}
+	return hidden;
+}
+
 static int
 case_show(struct client *c, int argc, char **argv)
 {
@@ -410,6 +455,8 @@ case_show(struct client *c, int argc, char **argv)
 	s = ctl_str(d, "pseudonym", false);
 	printf("Pseudonym: %s\n", s);
 	free(s);
+	if (ctl_bool(d, "minor"))
+		printf("Minor:     yes: the case concerns a minor\n");
 	s = ctl_str(d, "owner", false);
 	printf("Owner:     %s\n", s);
 	free(s);
@@ -435,7 +482,12 @@ case_show(struct client *c, int argc, char **argv)
 			printf(", review on %s", rd);
 		}
 		printf("\n");
-	} else
+	} else if (hidden_decision(ctl_field(d, "events",
+	    MSGPACK_OBJECT_ARRAY)))
+		printf("Follow-up: decided before your organisation joined; "
+		    "not shared with it (a member can: tafel case "
+		    "share-history)\n");
+	else
 		printf("Follow-up: not decided yet\n");
 	free(s);
 
@@ -612,6 +664,41 @@ case_reveal(struct client *c, int argc, char **argv)
 }
 
 static int
+case_share_history(struct client *c, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT("--to", OPT_VALUE),
+	};
+	char caseid[HEX_ID_LEN + 1], *pos[1], *ev;
+	struct tafel_mpw w;
+	struct ctl_reply rep;
+
+	if (opt_parse("case share-history", "case", argc, argv, 2, o, 1, pos,
+	    1) != 1)
+		errx(EXIT_USAGE, "case share-history needs a CASE id");
+	opt_case_id(pos[0], caseid);
+	opt_require("case share-history", &o[0], "ORG");
+	if (!tafel_id_valid(o[0].val))
+		errx(EXIT_USAGE, "--to '%s' is not an organisation id",
+		    o[0].val);
+	tafel_mpw_init(&w);
+	tafel_ctl_req_begin(&w, "case.share_history");
+	tafel_mpw_map(&w, 2);
+	tafel_mpw_str(&w, "case");
+	tafel_mpw_str(&w, caseid);
+	tafel_mpw_str(&w, "to");
+	tafel_mpw_str(&w, o[0].val);
+	ctl_call(c, &w, &rep);
+	ev = reply_id(rep.data, "event");
+	printf("re-shared %" PRIu64 " earlier event(s) of case %s with %s "
+	    "(event %s)\n", ctl_uint(rep.data, "shared"), caseid, o[0].val,
+	    ev);
+	free(ev);
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+static int
 case_decide(struct client *c, int argc, char **argv)
 {
 	return case_event(c, argc, argv, "decide");
@@ -641,6 +728,7 @@ static const struct {
 	{ "decline", case_decline },
 	{ "reveal", case_reveal },
 	{ "members", case_members },
+	{ "share-history", case_share_history },
 };
 
 int
@@ -650,7 +738,7 @@ case_main(struct client *c, int argc, char **argv)
 
 	if (argc < 2)
 		errx(EXIT_USAGE, "case needs a subcommand: open, list, show, "
-		    "decide, close, decline, reveal or members");
+		    "decide, close, decline, reveal, members or share-history");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage_print(stdout, "case");
 		return 0;
@@ -659,7 +747,8 @@ case_main(struct client *c, int argc, char **argv)
 		if (strcmp(argv[1], case_cmds[i].name) == 0)
 			return case_cmds[i].fn(c, argc, argv);
 	errx(EXIT_USAGE, "unknown subcommand 'case %s' (open, list, show, "
-	    "decide, close, decline, reveal or members)", argv[1]);
+	    "decide, close, decline, reveal, members or share-history)",
+	    argv[1]);
 }
 
 /* tafel record add */

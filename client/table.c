@@ -656,7 +656,7 @@ show_map(struct tafel_mpw *w, const struct tafel_table *t, bool adopted)
 		tafel_mpw_str(w, fpr);
 	}
 	tafel_mpw_str(w, "rules");
-	tafel_mpw_map(w, 5);
+	tafel_mpw_map(w, 6);
 	tafel_mpw_str(w, "open");
 	for (r = 0, n = 0; r < TAFEL_NROLES; r++)
 		n += (t->rules.open >> r) & 1;
@@ -687,6 +687,22 @@ show_map(struct tafel_mpw *w, const struct tafel_table *t, bool adopted)
 	tafel_mpw_uint(w, t->rules.retention_days);
 	tafel_mpw_str(w, "max_record");
 	tafel_mpw_uint(w, t->rules.max_record);
+	/* In a case about a minor, what each role may not receive. */
+	tafel_mpw_str(w, "minors");
+	for (r = 0, n = 0; r < TAFEL_NROLES; r++)
+		n += t->rules.minors[r] != 0;
+	tafel_mpw_map(w, n);
+	for (r = 0; r < TAFEL_NROLES; r++) {
+		if (t->rules.minors[r] == 0)
+			continue;
+		tafel_mpw_str(w, tafel_roles[r]);
+		for (c = 0, n = 0; c < TAFEL_NCATS; c++)
+			n += (t->rules.minors[r] >> c) & 1;
+		tafel_mpw_array(w, n);
+		for (c = 0; c < TAFEL_NCATS; c++)
+			if (t->rules.minors[r] & (1u << c))
+				tafel_mpw_str(w, tafel_categories[c]);
+	}
 }
 
 /* Prints {"tables": [...]} from the maps written after the header. */

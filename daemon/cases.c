@@ -26,6 +26,7 @@ struct dcase {
 	size_t		nmembers;
 	char		members[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
 	uint64_t	opened;
+	bool		minor;		/* the case is about a minor */
 	uint64_t	closed;		/* time of a close event, or 0 */
 	uint64_t	lamport;
 	size_t		ncleared;	/* may receive identity records */
@@ -46,7 +47,7 @@ case_encode(const struct dcase *c, uint8_t **out, size_t *outlen)
 	size_t i;
 
 	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 11);
+	tafel_mpw_map(&w, 12);
 	tafel_mpw_str(&w, "v");
 	tafel_mpw_uint(&w, 1);
 	tafel_mpw_str(&w, "table");
@@ -75,6 +76,8 @@ case_encode(const struct dcase *c, uint8_t **out, size_t *outlen)
 	tafel_mpw_bin(&w, c->wkey, KEYS_WRAPPED_LEN);
 	tafel_mpw_str(&w, "pseudo");
 	tafel_mpw_bin(&w, c->pseudo, c->pseudolen);
+	tafel_mpw_str(&w, "minor");
+	tafel_mpw_bool(&w, c->minor);
 	return tafel_mpw_finish(&w, out, outlen);
 }
 
@@ -98,6 +101,7 @@ case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
 		    SEALED_OVERHEAD + TAFEL_PSEUDONYM_MAX, false, NULL },
 		{ "cleared", TAFEL_MP_ARRAY, 0, TAFEL_MAX_RECIPIENTS, false,
 		    NULL },
+		{ "minor", TAFEL_MP_BOOL, 0, 0, true, NULL },
 	};
 	msgpack_unpacked u;
 	const msgpack_object *a;
@@ -123,6 +127,7 @@ case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
 	c->opened = f[4].obj->via.u64;
 	c->closed = f[5].obj->via.u64;
 	c->lamport = f[6].obj->via.u64;
+	c->minor = f[11].obj != NULL && f[11].obj->via.boolean;
 	a = f[10].obj;
 	for (i = 0; i < a->via.array.size; i++)
 		if (!tafel_mp_check(&a->via.array.ptr[i], TAFEL_MP_ID, 1,
@@ -250,6 +255,19 @@ case_unseal(const uint8_t ck[32], const uint8_t ad[48], const uint8_t *in,
 	return 0;
 }
 
+/* AD of a content key at rest: case id || SHA-256("ckey" || event hash). */
+static void
+ckey_ad(uint8_t ad[48], const uint8_t case_id[16], const uint8_t ehash[32])
+{
+	crypto_hash_sha256_state st;
+
+	memcpy(ad, case_id, 16);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)"ckey", 4);
+	crypto_hash_sha256_update(&st, ehash, 32);
+	crypto_hash_sha256_final(&st, ad + 16);
+}
+
 /*
  * The heads of a case's DAG: events that no known event names in its
  * prev yet.  A new event replaces the heads it names; at most
@@ -306,6 +324,12 @@ struct apply {
 	const uint8_t		*wkey;		/* wrapped case key (new) */
 	const char		*pseudonym;	/* new case */
 	size_t			 pseudolen;
+	bool			 minor;		/* new case: about a minor */
+	const uint8_t		*ckey;		/* content key, or NULL */
+	const struct tafel_rules *rules;	/* received: the table's */
+	/* Run last in the same transaction (history for a new member). */
+	int			(*extra)(MDB_txn *, void *);
+	void			*extra_arg;
 	bool			 local;		/* written here, not received */
 	const uint8_t		*rxhash;	/* received: hash as received */
 	const char *const	*outbox;	/* recipients to queue */
@@ -574,6 +598,7 @@ apply_txn(MDB_txn *txn, void *arg)
 			    sizeof(c.members[0]));
 		c.nmembers = h->nto + 1;
 		c.opened = h->time;
+		c.minor = a->minor;
 		memcpy(c.wkey, a->wkey, KEYS_WRAPPED_LEN);
 		memcpy(ck, a->ck, 32);
 		seal_ad(ad, c.id, (const uint8_t *)"pseudonym", 9);
@@ -598,6 +623,7 @@ apply_txn(MDB_txn *txn, void *arg)
 			    sizeof(c.members[0]));
 		c.nmembers = a->mb->nmembers;
 		c.opened = a->mb->opened;
+		c.minor = a->mb->minor;
 		memcpy(c.wkey, a->wkey, KEYS_WRAPPED_LEN);
 		memcpy(ck, a->ck, 32);
 		seal_ad(ad, c.id, (const uint8_t *)"pseudonym", 9);
@@ -634,6 +660,12 @@ apply_txn(MDB_txn *txn, void *arg)
 		    !case_cleared(&c, d->self.org))
 			REFUSE(a, TAFEL_ACK_RETRY, "not cleared for identity "
 			    "records of this case (yet)");
+		if (!a->local && a->body != NULL && c.minor &&
+		    a->rules != NULL && strcmp(h->type, "record") == 0 &&
+		    !tafel_rules_minor_allows(a->rules, d->self.role, h->cat))
+			REFUSE(a, TAFEL_ACK_REFUSED, "the rules of table %s do "
+			    "not let %s receive %s in a case about a minor",
+			    h->table, d->self.role, h->cat);
 		/* Gaps: an event waits for the events it follows. */
 		if (!a->local && a->gap != NULL) {
 			if ((rc = prevs_missing(d, txn, h, a->gap)) != 0)
@@ -674,14 +706,20 @@ apply_txn(MDB_txn *txn, void *arg)
 	seal_ad(ad, c.id, ehash, 32);
 	if (a->body != NULL)
 		case_seal(ck, ad, a->body, a->bodylen, sealed);
-	sodium_memzero(ck, sizeof(ck));
 	{
 		struct tafel_mpw w;
-		uint8_t *row;
+		uint8_t *row, wck[SEALED_OVERHEAD + 32];
 		size_t rowlen;
+		bool withkey = a->body != NULL && a->ckey != NULL;
 
+		/* The content key, to re-share the content later (8.12). */
+		if (withkey) {
+			ckey_ad(ad, c.id, ehash);
+			case_seal(ck, ad, a->ckey, 32, wck);
+		}
+		sodium_memzero(ck, sizeof(ck));
 		tafel_mpw_init(&w);
-		tafel_mpw_map(&w, 4);
+		tafel_mpw_map(&w, withkey ? 5 : 4);
 		tafel_mpw_str(&w, "v");
 		tafel_mpw_uint(&w, 1);
 		tafel_mpw_str(&w, "env");
@@ -691,6 +729,10 @@ apply_txn(MDB_txn *txn, void *arg)
 		tafel_mpw_str(&w, "body");
 		tafel_mpw_bin(&w, sealed, a->body != NULL ? a->bodylen +
 		    SEALED_OVERHEAD : 0);
+		if (withkey) {
+			tafel_mpw_str(&w, "ckey");
+			tafel_mpw_bin(&w, wck, sizeof(wck));
+		}
 		free(sealed);
 		if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
 			return -1;
@@ -738,6 +780,8 @@ apply_txn(MDB_txn *txn, void *arg)
 		    a->outbox_ho, a->noutbox_ho)) != 0)
 			return rc;
 	}
+	if (a->extra != NULL && (rc = a->extra(txn, a->extra_arg)) != 0)
+		return rc;
 	return apply_audit(txn, a, &c);
 }
 
@@ -810,6 +854,10 @@ rules_allow(const struct dtable *dt, const char *from_role, const char *to_role,
 	    (dt->t->rules.recv[rt] & (1u << ci));
 }
 
+static void	history_receive(struct tafeld *, struct dtable *,
+		    const struct tafel_member *, const struct tafel_env *,
+		    enum tafel_ack_status *, char *, size_t);
+
 void
 cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
     size_t envlen, uint8_t hash[32], uint8_t id[TAFEL_ID_BYTES],
@@ -819,18 +867,20 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	const struct tafel_member *m;
 	struct dtable *dt;
 	struct apply a;
-	uint8_t *body = NULL, *ho = NULL, ck[32] = { 0 };
+	uint8_t *body = NULL, *ho = NULL, ck[32] = { 0 }, cont[32] = { 0 };
 	uint8_t wkey[KEYS_WRAPPED_LEN];
+	struct tafel_share_body *sb = NULL;
+	bool minor = false;
 	char reveal[TAFEL_ORG_MAX + 1] = "";
 	struct tafel_members_body *mb = NULL;
 	const char *text;
-	size_t bodylen, textlen, holen;
+	size_t bodylen, bodymax = 0, textlen, holen;
 	int rc;
 
 	*st = TAFEL_ACK_REFUSED;
 	crypto_hash_sha256(hash, env, envlen);
 	memset(id, 0, TAFEL_ID_BYTES);
-	gap->n = 0;
+	memset(gap, 0, sizeof(*gap));
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 #define NO(s, ...)	do {						\
@@ -842,6 +892,8 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		NO(TAFEL_ACK_REFUSED, "malformed envelope: %s",
 		    tafel_strerror(rc));
 	memcpy(id, e->h.id, TAFEL_ID_BYTES);
+	memcpy(gap->case_id, e->h.case_id, TAFEL_ID_BYTES);
+	crypto_hash_sha256(gap->ehash, e->hdr, e->hdrlen);
 	if ((dt = tables_find(d, e->h.table)) == NULL)
 		NO(TAFEL_ACK_REFUSED, "unknown table %s", e->h.table);
 	if (e->h.tver > dt->t->version)
@@ -886,6 +938,11 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	    now_sec())
 		NO(TAFEL_ACK_REFUSED, "event time is older than the retention "
 		    "period of table %s", e->h.table);
+	if (strcmp(e->h.type, "history") == 0) {
+		/* Not an event of the timeline: an earlier one, relayed. */
+		history_receive(d, dt, m, e, st, why, whylen);
+		goto done;
+	}
 	if (strcmp(e->h.type, "open") == 0) {
 		int r = tafel_role_index(m->card.role);
 		size_t i;
@@ -938,17 +995,20 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		if (e->h.cat[0] != '\0')
 			NO(TAFEL_ACK_REFUSED, "a members event has no category");
 	} else if (strcmp(e->h.type, "decline") == 0 ||
-	    strcmp(e->h.type, "reveal") == 0) {
+	    strcmp(e->h.type, "reveal") == 0 ||
+	    strcmp(e->h.type, "share") == 0) {
 		if (e->h.cat[0] != '\0')
 			NO(TAFEL_ACK_REFUSED, "a %s event has no category",
 			    e->h.type);
 	} else
 		NO(TAFEL_ACK_REFUSED, "unknown event type %s", e->h.type);
 
-	if ((body = malloc(TAFEL_MAX_BODY)) == NULL)
+	/* The plaintext is shorter than the envelope that carries it. */
+	bodymax = envlen < TAFEL_MAX_BODY ? envlen : TAFEL_MAX_BODY;
+	if ((body = malloc(bodymax)) == NULL)
 		fatal("malloc");
-	rc = keys_open(d->keys, e, d->self.org, m->card.box_pk, body,
-	    TAFEL_MAX_BODY, &bodylen);
+	rc = keys_open_key(d->keys, e, d->self.org, m->card.box_pk, body,
+	    bodymax, &bodylen, cont);
 	if (rc == TAFEL_ENOTFOR && strcmp(e->h.type, "record") == 0) {
 		/* Narrowed to others: we keep that it exists, not what. */
 		free(body);
@@ -988,6 +1048,20 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		}
 		text = mb->reason;
 		textlen = mb->reasonlen;
+	} else if (strcmp(e->h.type, "open") == 0) {
+		if (tafel_open_decode(body, bodylen, &text, &textlen,
+		    &minor) != 0)
+			NO(TAFEL_ACK_REFUSED, "malformed body");
+	} else if (strcmp(e->h.type, "share") == 0) {
+		if ((sb = malloc(sizeof(*sb))) == NULL)
+			fatal("malloc");
+		if (tafel_share_decode(body, bodylen, sb) != 0)
+			NO(TAFEL_ACK_REFUSED, "malformed body");
+		if (tables_member(dt, sb->org) == NULL)
+			NO(TAFEL_ACK_REFUSED, "%s is not a member of table %s",
+			    sb->org, e->h.table);
+		text = NULL;
+		textlen = 0;
 	} else if (strcmp(e->h.type, "decide") == 0) {
 		char level[TAFEL_FOLLOWUP_MAX + 1];
 		uint64_t review;
@@ -1020,6 +1094,9 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	a.reveal = reveal;
 	a.mb = mb;
 	a.rxhash = hash;
+	a.minor = minor;
+	a.ckey = body != NULL ? cont : NULL;
+	a.rules = &dt->t->rules;
 	if (strcmp(e->h.type, "open") == 0 ||
 	    strcmp(e->h.type, "members") == 0) {
 		crypto_aead_xchacha20poly1305_ietf_keygen(ck);
@@ -1043,6 +1120,7 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		    peer_org, gap->n, d->gap_wait);
 	if (a.st != TAFEL_ACK_RETRY)
 		gap->n = 0;	/* nothing to ask for */
+	gap->applied = a.st == TAFEL_ACK_OK && !a.dup;
 done:
 #undef NO
 	if (*st == TAFEL_ACK_OK && strcmp(why, "duplicate") == 0)
@@ -1062,12 +1140,14 @@ done:
 			(void)audit_refused(d, peer_org, hash, NULL, why);
 	}
 	sodium_memzero(ck, sizeof(ck));
+	sodium_memzero(cont, sizeof(cont));
 	if (body != NULL) {
-		sodium_memzero(body, TAFEL_MAX_BODY);
+		sodium_memzero(body, bodymax);
 		free(body);
 	}
 	free(ho);
 	free(mb);
+	free(sb);
 	free(e);
 }
 
@@ -1096,6 +1176,9 @@ struct local {
 	const struct tafel_members_body *mb;	/* "members" only */
 	const uint8_t		*ck;		/* "open" only */
 	const uint8_t		*wkey;		/* "open" only */
+	bool			 minor;		/* "open" only */
+	int			(*extra)(MDB_txn *, void *);	/* or NULL */
+	void			*extra_arg;
 	uint8_t			 id[TAFEL_ID_BYTES];	/* out */
 };
 
@@ -1137,7 +1220,7 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	struct tafel_hdr *h;
 	struct tafel_env *e = NULL;
 	struct apply a;
-	uint8_t (*pks)[32] = NULL;
+	uint8_t (*pks)[32] = NULL, cont[32];
 	uint8_t *body = NULL, *env = NULL, *ho = NULL;
 	size_t bodylen = 0, envlen, holen = 0, nho = 0, i;
 	int rc = -1;
@@ -1188,7 +1271,10 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 		memcpy(body, l->body, l->bodylen);
 		bodylen = l->bodylen;
 		rc = 0;
-	} else if (strcmp(l->type, "decide") == 0)
+	} else if (strcmp(l->type, "open") == 0)
+		rc = tafel_open_encode(l->text, l->textlen, l->minor, &body,
+		    &bodylen);
+	else if (strcmp(l->type, "decide") == 0)
 		rc = tafel_decision_encode(l->followup, l->text, l->textlen,
 		    l->review, &body, &bodylen);
 	else if (strcmp(l->type, "reveal") == 0)
@@ -1202,8 +1288,8 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 		rc = -1;
 		goto out;
 	}
-	if ((rc = keys_seal(d->keys, h, body, bodylen, wrap,
-	    (const uint8_t (*)[32])pks, nwrap, &env, &envlen)) != 0 ||
+	if ((rc = keys_seal_key(d->keys, h, body, bodylen, wrap,
+	    (const uint8_t (*)[32])pks, nwrap, &env, &envlen, cont)) != 0 ||
 	    (rc = tafel_env_parse(env, envlen, e)) != 0 ||
 	    (nho > 0 && (rc = tafel_env_header_only(e, &ho, &holen)) != 0)) {
 		snprintf(err, errlen, "cannot seal the %s: %s", l->type,
@@ -1224,6 +1310,10 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	a.wkey = l->wkey;
 	a.pseudonym = l->text;
 	a.pseudolen = l->textlen;
+	a.minor = l->minor;
+	a.ckey = cont;
+	a.extra = l->extra;
+	a.extra_arg = l->extra_arg;
 	a.local = true;
 	a.outbox = wrap;
 	a.noutbox = nwrap;
@@ -1252,6 +1342,7 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 		outbox_kick(d, a.hohash, hoto, nho);
 	rc = 0;
 out:
+	sodium_memzero(cont, sizeof(cont));
 	if (body != NULL) {
 		sodium_memzero(body, bodylen);
 		free(body);
@@ -1288,6 +1379,7 @@ op_case_open(struct tafeld *d, const struct tafel_ctl_req *r,
 		    false, NULL },
 		{ "pseudonym", TAFEL_MP_STR, 1, TAFEL_PSEUDONYM_MAX, false,
 		    NULL },
+		{ "minor", TAFEL_MP_BOOL, 0, 0, true, NULL },
 	};
 	char table[TAFEL_ORG_MAX + 1], err[512], hex[33];
 	char members[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
@@ -1299,7 +1391,7 @@ op_case_open(struct tafeld *d, const struct tafel_ctl_req *r,
 	size_t i, j, n;
 	int role;
 
-	if (tafel_mp_fields(r->args, f, 3) != 0 ||
+	if (tafel_mp_fields(r->args, f, 4) != 0 ||
 	    tafel_mp_strcpy(table, sizeof(table), f[0].obj) != 0) {
 		tafel_ctl_err(w, "bad-request", "case.open: bad arguments");
 		return;
@@ -1364,6 +1456,7 @@ op_case_open(struct tafeld *d, const struct tafel_ctl_req *r,
 	l.textlen = f[2].obj->via.str.size;
 	l.ck = ck;
 	l.wkey = wkey;
+	l.minor = f[3].obj != NULL && f[3].obj->via.boolean;
 	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		sodium_memzero(ck, sizeof(ck));
 		tafel_ctl_err(w, code, err);
@@ -1372,7 +1465,8 @@ op_case_open(struct tafeld *d, const struct tafel_ctl_req *r,
 	sodium_memzero(ck, sizeof(ck));
 	tafel_hex(hex, case_id, 16);
 	log_info("case %.8s opened in table %s by %s with %zu other "
-	    "member(s)", hex, table, person, n);
+	    "member(s)%s", hex, table, person, n, l.minor ?
+	    "; it concerns a minor" : "");
 	tafel_ctl_ok_begin(w);
 	tafel_mpw_map(w, 1);
 	tafel_mpw_str(w, "case");
@@ -1492,12 +1586,13 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 	};
 	const char *to[TAFEL_MAX_RECIPIENTS], *code = "bad-request";
 	const char *wrap[TAFEL_MAX_RECIPIENTS], *denied[TAFEL_MAX_RECIPIENTS];
+	const char *minordenied[TAFEL_MAX_RECIPIENTS];
 	char cat[TAFEL_CAT_MAX + 1], err[512], hex[33], chex[33];
 	char named[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
 	struct dtable *dt;
 	struct dcase c;
 	struct local l;
-	size_t i, j, n = 0, nwrap = 0, nnamed = 0, ndenied = 0;
+	size_t i, j, n = 0, nwrap = 0, nnamed = 0, ndenied = 0, nminor = 0;
 	bool identity;
 	int ci, role;
 
@@ -1562,6 +1657,14 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 			    "receive %s; not sealed for it (header only)",
 			    chex, m->card.org, m->card.role, cat);
 			denied[ndenied++] = c.members[i];
+		} else if (c.minor && !tafel_rules_minor_allows(&dt->t->rules,
+		    m->card.role, cat)) {
+			log_info("case %.8s: the rules do not let %s (%s) "
+			    "receive %s in a case about a minor; not sealed "
+			    "for it (header only)", chex, m->card.org,
+			    m->card.role, cat);
+			minordenied[nminor++] = c.members[i];
+			denied[ndenied++] = c.members[i];
 		}
 		to[n++] = c.members[i];
 	}
@@ -1574,6 +1677,14 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		for (j = 0; j < n; j++)
 			if (strcmp(named[i], to[j]) == 0)
 				break;
+		if (in_list(minordenied, nminor, named[i])) {
+			snprintf(err, sizeof(err), "the rules of table %s do "
+			    "not let %.63s (%s) receive %s records in a case "
+			    "about a minor", c.table, named[i],
+			    tables_member(dt, named[i])->card.role, cat);
+			tafel_ctl_err(w, "forbidden", err);
+			return;
+		}
 		if (j == n || in_list(denied, ndenied, named[i])) {
 			snprintf(err, sizeof(err), "%.63s cannot receive this "
 			    "record: not a member of the case, or the rules "
@@ -1740,6 +1851,19 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 static int	case_pseudonym(struct tafeld *, const struct dcase *, char *,
 		    size_t);
 
+struct hist {
+	struct tafeld		*d;
+	struct hist_item	*it;
+	size_t			 n;
+};
+static int	history_build(struct tafeld *, struct dtable *,
+		    const struct dcase *, const char *,
+		    const struct tafel_member *, bool, struct hist *,
+		    struct tafel_share_body *);
+static int	hist_txn(MDB_txn *, void *);
+static void	hist_kick(struct hist *);
+static void	hist_free(struct hist *);
+
 /*
  * case.members: the owner adds or removes members.  The new list goes
  * to every member that stays or joins (with the pseudonym, so that a new
@@ -1760,6 +1884,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	const char *to[TAFEL_MAX_RECIPIENTS], *code = "bad-request";
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1], err[512], hex[33];
 	struct tafel_members_body *mb;
+	struct hist hs = { d, NULL, 0 };
 	struct dtable *dt;
 	struct dcase c;
 	struct local l;
@@ -1856,6 +1981,15 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	mb->pseudonym = pseudo;
 	mb->pseudolen = strlen(pseudo);
 	mb->opened = c.opened;
+	mb->minor = c.minor;
+	/* A new member gets the headers of what came before (8.12). */
+	for (i = 0; i < mb->nadd; i++)
+		if (history_build(d, dt, &c, person, tables_member(dt,
+		    mb->add[i]), false, &hs, NULL) != 0) {
+			tafel_ctl_err(w, "storage", "the case cannot be read "
+			    "from the store");
+			goto out;
+		}
 	if (tafel_members_encode(mb, &body, &bodylen) != 0) {
 		tafel_ctl_err(w, "internal", "cannot encode the change");
 		goto out;
@@ -1864,6 +1998,8 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	l.body = body;
 	l.bodylen = bodylen;
 	l.mb = mb;
+	l.extra = hist_txn;
+	l.extra_arg = &hs;
 	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		sodium_memzero(body, bodylen);
 		free(body);
@@ -1872,14 +2008,17 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	}
 	sodium_memzero(body, bodylen);
 	free(body);
-	log_info("case %.8s: members changed by %s (+%zu -%zu)", hex, person,
-	    mb->nadd, mb->nremove);
+	hist_kick(&hs);
+	log_info("case %.8s: members changed by %s (+%zu -%zu); %zu earlier "
+	    "event header(s) sent to the new member(s)", hex, person,
+	    mb->nadd, mb->nremove, hs.n);
 	tafel_hex(hex, l.id, 16);
 	tafel_ctl_ok_begin(w);
 	tafel_mpw_map(w, 1);
 	tafel_mpw_str(w, "event");
 	tafel_mpw_str(w, hex);
 out:
+	hist_free(&hs);
 	sodium_memzero(pseudo, sizeof(pseudo));
 	free(mb);
 }
@@ -1916,8 +2055,11 @@ struct ev {
 	size_t		 textlen;
 	char		 followup[TAFEL_FOLLOWUP_MAX + 1];
 	uint64_t	 review;
-	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal" */
+	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal", "share" */
 	struct tafel_members_body *mb;		/* "members", owned */
+	struct tafel_share_body *sb;		/* "share", owned */
+	bool		 haskey;		/* ckey holds its content key */
+	uint8_t		 ckey[32];
 };
 
 struct evlist {
@@ -1936,6 +2078,8 @@ evlist_free(struct evlist *l)
 			free(l->ev[i].body);
 		}
 		free(l->ev[i].mb);
+		free(l->ev[i].sb);
+		sodium_memzero(l->ev[i].ckey, sizeof(l->ev[i].ckey));
 	}
 	free(l->ev);
 	l->ev = NULL;
@@ -1952,6 +2096,8 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
 		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
 		    false, NULL },
+		{ "ckey", TAFEL_MP_BIN, SEALED_OVERHEAD + 32,
+		    SEALED_OVERHEAD + 32, true, NULL },
 	};
 	msgpack_unpacked u;
 	uint8_t ck[32], ad[48];
@@ -1981,7 +2127,7 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		memset(e, 0, sizeof(*e));
 		if (tafel_mp_decode(&u, v.mv_data, v.mv_size, 2) != 0)
 			goto bad;
-		if (tafel_mp_fields(&u.data, f, 4) != 0 ||
+		if (tafel_mp_fields(&u.data, f, 5) != 0 ||
 		    tafel_hdr_decode((const uint8_t *)f[2].obj->via.bin.ptr,
 		    f[2].obj->via.bin.size, &e->h) != 0) {
 			msgpack_unpacked_destroy(&u);
@@ -1990,6 +2136,19 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		crypto_hash_sha256(e->ehash, (const uint8_t *)
 		    f[2].obj->via.bin.ptr, f[2].obj->via.bin.size);
 		memcpy(e->env, f[1].obj->via.bin.ptr, 32);
+		if (f[4].obj != NULL && f[3].obj->via.bin.size > 0) {
+			size_t kl;
+
+			ckey_ad(ad, c->id, e->ehash);
+			if (case_unseal(ck, ad, (const uint8_t *)
+			    f[4].obj->via.bin.ptr, f[4].obj->via.bin.size,
+			    e->ckey, &kl) != 0 || kl != 32) {
+				msgpack_unpacked_destroy(&u);
+				l->n++;
+				goto bad;
+			}
+			e->haskey = true;
+		}
 		if (f[3].obj->via.bin.size == 0) {
 			/* Only the header reached us: no content. */
 			msgpack_unpacked_destroy(&u);
@@ -2020,7 +2179,19 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		else if (strcmp(e->h.type, "decide") == 0)
 			rc = tafel_decision_decode(e->body, e->bodylen,
 			    e->followup, &e->text, &e->textlen, &e->review);
-		else
+		else if (strcmp(e->h.type, "open") == 0) {
+			bool minor;
+
+			rc = tafel_open_decode(e->body, e->bodylen, &e->text,
+			    &e->textlen, &minor);
+		} else if (strcmp(e->h.type, "share") == 0) {
+			if ((e->sb = malloc(sizeof(*e->sb))) == NULL)
+				fatal("malloc");
+			if ((rc = tafel_share_decode(e->body, e->bodylen,
+			    e->sb)) == 0)
+				snprintf(e->org, sizeof(e->org), "%s",
+				    e->sb->org);
+		} else
 			rc = tafel_body_decode(e->h.type, e->body, e->bodylen,
 			    &e->text, &e->textlen);
 		if (rc != 0)
@@ -2118,7 +2289,7 @@ emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
 	/* Delivery: only for this organisation's own events, on request. */
 	delivery = delivery && strcmp(e->h.from, d->self.org) == 0;
 	tafel_hex(hex, e->h.id, 16);
-	tafel_mpw_map(w, delivery ? 17 : 16);
+	tafel_mpw_map(w, delivery ? 18 : 17);
 	tafel_mpw_str(w, "id");
 	tafel_mpw_str(w, hex);
 	tafel_hex(hex, e->ehash, 32);
@@ -2157,6 +2328,12 @@ emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
 	tafel_mpw_array(w, e->mb != NULL ? e->mb->nremove : 0);
 	for (i = 0; e->mb != NULL && i < e->mb->nremove; i++)
 		tafel_mpw_str(w, e->mb->remove[i]);
+	tafel_mpw_str(w, "shared");
+	tafel_mpw_array(w, e->sb != NULL ? e->sb->nevents : 0);
+	for (i = 0; e->sb != NULL && i < e->sb->nevents; i++) {
+		tafel_hex(hex, e->sb->events[i], 32);
+		tafel_mpw_str(w, hex);
+	}
 	if (delivery) {
 		const char *to[TAFEL_MAX_RECIPIENTS];
 
@@ -2205,7 +2382,7 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	case_followup(&l, &fu, current);
 	tafel_hex(hex, c.id, 16);
 	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 10);
+	tafel_mpw_map(w, 11);
 	tafel_mpw_str(w, "case");
 	tafel_mpw_str(w, hex);
 	tafel_mpw_str(w, "table");
@@ -2214,6 +2391,8 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, c.owner);
 	tafel_mpw_str(w, "pseudonym");
 	tafel_mpw_str(w, pseudo);
+	tafel_mpw_str(w, "minor");
+	tafel_mpw_bool(w, c.minor);
 	tafel_mpw_str(w, "members");
 	tafel_mpw_array(w, c.nmembers);
 	for (i = 0; i < c.nmembers; i++)
@@ -2292,7 +2471,7 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 			evlist_free(&l);
 		}
 		tafel_hex(hex, c.id, 16);
-		tafel_mpw_map(w, 10);
+		tafel_mpw_map(w, 11);
 		tafel_mpw_str(w, "case");
 		tafel_mpw_str(w, hex);
 		tafel_mpw_str(w, "table");
@@ -2301,6 +2480,8 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_mpw_str(w, c.owner);
 		tafel_mpw_str(w, "pseudonym");
 		tafel_mpw_str(w, pseudo);
+		tafel_mpw_str(w, "minor");
+		tafel_mpw_bool(w, c.minor);
 		tafel_mpw_str(w, "members");
 		tafel_mpw_array(w, c.nmembers);
 		for (i = 0; i < c.nmembers; i++)
@@ -2340,6 +2521,777 @@ cases_count(struct tafeld *d)
 	return n;
 }
 
+/* ---- History: earlier events for a member that was not told (8.12) ---- */
+
+/*
+ * Earlier events of a case, relayed to a member that was not one of
+ * their recipients.  When the owner adds a member, it sends that member
+ * a header-only copy of every earlier event it holds, so that the
+ * member's DAG and timeline are complete.  `case.share_history`
+ * re-shares the content of earlier events the sharer may pass on, each
+ * with its content key, so that the receiver can check that the content
+ * is what the event's author sealed and signed.  Each event travels in
+ * an envelope of its own, of type "history", addressed to that one
+ * member; it is not an event of the timeline.  Re-sharing content is
+ * recorded by a "share" event that every member receives.
+ */
+
+/* At most this many header-only copies are sent to one new member. */
+#define HISTORY_MAX	4096
+
+struct hist_item {
+	char		 org[TAFEL_ORG_MAX + 1];
+	uint8_t		 hash[TAFEL_HASH_BYTES];
+	uint8_t		*env;
+	size_t		 envlen;
+};
+
+static void
+hist_free(struct hist *hs)
+{
+	size_t i;
+
+	for (i = 0; i < hs->n; i++)
+		free(hs->it[i].env);
+	free(hs->it);
+	hs->it = NULL;
+	hs->n = 0;
+}
+
+/* Inside the event's write transaction: store and queue every item. */
+static int
+hist_txn(MDB_txn *txn, void *arg)
+{
+	struct hist *hs = arg;
+	const char *org;
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < hs->n; i++) {
+		k.mv_data = hs->it[i].hash;
+		k.mv_size = 32;
+		v.mv_data = hs->it[i].env;
+		v.mv_size = hs->it[i].envlen;
+		org = hs->it[i].org;
+		if ((rc = mdb_put(txn, store_dbi(hs->d->store, DB_ENVS), &k, &v,
+		    0)) != 0 || (rc = outbox_add(hs->d, txn, OUTBOX_ENV,
+		    hs->it[i].hash, &org, 1)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+hist_kick(struct hist *hs)
+{
+	const char *org;
+	size_t i;
+
+	for (i = 0; i < hs->n; i++) {
+		org = hs->it[i].org;
+		outbox_kick(hs->d, hs->it[i].hash, &org, 1);
+	}
+}
+
+/*
+ * Was record e narrowed (8.5): is there a recipient without a wrap that
+ * the rules let read it (in a case about a minor too) and that, for an
+ * identity record, is cleared?  A recipient no longer at the table, or an
+ * author no longer at it, counts as narrowed: nothing is re-shared then.
+ */
+static bool
+record_narrowed(struct dtable *dt, const struct dcase *c,
+    const struct tafel_env *e)
+{
+	const struct tafel_member *from = tables_member(dt, e->h.from), *m;
+	size_t i, w;
+
+	if (from == NULL)
+		return true;
+	for (i = 0; i < e->h.nto; i++) {
+		for (w = 0; w < e->nwraps; w++)
+			if (strcmp(e->wrap[w].org, e->h.to[i]) == 0)
+				break;
+		if (w < e->nwraps)
+			continue;
+		if ((m = tables_member(dt, e->h.to[i])) == NULL)
+			return true;
+		if (!rules_allow(dt, from->card.role, m->card.role, e->h.cat))
+			continue;
+		if (c->minor && !tafel_rules_minor_allows(&dt->t->rules,
+		    m->card.role, e->h.cat))
+			continue;
+		if (strcmp(e->h.cat, "identity") == 0 &&
+		    !case_cleared(c, e->h.to[i]))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The header-only copy of the envelope of an event held here, parsed
+ * into e (pointing into *hop, which the caller frees).
+ */
+static int
+stored_ho(struct tafeld *d, const uint8_t envhash[32], uint8_t **hop,
+    size_t *holen, struct tafel_env *e)
+{
+	uint8_t *buf = NULL;
+	MDB_txn *txn;
+	MDB_val k, v;
+	size_t len;
+	int rc;
+
+	*hop = NULL;
+	if (store_read(d->store, &txn) != 0)
+		return -1;
+	k.mv_data = (void *)envhash;
+	k.mv_size = 32;
+	if ((rc = mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v)) == 0) {
+		if ((buf = malloc(v.mv_size)) == NULL)
+			fatal("malloc");
+		memcpy(buf, v.mv_data, v.mv_size);
+		len = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	if (rc != 0 || tafel_env_parse(buf, len, e) != 0) {
+		free(buf);
+		return -1;
+	}
+	if (e->ct == NULL) {
+		*hop = buf;
+		*holen = len;
+		return 0;
+	}
+	rc = tafel_env_header_only(e, hop, holen);
+	free(buf);
+	if (rc != 0 || tafel_env_parse(*hop, *holen, e) != 0) {
+		free(*hop);
+		*hop = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * May event ev be relayed to the member om?  Not when om received it (it
+ * is in its "to", or wrote it), nor when its author has left the table
+ * (om could not check its signature).  With content, also not: without
+ * a content key or body here, a record narrowed to others (8.5), an
+ * identity record om is not cleared for (8.6), a category the rules (or,
+ * in a case about a minor, the minors rule) keep from om's role.
+ * Returns NULL when it may, else the reason.
+ */
+static const char *
+history_refusal(struct dtable *dt, const struct dcase *c,
+    const struct tafel_member *om, const struct ev *ev,
+    const struct tafel_env *e, bool content)
+{
+	const struct tafel_member *am = tables_member(dt, ev->h.from);
+	size_t i;
+
+	if (strcmp(ev->h.from, om->card.org) == 0)
+		return "written by it";
+	for (i = 0; i < ev->h.nto; i++)
+		if (strcmp(ev->h.to[i], om->card.org) == 0)
+			return "it received it";
+	if (am == NULL)
+		return "its author is no longer at the table";
+	if (!content)
+		return NULL;
+	if (ev->body == NULL || !ev->haskey)
+		return "its content is not held here";
+	if (ev->bodylen > TAFEL_HISTORY_BODY_MAX)
+		return "too large";
+	if (strcmp(ev->h.type, "record") != 0)
+		return NULL;
+	if (!rules_allow(dt, am->card.role, om->card.role, ev->h.cat))
+		return "the rules do not let it receive the category";
+	if (c->minor && !tafel_rules_minor_allows(&dt->t->rules,
+	    om->card.role, ev->h.cat))
+		return "the minors rule does not let it receive the category";
+	if (strcmp(ev->h.cat, "identity") == 0 &&
+	    !case_cleared(c, om->card.org))
+		return "it is not cleared for identity records";
+	if (record_narrowed(dt, c, e))
+		return "narrowed to other members";
+	return NULL;
+}
+
+/* Seals one history envelope of event ev for om and adds it to hs. */
+static int
+history_item(struct tafeld *d, struct dtable *dt, const struct dcase *c,
+    const char *person, const struct tafel_member *om, const struct ev *ev,
+    const uint8_t *ho, size_t holen, bool content, struct hist *hs)
+{
+	struct tafel_history_body hb;
+	struct tafel_hdr *h;
+	struct hist_item *p;
+	const char *org = om->card.org;
+	uint8_t *body = NULL, *env = NULL;
+	size_t bodylen = 0, envlen;
+	int rc = -1;
+
+	memset(&hb, 0, sizeof(hb));
+	hb.env = ho;
+	hb.envlen = holen;
+	if (content) {
+		hb.content = true;
+		memcpy(hb.key, ev->ckey, 32);
+		hb.body = ev->body;
+		hb.bodylen = ev->bodylen;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		fatal("calloc");
+	snprintf(h->type, sizeof(h->type), "history");
+	randombytes_buf(h->id, sizeof(h->id));
+	memcpy(h->table, dt->t->id, sizeof(h->table));
+	h->tver = dt->t->version;
+	memcpy(h->case_id, c->id, TAFEL_ID_BYTES);
+	memcpy(h->from, d->self.org, sizeof(h->from));
+	snprintf(h->by, sizeof(h->by), "%s", person);
+	snprintf(h->to[0], sizeof(h->to[0]), "%s", org);
+	h->nto = 1;
+	h->time = now_sec();
+	/*
+	 * Not an event of the DAG: its counter only makes a sender that
+	 * sends in Lamport order send it after the members or share event
+	 * that goes with it (c->lamport + 1).
+	 */
+	h->lamport = c->lamport + 2;
+	if (tafel_history_encode(&hb, &body, &bodylen) != 0 ||
+	    keys_seal(d->keys, h, body, bodylen, &org,
+	    (const uint8_t (*)[32])om->card.box_pk, 1, &env, &envlen) != 0)
+		goto out;
+	if ((p = realloc(hs->it, (hs->n + 1) * sizeof(*p))) == NULL)
+		fatal("realloc");
+	hs->it = p;
+	p = &hs->it[hs->n++];
+	snprintf(p->org, sizeof(p->org), "%s", org);
+	crypto_hash_sha256(p->hash, env, envlen);
+	p->env = env;
+	p->envlen = envlen;
+	env = NULL;
+	rc = 0;
+out:
+	sodium_memzero(hb.key, sizeof(hb.key));
+	if (body != NULL) {
+		sodium_memzero(body, bodylen);
+		free(body);
+	}
+	free(env);
+	free(h);
+	return rc;
+}
+
+/*
+ * The history of case c for om: header-only copies (content false) of
+ * every earlier event om may not have, or the content of those it may
+ * read (content true).  Adds one item per event to hs and, with shared
+ * not NULL, the event hashes to shared.  Returns 0 or -1.
+ */
+static int
+history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
+    const char *person, const struct tafel_member *om, bool content,
+    struct hist *hs, struct tafel_share_body *shared)
+{
+	struct tafel_env *e;
+	struct evlist l;
+	const char *why;
+	uint8_t *ho;
+	size_t holen, i, max = content ? TAFEL_SHARE_MAX : HISTORY_MAX;
+	size_t start = hs->n;	/* hs may hold items for other members */
+	char hex[33];
+	int rc = 0;
+
+	if (case_events(d, c, &l) != 0)
+		return -1;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		fatal("calloc");
+	tafel_hex(hex, c->id, 16);
+	for (i = 0; i < l.n && rc == 0; i++) {
+		if (stored_ho(d, l.ev[i].env, &ho, &holen, e) != 0) {
+			log_warnx("case %.8s: the envelope of an event is not "
+			    "in the store; not relayed", hex);
+			continue;
+		}
+		if ((why = history_refusal(dt, c, om, &l.ev[i], e,
+		    content)) != NULL) {
+			if (content)
+				log_debug("case %.8s: %s %s not re-shared with "
+				    "%s: %s", hex, l.ev[i].h.type,
+				    l.ev[i].h.cat, om->card.org, why);
+		} else if (hs->n - start >= max) {
+			log_warnx("case %.8s: more than %zu earlier events; "
+			    "the rest is not relayed to %s", hex, max,
+			    om->card.org);
+			free(ho);
+			break;
+		} else if (history_item(d, dt, c, person, om, &l.ev[i], ho,
+		    holen, content, hs) != 0)
+			rc = -1;
+		else if (shared != NULL)
+			memcpy(shared->events[shared->nevents++],
+			    l.ev[i].ehash, 32);
+		free(ho);
+	}
+	free(e);
+	evlist_free(&l);
+	return rc;
+}
+
+/*
+ * case.share_history: re-shares the content of the case's earlier events
+ * with a member that did not receive them (it joined later), as far as
+ * need-to-know allows (history_refusal).  Every member receives a
+ * "share" event naming the member and the events.
+ */
+static void
+op_case_share_history(struct tafeld *d, const struct tafel_ctl_req *r,
+    const char *person, struct tafel_mpw *w)
+{
+	struct tafel_mp_field f[] = {
+		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
+		{ "to", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, NULL },
+	};
+	const char *to[TAFEL_MAX_RECIPIENTS], *code = "internal";
+	char org[TAFEL_ORG_MAX + 1], err[512], hex[33];
+	const struct tafel_member *om;
+	struct tafel_share_body *sb;
+	struct hist hs = { d, NULL, 0 };
+	struct dtable *dt;
+	struct dcase c;
+	struct local l;
+	uint8_t *body = NULL;
+	size_t bodylen = 0, n;
+
+	if ((sb = calloc(1, sizeof(*sb))) == NULL)
+		fatal("calloc");
+	if (tafel_mp_fields(r->args, f, 2) != 0 ||
+	    tafel_mp_strcpy(org, sizeof(org), f[1].obj) != 0) {
+		tafel_ctl_err(w, "bad-request", "case.share_history: bad "
+		    "arguments");
+		goto out;
+	}
+	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
+		goto out;
+	if (strcmp(org, d->self.org) == 0) {
+		tafel_ctl_err(w, "bad-request", "--to names your own "
+		    "organisation");
+		goto out;
+	}
+	if (!case_has_member(&c, org) || (om = tables_member(dt, org)) ==
+	    NULL) {
+		snprintf(err, sizeof(err), "%s is not a member of case %s (the "
+		    "owner adds it with: tafel case members --add)", org, hex);
+		tafel_ctl_err(w, "not-member", err);
+		goto out;
+	}
+	if (history_build(d, dt, &c, person, om, true, &hs, sb) != 0) {
+		tafel_ctl_err(w, "storage", "the case cannot be read from the "
+		    "store");
+		goto out;
+	}
+	if (hs.n == 0) {
+		snprintf(err, sizeof(err), "nothing to share with %s: it "
+		    "received every event of case %s that it may read here; "
+		    "records narrowed to others, identity records it is not "
+		    "cleared for and categories the rules keep from it are "
+		    "never re-shared", org, hex);
+		tafel_ctl_err(w, "forbidden", err);
+		goto out;
+	}
+	snprintf(sb->org, sizeof(sb->org), "%s", org);
+	if (tafel_share_encode(sb, &body, &bodylen) != 0) {
+		tafel_ctl_err(w, "internal", "cannot encode the share");
+		goto out;
+	}
+	n = case_recipients(d, dt, &c, to);
+	local_begin(&l, dt, &c, "share", "", person, to, n);
+	l.body = body;
+	l.bodylen = bodylen;
+	l.extra = hist_txn;
+	l.extra_arg = &hs;
+	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+		tafel_ctl_err(w, code, err);
+		goto out;
+	}
+	hist_kick(&hs);
+	log_info("case %.8s: %zu earlier event(s) re-shared with %s by %s",
+	    hex, hs.n, org, person);
+	tafel_hex(hex, l.id, 16);
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 2);
+	tafel_mpw_str(w, "event");
+	tafel_mpw_str(w, hex);
+	tafel_mpw_str(w, "shared");
+	tafel_mpw_uint(w, hs.n);
+out:
+	hist_free(&hs);
+	free(body);
+	free(sb);
+}
+
+/* Receiving one history envelope. */
+struct happly {
+	struct tafeld		*d;
+	struct dtable		*dt;
+	const struct tafel_env	*outer;
+	const struct tafel_env	*in;		/* the relayed event */
+	const uint8_t		*ho;		/* its header-only copy */
+	size_t			 holen;
+	const uint8_t		*body;		/* its body, or NULL */
+	size_t			 bodylen;
+	const uint8_t		*ckey;
+	const char		*reveal;	/* "reveal" with content */
+	enum tafel_ack_status	 st;
+	bool			 dup;
+	bool			 held;		/* already held: nothing new */
+	char			 why[TAFEL_PEER_WHY_MAX + 1];
+};
+
+/* Does the event row at key carry content? 1 yes, 0 no, -1 bad row. */
+static int
+row_has_body(const MDB_val *v)
+{
+	struct tafel_mp_field f[] = {
+		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
+		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
+		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
+		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
+		    false, NULL },
+		{ "ckey", TAFEL_MP_BIN, SEALED_OVERHEAD + 32,
+		    SEALED_OVERHEAD + 32, true, NULL },
+	};
+	msgpack_unpacked u;
+	int rc;
+
+	if (tafel_mp_decode(&u, v->mv_data, v->mv_size, 2) != 0)
+		return -1;
+	rc = tafel_mp_fields(&u.data, f, 5) != 0 ? -1 :
+	    f[3].obj->via.bin.size > 0;
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+static int
+happly_txn(MDB_txn *txn, void *arg)
+{
+	struct happly *a = arg;
+	struct tafeld *d = a->d;
+	const struct tafel_hdr *h = &a->in->h, *oh = &a->outer->h;
+	uint8_t key[56], ck[32], ad[48], ehash[32], wck[SEALED_OVERHEAD + 32];
+	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES], *sealed, *row;
+	struct tafel_mpw w;
+	struct dcase c;
+	MDB_val k, v;
+	size_t n, rowlen;
+	int rc, got;
+
+	a->st = TAFEL_ACK_OK;
+	a->dup = a->held = false;
+	a->why[0] = '\0';
+	n = strlen(oh->from);
+	memcpy(seenk, oh->from, n);
+	seenk[n] = 0;
+	memcpy(seenk + n + 1, oh->id, TAFEL_ID_BYTES);
+	k.mv_data = seenk;
+	k.mv_size = n + 1 + TAFEL_ID_BYTES;
+	if ((rc = mdb_get(txn, store_dbi(d->store, DB_SEEN), &k, &v)) == 0) {
+		if (v.mv_size == 32 &&
+		    memcmp(v.mv_data, a->outer->hash, 32) == 0) {
+			a->dup = true;
+			return 0;
+		}
+		REFUSE(a, TAFEL_ACK_REFUSED, "message id reused with other "
+		    "content");
+	} else if (rc != MDB_NOTFOUND)
+		return rc;
+	if ((got = case_get(d, txn, h->case_id, &c)) < 0)
+		return -1;
+	if (got == 1)
+		REFUSE(a, TAFEL_ACK_RETRY, "case not known here yet");
+	if (strcmp(c.table, h->table) != 0)
+		REFUSE(a, TAFEL_ACK_REFUSED, "case belongs to another table");
+	if (!case_has_member(&c, oh->from))
+		REFUSE(a, TAFEL_ACK_REFUSED, "sender is not a member of the "
+		    "case");
+	if (!case_has_member(&c, d->self.org))
+		REFUSE(a, TAFEL_ACK_REFUSED, "we are not a member of the case");
+	if (a->body != NULL && strcmp(h->type, "record") == 0) {
+		if (c.minor && !tafel_rules_minor_allows(&a->dt->t->rules,
+		    d->self.role, h->cat))
+			REFUSE(a, TAFEL_ACK_REFUSED, "the rules of table %s do "
+			    "not let %s receive %s in a case about a minor",
+			    h->table, d->self.role, h->cat);
+		if (strcmp(h->cat, "identity") == 0 &&
+		    !case_cleared(&c, d->self.org))
+			REFUSE(a, TAFEL_ACK_RETRY, "not cleared for identity "
+			    "records of this case (yet)");
+		if (record_narrowed(a->dt, &c, a->in))
+			REFUSE(a, TAFEL_ACK_REFUSED, "the relayed record was "
+			    "narrowed to other members");
+	}
+	crypto_hash_sha256(ehash, a->in->hdr, a->in->hdrlen);
+	event_key(key, c.id, h->lamport, ehash);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	if ((rc = mdb_get(txn, store_dbi(d->store, DB_EVENTS), &k, &v)) == 0) {
+		if ((got = row_has_body(&v)) < 0)
+			return -1;
+		a->held = got == 1 || a->body == NULL;
+	} else if (rc != MDB_NOTFOUND)
+		return rc;
+	if (!a->held) {
+		if (keys_unwrap_casekey(d->keys, c.id, c.wkey, ck) != 0) {
+			log_warnx("store: cannot unwrap a case key");
+			return -1;
+		}
+		if ((sealed = malloc(a->bodylen + SEALED_OVERHEAD)) == NULL)
+			fatal("malloc");
+		if (a->body != NULL) {
+			seal_ad(ad, c.id, ehash, 32);
+			case_seal(ck, ad, a->body, a->bodylen, sealed);
+			ckey_ad(ad, c.id, ehash);
+			case_seal(ck, ad, a->ckey, 32, wck);
+		}
+		sodium_memzero(ck, sizeof(ck));
+		tafel_mpw_init(&w);
+		tafel_mpw_map(&w, a->body != NULL ? 5 : 4);
+		tafel_mpw_str(&w, "v");
+		tafel_mpw_uint(&w, 1);
+		tafel_mpw_str(&w, "env");
+		tafel_mpw_bin(&w, a->in->hash, 32);
+		tafel_mpw_str(&w, "hdr");
+		tafel_mpw_bin(&w, a->in->hdr, a->in->hdrlen);
+		tafel_mpw_str(&w, "body");
+		tafel_mpw_bin(&w, sealed, a->body != NULL ? a->bodylen +
+		    SEALED_OVERHEAD : 0);
+		if (a->body != NULL) {
+			tafel_mpw_str(&w, "ckey");
+			tafel_mpw_bin(&w, wck, sizeof(wck));
+		}
+		free(sealed);
+		if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
+			return -1;
+		v.mv_data = row;
+		v.mv_size = rowlen;
+		rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
+		free(row);
+		if (rc != 0)
+			return rc;
+		/* Later events may name it in prev (11, gaps). */
+		k.mv_data = ehash;
+		k.mv_size = 32;
+		v.mv_data = key;
+		v.mv_size = 24;		/* case id, lamport */
+		if ((rc = mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v,
+		    0)) != 0)
+			return rc;
+		k.mv_data = (void *)a->in->hash;
+		k.mv_size = 32;
+		v.mv_data = (void *)a->ho;
+		v.mv_size = a->holen;
+		if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v,
+		    0)) != 0)
+			return rc;
+		/* An earlier event: the heads stay; the counter catches up. */
+		if (h->lamport > c.lamport)
+			c.lamport = h->lamport;
+		if (a->reveal != NULL && !case_cleared(&c, a->reveal) &&
+		    c.ncleared < TAFEL_MAX_RECIPIENTS)
+			snprintf(c.cleared[c.ncleared++], sizeof(c.cleared[0]),
+			    "%s", a->reveal);
+		if ((rc = case_put(d, txn, &c)) != 0)
+			return rc;
+	}
+	k.mv_data = seenk;
+	k.mv_size = n + 1 + TAFEL_ID_BYTES;
+	v.mv_data = (void *)a->outer->hash;
+	v.mv_size = 32;
+	return mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0);
+}
+
+static int
+happly_guarded(MDB_txn *txn, void *arg)
+{
+	struct happly *a = arg;
+	int rc;
+
+	if ((rc = happly_txn(txn, arg)) != 0)
+		return rc;
+	return a->st != TAFEL_ACK_OK || a->dup ? 1 : 0;
+}
+
+/* Is type one of the event types of a timeline (8.1)? */
+static bool
+timeline_type(const char *type)
+{
+	static const char *const types[] = { "open", "record", "reveal",
+	    "decide", "close", "decline", "members", "share" };
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(type, types[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Checks a relayed body against its type as cases_receive does; for a
+ * reveal, copies the org cleared into reveal.
+ */
+static const char *
+history_body_refusal(struct dtable *dt, const struct tafel_member *am,
+    struct tafeld *d, const struct tafel_hdr *h, const uint8_t *body,
+    size_t len, char reveal[TAFEL_ORG_MAX + 1])
+{
+	struct tafel_members_body *mb;
+	struct tafel_share_body *sb;
+	char level[TAFEL_FOLLOWUP_MAX + 1];
+	const char *text;
+	size_t textlen;
+	uint64_t review;
+	bool minor;
+	int rc;
+
+	if (strcmp(h->type, "open") == 0)
+		rc = tafel_open_decode(body, len, &text, &textlen, &minor);
+	else if (strcmp(h->type, "reveal") == 0)
+		rc = tafel_reveal_decode(body, len, reveal, &text, &textlen);
+	else if (strcmp(h->type, "decide") == 0)
+		rc = tafel_decision_decode(body, len, level, &text, &textlen,
+		    &review);
+	else if (strcmp(h->type, "members") == 0) {
+		if ((mb = malloc(sizeof(*mb))) == NULL)
+			fatal("malloc");
+		rc = tafel_members_decode(body, len, mb);
+		free(mb);
+	} else if (strcmp(h->type, "share") == 0) {
+		if ((sb = malloc(sizeof(*sb))) == NULL)
+			fatal("malloc");
+		rc = tafel_share_decode(body, len, sb);
+		free(sb);
+	} else {
+		rc = tafel_body_decode(h->type, body, len, &text, &textlen);
+		if (rc == 0 && strcmp(h->type, "record") == 0) {
+			if (!rules_allow(dt, am->card.role, d->self.role,
+			    h->cat))
+				return "the rules do not let this organisation "
+				    "receive the relayed record's category";
+			if (textlen > dt->t->rules.max_record)
+				return "the relayed record is longer than the "
+				    "table allows";
+		}
+	}
+	return rc != 0 ? "malformed body of the relayed event" : NULL;
+}
+
+static void
+history_receive(struct tafeld *d, struct dtable *dt,
+    const struct tafel_member *m, const struct tafel_env *e,
+    enum tafel_ack_status *st, char *why, size_t whylen)
+{
+	struct tafel_history_body hb;
+	const struct tafel_member *am;
+	struct tafel_env *in;
+	struct happly a;
+	char reveal[TAFEL_ORG_MAX + 1] = "";
+	const char *no;
+	uint8_t *body;
+	size_t bodylen, bodymax;
+	int rc;
+
+	*st = TAFEL_ACK_REFUSED;
+	memset(&hb, 0, sizeof(hb));
+	/* The plaintext is shorter than its ciphertext. */
+	bodymax = e->ct != NULL && e->ctlen < TAFEL_MAX_BODY ? e->ctlen :
+	    TAFEL_MAX_BODY;
+	if ((in = calloc(1, sizeof(*in))) == NULL ||
+	    (body = malloc(bodymax)) == NULL)
+		fatal("calloc");
+#define NO(s, ...)	do {						\
+		*st = (s);						\
+		snprintf(why, whylen, __VA_ARGS__);			\
+		goto done;						\
+	} while (0)
+	if (e->h.cat[0] != '\0' || e->h.nto != 1)
+		NO(TAFEL_ACK_REFUSED, "a history envelope has no category and "
+		    "one recipient");
+	if ((rc = keys_open(d->keys, e, d->self.org, m->card.box_pk, body,
+	    bodymax, &bodylen)) != 0)
+		NO(TAFEL_ACK_REFUSED, "cannot open the envelope: %s",
+		    tafel_strerror(rc));
+	if (tafel_history_decode(body, bodylen, &hb) != 0)
+		NO(TAFEL_ACK_REFUSED, "malformed body");
+	if ((rc = tafel_env_parse(hb.env, hb.envlen, in)) != 0)
+		NO(TAFEL_ACK_REFUSED, "malformed relayed event: %s",
+		    tafel_strerror(rc));
+	if (in->ct != NULL)
+		NO(TAFEL_ACK_REFUSED, "malformed relayed event: not a "
+		    "header-only copy");
+	if (strcmp(in->h.table, e->h.table) != 0 ||
+	    memcmp(in->h.case_id, e->h.case_id, TAFEL_ID_BYTES) != 0)
+		NO(TAFEL_ACK_REFUSED, "the relayed event is of another case");
+	if (!timeline_type(in->h.type))
+		NO(TAFEL_ACK_REFUSED, "unknown event type %s", in->h.type);
+	if ((am = tables_member(dt, in->h.from)) == NULL)
+		NO(TAFEL_ACK_REFUSED, "the author %s of the relayed event is "
+		    "not a member of table %s", in->h.from, e->h.table);
+	if (tafel_env_verify(in, am->card.sign_pk) != 0)
+		NO(TAFEL_ACK_REFUSED, "bad signature on the relayed event");
+	if (in->h.time > now_sec() + TAFELD_CLOCK_SKEW ||
+	    in->h.time + (uint64_t)dt->t->rules.retention_days * 86400 <
+	    now_sec())
+		NO(TAFEL_ACK_REFUSED, "the relayed event's time is in the "
+		    "future or older than the retention period");
+	if ((strcmp(in->h.type, "record") == 0) !=
+	    (tafel_cat_index(in->h.cat) >= 0))
+		NO(TAFEL_ACK_REFUSED, "the relayed event has a bad category");
+	if (hb.content) {
+		if ((rc = tafel_env_content_check(in, hb.key, hb.body,
+		    hb.bodylen)) != 0)
+			NO(rc == TAFEL_ENOMEM ? TAFEL_ACK_RETRY :
+			    TAFEL_ACK_REFUSED, "the relayed content is not "
+			    "what its author sealed");
+		if ((no = history_body_refusal(dt, am, d, &in->h, hb.body,
+		    hb.bodylen, reveal)) != NULL)
+			NO(TAFEL_ACK_REFUSED, "%s", no);
+	}
+	memset(&a, 0, sizeof(a));
+	a.d = d;
+	a.dt = dt;
+	a.outer = e;
+	a.in = in;
+	a.ho = hb.env;
+	a.holen = hb.envlen;
+	if (hb.content) {
+		a.body = hb.body;
+		a.bodylen = hb.bodylen;
+		a.ckey = hb.key;
+		if (strcmp(in->h.type, "reveal") == 0)
+			a.reveal = reveal;
+	}
+	if ((rc = commit_begin(d)) == 0)
+		rc = store_write(d->store, happly_guarded, &a);
+	if (rc != 0 && rc != 1)
+		NO(TAFEL_ACK_RETRY, "could not store the event durably");
+	*st = a.st;
+	snprintf(why, whylen, "%s", a.dup ? "duplicate" : a.why);
+	if (a.st == TAFEL_ACK_OK && !a.dup)
+		log_info("history from %s: %s %s of %s (%s)%s", e->h.from,
+		    in->h.type, in->h.cat, in->h.from, hb.content ? "content" :
+		    "header only", a.held ? ", held already" : "");
+done:
+#undef NO
+	sodium_memzero(hb.key, sizeof(hb.key));
+	sodium_memzero(body, bodymax);
+	free(body);
+	free(in);
+}
+
 int
 cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
     const char *person, struct tafel_mpw *w)
@@ -2362,6 +3314,8 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 		op_case_reveal(d, r, person, w);
 	else if (strcmp(r->op, "case.members") == 0)
 		op_case_members(d, r, person, w);
+	else if (strcmp(r->op, "case.share_history") == 0)
+		op_case_share_history(d, r, person, w);
 	else
 		return -1;
 	return 0;

@@ -20,6 +20,7 @@
 #include "tafel/util.h"
 
 #define CTL_TIMEOUT_MS	10000
+#define CTL_ACCEPT_MAX	64
 #define STAFF_FILE	"staff"
 #define STAFF_MAX	65536
 
@@ -463,7 +464,7 @@ conn_read(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 		}
 		if ((c->buf = malloc(c->len)) == NULL)
 			goto done;
-		return 0;
+		/* The body usually came with the header: read on. */
 	}
 	n = read(item->fd, c->buf + c->got, c->len - c->got);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -480,10 +481,10 @@ done:
 	return 0;
 }
 
-static int
-ctl_accept(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+/* Accepts one connection; returns false when none is waiting. */
+static bool
+accept_one(zloop_t *loop, zmq_pollitem_t *item, struct tafeld *d)
 {
-	struct tafeld *d = arg;
 	struct ucred cred;
 	socklen_t sl = sizeof(cred);
 	struct conn *c;
@@ -493,12 +494,12 @@ ctl_accept(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 	    SOCK_CLOEXEC)) == -1) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("control: accept");
-		return 0;
+		return false;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl) == -1) {
 		log_warn("control: SO_PEERCRED");
 		close(fd);
-		return 0;
+		return true;
 	}
 	if (cred.uid != getuid() && cred.uid != 0) {
 		struct passwd *pw = getpwuid(cred.uid);
@@ -512,7 +513,7 @@ ctl_accept(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 			    "unknown", d->dir, STAFF_FILE);
 			d->refused++;
 			close(fd);
-			return 0;
+			return true;
 		}
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -529,7 +530,27 @@ ctl_accept(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 			zloop_timer_end(loop, c->timer);
 		close(fd);
 		free(c);
+		return true;
 	}
+	/*
+	 * A client writes its request right after connecting: read it now,
+	 * so that it joins this turn's group commit.
+	 */
+	conn_read(loop, &c->item, c);
+	return true;
+}
+
+/*
+ * Every waiting connection (up to CTL_ACCEPT_MAX a turn), so that K
+ * clients in flight share one group commit instead of one each.
+ */
+static int
+ctl_accept(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+	int i;
+
+	for (i = 0; i < CTL_ACCEPT_MAX && accept_one(loop, item, arg); i++)
+		;
 	return 0;
 }
 

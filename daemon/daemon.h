@@ -63,6 +63,14 @@ int	keys_seal(struct keys *, const struct tafel_hdr *,
 int	keys_open(struct keys *, const struct tafel_env *, const char *me,
 	    const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
 	    size_t *bodylen) __attribute__((warn_unused_result));
+/* The same, and the envelope's content key into ckey (32) unless NULL. */
+int	keys_seal_key(struct keys *, const struct tafel_hdr *,
+	    const uint8_t *body, size_t bodylen, const char *const *orgs,
+	    const uint8_t (*box_pks)[32], size_t n, uint8_t **out,
+	    size_t *outlen, uint8_t *ckey) __attribute__((warn_unused_result));
+int	keys_open_key(struct keys *, const struct tafel_env *, const char *me,
+	    const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
+	    size_t *bodylen, uint8_t *ckey) __attribute__((warn_unused_result));
 /* Signs a receipt (receipt.h) with the identity key. */
 int	keys_sign_rcpt(struct keys *, const struct tafel_rcpt *, uint8_t **out,
 	    size_t *outlen) __attribute__((warn_unused_result));
@@ -191,6 +199,7 @@ struct tafeld {
 	uint64_t		 zap_denied;
 	struct rcpt_batch	*rcpts;		/* receipts to sign, net.c */
 	zhashx_t		*gaps;		/* cases.c: deferred for prev */
+	zhashx_t		*deferred;	/* net.c: who to tell it came */
 	unsigned		 gap_wait;	/* seconds (--gap-wait) */
 };
 
@@ -268,10 +277,17 @@ int	cases_ctl(struct tafeld *, const struct tafel_ctl_req *,
  * changed, or -1 (an LMDB error is returned as is).
  */
 int	cases_revoke(struct tafeld *, MDB_txn *, const struct tafel_table *t);
-/* Events an envelope follows (prev) that are not here yet. */
+/*
+ * Events an envelope follows (prev) that are not here yet; and, for
+ * whoever waits on a gap, what the envelope was: its case, its event
+ * hash, and whether it was applied now (it may fill a gap).
+ */
 struct gap {
 	size_t		n;
 	uint8_t		h[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
+	uint8_t		case_id[TAFEL_ID_BYTES];
+	uint8_t		ehash[TAFEL_HASH_BYTES];
+	bool		applied;
 };
 /*
  * Handles one envelope from an authenticated peer: its hash, its message

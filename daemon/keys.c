@@ -255,6 +255,15 @@ keys_seal(struct keys *k, const struct tafel_hdr *h, const uint8_t *body,
     size_t bodylen, const char *const *orgs, const uint8_t (*box_pks)[32],
     size_t n, uint8_t **out, size_t *outlen)
 {
+	return keys_seal_key(k, h, body, bodylen, orgs, box_pks, n, out,
+	    outlen, NULL);
+}
+
+int
+keys_seal_key(struct keys *k, const struct tafel_hdr *h, const uint8_t *body,
+    size_t bodylen, const char *const *orgs, const uint8_t (*box_pks)[32],
+    size_t n, uint8_t **out, size_t *outlen, uint8_t *ckey)
+{
 	struct tafel_wrap_to to[TAFEL_MAX_RECIPIENTS];
 	size_t i;
 	int rc;
@@ -277,8 +286,8 @@ keys_seal(struct keys *k, const struct tafel_hdr *h, const uint8_t *body,
 			return TAFEL_EINVAL;
 		}
 	}
-	rc = tafel_env_seal(h, body, bodylen, to, n, k->s->sign_sk, out,
-	    outlen);
+	rc = tafel_env_seal_key(h, body, bodylen, to, n, k->s->sign_sk, out,
+	    outlen, ckey);
 	lock(k);
 	return rc;
 }
@@ -288,6 +297,15 @@ keys_open(struct keys *k, const struct tafel_env *e, const char *me,
     const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
     size_t *bodylen)
 {
+	return keys_open_key(k, e, me, sender_box_pk, body, bodymax, bodylen,
+	    NULL);
+}
+
+int
+keys_open_key(struct keys *k, const struct tafel_env *e, const char *me,
+    const uint8_t sender_box_pk[32], uint8_t *body, size_t bodymax,
+    size_t *bodylen, uint8_t *ckey)
+{
 	const uint8_t *bk;
 	int rc;
 
@@ -295,7 +313,8 @@ keys_open(struct keys *k, const struct tafel_env *e, const char *me,
 	if ((bk = boxk(k, sender_box_pk)) == NULL)
 		rc = TAFEL_EDECRYPT;
 	else
-		rc = tafel_env_open(e, me, bk, body, bodymax, bodylen);
+		rc = tafel_env_open_key(e, me, bk, body, bodymax, bodylen,
+		    ckey);
 	lock(k);
 	return rc;
 }

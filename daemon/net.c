@@ -172,6 +172,101 @@ reply_later(struct tafeld *d, zsock_t *router, zframe_t *rid,
 #define ROUTER_BATCH	512	/* frames taken per turn of the loop */
 
 /*
+ * Envelopes deferred for a gap (11, check 23'), by envelope hash: when
+ * another event of the same case is applied here, it may be what they
+ * wait for, so their senders are asked for them again at once (a want
+ * frame naming the deferred event: the sender still has it queued)
+ * instead of after their backoff, which grows to a minute.
+ */
+#define DEFERRED_MAX	4096
+
+struct deferred {
+	zsock_t		*router;
+	zframe_t	*rid;
+	char		 org[TAFEL_ORG_MAX + 1];
+	uint8_t		 case_id[TAFEL_ID_BYTES];
+	uint8_t		 ehash[TAFEL_HASH_BYTES];
+};
+
+static void
+deferred_free(void **item)
+{
+	struct deferred *df = *item;
+
+	if (df != NULL) {
+		zframe_destroy(&df->rid);
+		free(df);
+	}
+	*item = NULL;
+}
+
+static void
+deferred_put(struct tafeld *d, zsock_t *router, zframe_t *rid,
+    const char *org, const uint8_t h[32], const struct gap *g)
+{
+	struct deferred *df;
+	char hex[65];
+
+	if (d->deferred == NULL) {
+		if ((d->deferred = zhashx_new()) == NULL)
+			fatal("zhashx_new");
+		zhashx_set_destructor(d->deferred, deferred_free);
+	}
+	tafel_hex(hex, h, 32);
+	if (zhashx_size(d->deferred) >= DEFERRED_MAX)
+		return;		/* its sender's backoff still brings it */
+	if ((df = calloc(1, sizeof(*df))) == NULL)
+		fatal("calloc");
+	df->router = router;
+	df->rid = zframe_dup(rid);
+	snprintf(df->org, sizeof(df->org), "%s", org);
+	memcpy(df->case_id, g->case_id, TAFEL_ID_BYTES);
+	memcpy(df->ehash, g->ehash, TAFEL_HASH_BYTES);
+	zhashx_update(d->deferred, hex, df);	/* replaces an older one */
+}
+
+static void	reply_later(struct tafeld *, zsock_t *, zframe_t *,
+		    const char *, uint8_t *, size_t);
+
+/* An event of case_id was applied: ask again for what waits in it. */
+static void
+deferred_nudge(struct tafeld *d, const uint8_t case_id[TAFEL_ID_BYTES])
+{
+	char keys[64][65];
+	struct deferred *df;
+	uint8_t *frame;
+	size_t n = 0, i, len;
+
+	if (d->deferred == NULL)
+		return;
+	for (df = zhashx_first(d->deferred); df != NULL && n < 64;
+	    df = zhashx_next(d->deferred))
+		if (memcmp(df->case_id, case_id, TAFEL_ID_BYTES) == 0)
+			snprintf(keys[n++], sizeof(keys[0]), "%s",
+			    (const char *)zhashx_cursor(d->deferred));
+	for (i = 0; i < n; i++) {
+		df = zhashx_lookup(d->deferred, keys[i]);
+		if (df->router == d->router &&
+		    tafel_peer_want_encode((const uint8_t (*)[32])df->ehash,
+		    1, &frame, &len) == 0)
+			reply_later(d, df->router, df->rid, df->org, frame,
+			    len);
+		zhashx_delete(d->deferred, keys[i]);
+	}
+}
+
+static void
+deferred_drop(struct tafeld *d, const uint8_t h[32])
+{
+	char hex[65];
+
+	if (d->deferred == NULL)
+		return;
+	tafel_hex(hex, h, 32);
+	zhashx_delete(d->deferred, hex);
+}
+
+/*
  * Receipts: the envelopes of one sender settled in one group commit,
  * answered with one signed receipt after that commit.
  */
@@ -327,14 +422,20 @@ router_one(struct tafeld *d, zsock_t *router)
 	} else {
 		cases_receive(d, org, m.env, m.envlen, hash, id, &gap, &st,
 		    why, sizeof(why));
+		if (gap.applied)
+			deferred_nudge(d, gap.case_id);
 		if (st != TAFEL_ACK_RETRY) {
+			deferred_drop(d, hash);
 			rcpt_add(d, router, rid, org, id, hash, st, why);
 			goto out;
 		}
 		/* Ask the sender for what the envelope waits for. */
-		if (gap.n > 0 && tafel_peer_want_encode(
-		    (const uint8_t (*)[32])gap.h, gap.n, &ack, &acklen) == 0)
-			reply_later(d, router, rid, org, ack, acklen);
+		if (gap.n > 0) {
+			deferred_put(d, router, rid, org, hash, &gap);
+			if (tafel_peer_want_encode((const uint8_t (*)[32])gap.h,
+			    gap.n, &ack, &acklen) == 0)
+				reply_later(d, router, rid, org, ack, acklen);
+		}
 	}
 	if (tafel_peer_ack_encode(hash, st, why, &ack, &acklen) != 0) {
 		log_warnx("peer %s: cannot encode ack", org);
@@ -606,6 +707,7 @@ net_stop(struct tafeld *d)
 		TAILQ_REMOVE(&d->peers, p, entry);
 		peer_free(d, p);
 	}
+	zhashx_destroy(&d->deferred);
 	if (d->router != NULL) {
 		zloop_reader_end(d->loop, d->router);
 		zsock_destroy(&d->router);

@@ -181,6 +181,15 @@ tafel_env_seal(const struct tafel_hdr *h, const uint8_t *body,
     size_t bodylen, const struct tafel_wrap_to *to, size_t nto,
     const uint8_t sign_sk[64], uint8_t **out, size_t *outlen)
 {
+	return tafel_env_seal_key(h, body, bodylen, to, nto, sign_sk, out,
+	    outlen, NULL);
+}
+
+int
+tafel_env_seal_key(const struct tafel_hdr *h, const uint8_t *body,
+    size_t bodylen, const struct tafel_wrap_to *to, size_t nto,
+    const uint8_t sign_sk[64], uint8_t **out, size_t *outlen, uint8_t *ckey)
+{
 	uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
 	uint8_t ad[32], ctd[32], sig[64], wrap[TAFEL_WRAP_BYTES];
@@ -263,6 +272,8 @@ tafel_env_seal(const struct tafel_hdr *h, const uint8_t *body,
 		*out = NULL;
 		rc = TAFEL_ETOOBIG;
 	}
+	if (rc == 0 && ckey != NULL)
+		memcpy(ckey, key, sizeof(key));
 out:
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(wrap, sizeof(wrap));
@@ -401,6 +412,14 @@ int
 tafel_env_open(const struct tafel_env *e, const char *org,
     const uint8_t k[32], uint8_t *body, size_t bodymax, size_t *bodylen)
 {
+	return tafel_env_open_key(e, org, k, body, bodymax, bodylen, NULL);
+}
+
+int
+tafel_env_open_key(const struct tafel_env *e, const char *org,
+    const uint8_t k[32], uint8_t *body, size_t bodymax, size_t *bodylen,
+    uint8_t *ckey)
+{
 	uint8_t key[32], ad[32];
 	unsigned long long n;
 	size_t i;
@@ -422,10 +441,33 @@ tafel_env_open(const struct tafel_env *e, const char *org,
 	crypto_hash_sha256(ad, e->hdr, e->hdrlen);
 	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(body, &n, NULL, e->ct,
 	    e->ctlen, ad, sizeof(ad), e->nonce, key) == 0 ? 0 : TAFEL_EDECRYPT;
+	if (rc == 0 && ckey != NULL)
+		memcpy(ckey, key, sizeof(key));
 	sodium_memzero(key, sizeof(key));
 	if (rc == 0)
 		*bodylen = n;
 	return rc;
+}
+
+int
+tafel_env_content_check(const struct tafel_env *e, const uint8_t ckey[32],
+    const uint8_t *body, size_t bodylen)
+{
+	uint8_t ad[32], d[32], *ct;
+	unsigned long long ctlen;
+
+	if (bodylen > TAFEL_MAX_BODY)
+		return TAFEL_ETOOBIG;
+	if ((ct = malloc(bodylen +
+	    crypto_aead_xchacha20poly1305_ietf_ABYTES)) == NULL)
+		return TAFEL_ENOMEM;
+	crypto_hash_sha256(ad, e->hdr, e->hdrlen);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &ctlen, body, bodylen,
+	    ad, sizeof(ad), NULL, e->nonce, ckey);
+	crypto_hash_sha256(d, ct, ctlen);
+	sodium_memzero(ct, ctlen);
+	free(ct);
+	return sodium_memcmp(d, e->ctd, sizeof(d)) == 0 ? 0 : TAFEL_EDECRYPT;
 }
 
 int
@@ -631,6 +673,58 @@ tafel_reveal_decode(const uint8_t *buf, size_t len,
 	return rc;
 }
 
+int
+tafel_open_encode(const char *pseudonym, size_t len, bool minor,
+    uint8_t **out, size_t *outlen)
+{
+	struct tafel_mpw w;
+
+	*out = NULL;
+	if (len == 0 || len > TAFEL_PSEUDONYM_MAX)
+		return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, minor ? 2 : 1);
+	tafel_mpw_str(&w, "pseudonym");
+	tafel_mpw_strn(&w, pseudonym, len);
+	if (minor) {
+		tafel_mpw_str(&w, "minor");
+		tafel_mpw_bool(&w, true);
+	}
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_open_decode(const uint8_t *buf, size_t len, const char **pseudonym,
+    size_t *pseudolen, bool *minor)
+{
+	struct tafel_mp_field f[] = {
+		{ "pseudonym", TAFEL_MP_TEXT, 1, TAFEL_PSEUDONYM_MAX, false,
+		    NULL },
+		{ "minor", TAFEL_MP_BOOL, 0, 0, true, NULL },
+	};
+	msgpack_unpacked u;
+	int rc;
+
+	*pseudonym = NULL;
+	*pseudolen = 0;
+	*minor = false;
+	if (len > TAFEL_MAX_BODY)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+		return rc;
+	/* "minor" is there only when true. */
+	if ((rc = tafel_mp_fields(&u.data, f, 2)) == 0 && f[1].obj != NULL &&
+	    !f[1].obj->via.boolean)
+		rc = TAFEL_EMALFORMED;
+	if (rc == 0) {
+		*pseudonym = f[0].obj->via.str.ptr;
+		*pseudolen = f[0].obj->via.str.size;
+		*minor = f[1].obj != NULL;
+	}
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
 static void
 put_ids(struct tafel_mpw *w, char ids[][TAFEL_ORG_MAX + 1], size_t n)
 {
@@ -675,7 +769,7 @@ tafel_members_encode(const struct tafel_members_body *b, uint8_t **out,
 	    b->pseudolen > TAFEL_PSEUDONYM_MAX)
 		return TAFEL_EINVAL;
 	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 6);
+	tafel_mpw_map(&w, b->minor ? 7 : 6);
 	tafel_mpw_str(&w, "add");
 	put_ids(&w, (char (*)[TAFEL_ORG_MAX + 1])b->add, b->nadd);
 	tafel_mpw_str(&w, "remove");
@@ -688,6 +782,10 @@ tafel_members_encode(const struct tafel_members_body *b, uint8_t **out,
 	tafel_mpw_strn(&w, b->pseudonym, b->pseudolen);
 	tafel_mpw_str(&w, "opened");
 	tafel_mpw_uint(&w, b->opened);
+	if (b->minor) {
+		tafel_mpw_str(&w, "minor");
+		tafel_mpw_bool(&w, true);
+	}
 	return tafel_mpw_finish(&w, out, outlen);
 }
 
@@ -724,6 +822,7 @@ tafel_members_decode(const uint8_t *buf, size_t len,
 		{ "pseudonym", TAFEL_MP_TEXT, 1, TAFEL_PSEUDONYM_MAX, false,
 		    NULL },
 		{ "opened", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
+		{ "minor", TAFEL_MP_BOOL, 0, 0, true, NULL },
 	};
 	msgpack_unpacked u;
 	int rc;
@@ -733,8 +832,9 @@ tafel_members_decode(const uint8_t *buf, size_t len,
 		return TAFEL_ETOOBIG;
 	if ((rc = tafel_mp_decode(&u, buf, len, 3)) != 0)
 		return rc;
-	if ((rc = tafel_mp_fields(&u.data, f, 6)) == 0 &&
-	    ((rc = get_ids(f[0].obj, b->add, &b->nadd)) != 0 ||
+	if ((rc = tafel_mp_fields(&u.data, f, 7)) == 0 &&
+	    ((f[6].obj != NULL && !f[6].obj->via.boolean) ||
+	    (rc = get_ids(f[0].obj, b->add, &b->nadd)) != 0 ||
 	    (rc = get_ids(f[1].obj, b->remove, &b->nremove)) != 0 ||
 	    (rc = get_ids(f[2].obj, b->members, &b->nmembers)) != 0))
 		rc = TAFEL_EMALFORMED;
@@ -744,6 +844,132 @@ tafel_members_decode(const uint8_t *buf, size_t len,
 		b->pseudonym = f[4].obj->via.str.ptr;
 		b->pseudolen = f[4].obj->via.str.size;
 		b->opened = f[5].obj->via.u64;
+		b->minor = f[6].obj != NULL;
+	}
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+int
+tafel_share_encode(const struct tafel_share_body *b, uint8_t **out,
+    size_t *outlen)
+{
+	struct tafel_mpw w;
+	size_t i, j;
+
+	*out = NULL;
+	if (!tafel_id_valid(b->org) || b->nevents == 0 ||
+	    b->nevents > TAFEL_SHARE_MAX)
+		return TAFEL_EINVAL;
+	for (i = 0; i < b->nevents; i++)
+		for (j = 0; j < i; j++)
+			if (memcmp(b->events[i], b->events[j], 32) == 0)
+				return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 2);
+	tafel_mpw_str(&w, "org");
+	tafel_mpw_str(&w, b->org);
+	tafel_mpw_str(&w, "events");
+	tafel_mpw_array(&w, b->nevents);
+	for (i = 0; i < b->nevents; i++)
+		tafel_mpw_bin(&w, b->events[i], 32);
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_share_decode(const uint8_t *buf, size_t len, struct tafel_share_body *b)
+{
+	struct tafel_mp_field f[] = {
+		{ "org", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, NULL },
+		{ "events", TAFEL_MP_ARRAY, 1, TAFEL_SHARE_MAX, false, NULL },
+	};
+	const msgpack_object *a;
+	msgpack_unpacked u;
+	size_t i, j;
+	int rc;
+
+	memset(b->org, 0, sizeof(b->org));
+	b->nevents = 0;
+	if (len > TAFEL_MAX_BODY)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 3)) != 0)
+		return rc;
+	if ((rc = tafel_mp_fields(&u.data, f, 2)) != 0)
+		goto out;
+	rc = TAFEL_EMALFORMED;
+	if (tafel_mp_strcpy(b->org, sizeof(b->org), f[0].obj) != 0)
+		goto out;
+	a = f[1].obj;
+	for (i = 0; i < a->via.array.size; i++) {
+		if (!tafel_mp_check(&a->via.array.ptr[i], TAFEL_MP_BIN, 32, 32))
+			goto out;
+		memcpy(b->events[i], a->via.array.ptr[i].via.bin.ptr, 32);
+		for (j = 0; j < i; j++)
+			if (memcmp(b->events[i], b->events[j], 32) == 0)
+				goto out;
+	}
+	b->nevents = a->via.array.size;
+	rc = 0;
+out:
+	if (rc != 0)
+		b->nevents = 0;
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+int
+tafel_history_encode(const struct tafel_history_body *b, uint8_t **out,
+    size_t *outlen)
+{
+	struct tafel_mpw w;
+
+	*out = NULL;
+	if (b->envlen == 0 || b->envlen > TAFEL_HISTORY_ENV_MAX ||
+	    (b->content && (b->bodylen == 0 ||
+	    b->bodylen > TAFEL_HISTORY_BODY_MAX)))
+		return TAFEL_EINVAL;
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, b->content ? 3 : 1);
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_bin(&w, b->env, b->envlen);
+	if (b->content) {
+		tafel_mpw_str(&w, "key");
+		tafel_mpw_bin(&w, b->key, 32);
+		tafel_mpw_str(&w, "body");
+		tafel_mpw_bin(&w, b->body, b->bodylen);
+	}
+	return tafel_mpw_finish(&w, out, outlen);
+}
+
+int
+tafel_history_decode(const uint8_t *buf, size_t len,
+    struct tafel_history_body *b)
+{
+	struct tafel_mp_field f[] = {
+		{ "env", TAFEL_MP_BIN, 1, TAFEL_HISTORY_ENV_MAX, false, NULL },
+		{ "key", TAFEL_MP_BIN, 32, 32, true, NULL },
+		{ "body", TAFEL_MP_BIN, 1, TAFEL_HISTORY_BODY_MAX, true, NULL },
+	};
+	msgpack_unpacked u;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (len > TAFEL_MAX_BODY)
+		return TAFEL_ETOOBIG;
+	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+		return rc;
+	if ((rc = tafel_mp_fields(&u.data, f, 3)) == 0 &&
+	    (f[1].obj == NULL) != (f[2].obj == NULL))
+		rc = TAFEL_EMALFORMED;	/* the key and the body go together */
+	if (rc == 0) {
+		b->env = (const uint8_t *)f[0].obj->via.bin.ptr;
+		b->envlen = f[0].obj->via.bin.size;
+		if (f[1].obj != NULL) {
+			b->content = true;
+			memcpy(b->key, f[1].obj->via.bin.ptr, 32);
+			b->body = (const uint8_t *)f[2].obj->via.bin.ptr;
+			b->bodylen = f[2].obj->via.bin.size;
+		}
 	}
 	msgpack_unpacked_destroy(&u);
 	return rc;

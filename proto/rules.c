@@ -60,7 +60,8 @@ parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 /* Parses one line (NUL terminated, comment stripped). */
 static int
 parse_line(char *line, struct tafel_rules *r, unsigned *seen,
-    uint16_t *sendseen, uint16_t *recvseen, const char **why)
+    uint16_t *sendseen, uint16_t *recvseen, uint16_t *minseen,
+    const char **why)
 {
 	char *w[LINE_MAX_WORDS];
 	int nw, i, role, cat;
@@ -91,12 +92,15 @@ parse_line(char *line, struct tafel_rules *r, unsigned *seen,
 		}
 		return 0;
 	}
-	if (strcmp(w[0], "send") == 0 || strcmp(w[0], "recv") == 0) {
-		bool send = w[0][0] == 's';
-		uint16_t *done = send ? sendseen : recvseen;
+	if (strcmp(w[0], "send") == 0 || strcmp(w[0], "recv") == 0 ||
+	    strcmp(w[0], "minors") == 0) {
+		bool send = w[0][0] == 's', minors = w[0][0] == 'm';
+		uint16_t *done = minors ? minseen : send ? sendseen : recvseen;
 
 		if (nw < 3) {
-			*why = "expected: send|recv ROLE CATEGORY... (or all)";
+			*why = minors ? "expected: minors ROLE CATEGORY... (or "
+			    "all)" : "expected: send|recv ROLE CATEGORY... (or "
+			    "all)";
 			return -1;
 		}
 		if ((role = tafel_role_index(w[1])) < 0) {
@@ -122,7 +126,9 @@ parse_line(char *line, struct tafel_rules *r, unsigned *seen,
 				}
 				mask |= 1u << cat;
 			}
-		if (send)
+		if (minors)
+			r->minors[role] = mask;
+		else if (send)
 			r->send[role] = mask;
 		else
 			r->recv[role] = mask;
@@ -148,8 +154,8 @@ parse_line(char *line, struct tafel_rules *r, unsigned *seen,
 		}
 		return 0;
 	}
-	*why = "unknown rule (expected open, send, recv, retention-days or "
-	    "max-record)";
+	*why = "unknown rule (expected open, send, recv, minors, "
+	    "retention-days or max-record)";
 	return -1;
 }
 
@@ -158,7 +164,7 @@ tafel_rules_parse(const char *text, size_t len, struct tafel_rules *r,
     unsigned *line, const char **why)
 {
 	char buf[512];
-	uint16_t sendseen = 0, recvseen = 0;
+	uint16_t sendseen = 0, recvseen = 0, minseen = 0;
 	unsigned seen = 0;
 	size_t off = 0, n;
 
@@ -190,7 +196,8 @@ tafel_rules_parse(const char *text, size_t len, struct tafel_rules *r,
 		}
 		if ((hash = strchr(buf, '#')) != NULL)
 			*hash = '\0';
-		if (parse_line(buf, r, &seen, &sendseen, &recvseen, why) != 0)
+		if (parse_line(buf, r, &seen, &sendseen, &recvseen, &minseen,
+		    why) != 0)
 			return TAFEL_EMALFORMED;
 	}
 	*line = 0;
@@ -262,6 +269,9 @@ tafel_rules_format(const struct tafel_rules *r, char **text)
 	for (i = 0; i < TAFEL_NROLES; i++)
 		rc |= put_mask(&s, &len, &cap, "recv", tafel_roles[i],
 		    r->recv[i]);
+	for (i = 0; i < TAFEL_NROLES; i++)
+		rc |= put_mask(&s, &len, &cap, "minors", tafel_roles[i],
+		    r->minors[i]);
 	snprintf(num, sizeof(num), "retention-days %u\n", r->retention_days);
 	rc |= put(&s, &len, &cap, num);
 	snprintf(num, sizeof(num), "max-record %u\n", r->max_record);

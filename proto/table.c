@@ -90,7 +90,8 @@ rules_valid(const struct tafel_rules *r)
 		return false;
 	for (i = 0; i < TAFEL_NROLES; i++)
 		if ((r->send[i] & ~CATS_MASK) != 0 ||
-		    (r->recv[i] & ~CATS_MASK) != 0)
+		    (r->recv[i] & ~CATS_MASK) != 0 ||
+		    (r->minors[i] & ~CATS_MASK) != 0)
 			return false;
 	return r->retention_days >= 1 && r->retention_days <= RETENTION_MAX &&
 	    r->max_record >= 1 && r->max_record <= TAFEL_MAX_TEXT;
@@ -127,12 +128,28 @@ encode_catmap(struct tafel_mpw *w, const uint8_t bits[TAFEL_NROLES])
 	}
 }
 
+bool
+tafel_rules_minor_allows(const struct tafel_rules *r, const char *to_role,
+    const char *cat)
+{
+	int rt = tafel_role_index(to_role), ci = tafel_cat_index(cat);
+
+	if (rt < 0 || ci < 0)
+		return false;
+	return !(r->minors[rt] & (1u << ci));
+}
+
 static void
 encode_rules(struct tafel_mpw *w, const struct tafel_rules *r)
 {
+	bool minors = false;
 	int i;
 
-	tafel_mpw_map(w, 5);
+	for (i = 0; i < TAFEL_NROLES; i++)
+		if (r->minors[i] != 0)
+			minors = true;
+	/* "minors" is written only when some role has a restriction. */
+	tafel_mpw_map(w, minors ? 6 : 5);
 	tafel_mpw_str(w, "open");
 	tafel_mpw_array(w, nbits(r->open));
 	for (i = 0; i < TAFEL_NROLES; i++)
@@ -146,6 +163,10 @@ encode_rules(struct tafel_mpw *w, const struct tafel_rules *r)
 	tafel_mpw_uint(w, r->retention_days);
 	tafel_mpw_str(w, "max_record");
 	tafel_mpw_uint(w, r->max_record);
+	if (minors) {
+		tafel_mpw_str(w, "minors");
+		encode_catmap(w, r->minors);
+	}
 }
 
 /*
@@ -205,6 +226,7 @@ decode_rules(const msgpack_object *o, struct tafel_rules *r)
 		{ "retention_days", TAFEL_MP_UINT, 1, RETENTION_MAX, false,
 		    NULL },
 		{ "max_record", TAFEL_MP_UINT, 1, TAFEL_MAX_TEXT, false, NULL },
+		{ "minors", TAFEL_MP_MAP, 1, TAFEL_NROLES, true, NULL },
 	};
 	uint32_t open;
 
@@ -213,7 +235,8 @@ decode_rules(const msgpack_object *o, struct tafel_rules *r)
 	    decode_nameset(f[0].obj, tafel_roles, TAFEL_NROLES, true,
 	    &open) != 0 ||
 	    decode_catmap(f[1].obj, r->send) != 0 ||
-	    decode_catmap(f[2].obj, r->recv) != 0)
+	    decode_catmap(f[2].obj, r->recv) != 0 ||
+	    (f[5].obj != NULL && decode_catmap(f[5].obj, r->minors) != 0))
 		return TAFEL_EMALFORMED;
 	r->open = (uint16_t)open;
 	r->retention_days = (uint32_t)f[3].obj->via.u64;

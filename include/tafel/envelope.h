@@ -83,6 +83,16 @@ int	tafel_env_seal(const struct tafel_hdr *h, const uint8_t *body,
 	    const uint8_t sign_sk[64], uint8_t **out, size_t *outlen)
 	    __attribute__((warn_unused_result));
 
+/*
+ * tafel_env_seal, and the content key into ckey (32 bytes) when ckey is
+ * not NULL, so that the sender can later re-share the content (8.12).
+ * The caller wipes ckey.
+ */
+int	tafel_env_seal_key(const struct tafel_hdr *h, const uint8_t *body,
+	    size_t bodylen, const struct tafel_wrap_to *to, size_t nto,
+	    const uint8_t sign_sk[64], uint8_t **out, size_t *outlen,
+	    uint8_t *ckey) __attribute__((warn_unused_result));
+
 /* A parsed envelope.  Pointers point into the buffer given to parse. */
 struct tafel_env {
 	const uint8_t	*hdr;
@@ -127,6 +137,22 @@ bool	tafel_env_addressed(const struct tafel_env *e, const char *org);
 int	tafel_env_open(const struct tafel_env *e, const char *org,
 	    const uint8_t k[32], uint8_t *body, size_t bodymax,
 	    size_t *bodylen) __attribute__((warn_unused_result));
+
+/* tafel_env_open, and the content key into ckey (32) unless NULL. */
+int	tafel_env_open_key(const struct tafel_env *e, const char *org,
+	    const uint8_t k[32], uint8_t *body, size_t bodymax,
+	    size_t *bodylen, uint8_t *ckey) __attribute__((warn_unused_result));
+
+/*
+ * Checks that body, encrypted under ckey with the envelope's nonce and
+ * AD = SHA-256(hdr), gives the ciphertext whose digest the envelope
+ * carries (ctd, or SHA-256(ct)): so content re-shared with its content
+ * key is the content its sender signed.  Returns 0, TAFEL_EDECRYPT (it
+ * is not) or TAFEL_ENOMEM / TAFEL_ETOOBIG.
+ */
+int	tafel_env_content_check(const struct tafel_env *e,
+	    const uint8_t ckey[32], const uint8_t *body, size_t bodylen)
+	    __attribute__((warn_unused_result));
 
 /* Header-only copy of a parsed full envelope.  Caller owns *out. */
 int	tafel_env_header_only(const struct tafel_env *e, uint8_t **out,
@@ -179,9 +205,21 @@ struct tafel_members_body {
 	const char	*pseudonym;
 	size_t		 pseudolen;
 	uint64_t	 opened;
+	bool		 minor;		/* "minor": true; absent when false */
 };
 
 /* Lists must hold unique ids; members at least one. */
+/*
+ * "open" with the minor flag: { "pseudonym": text } or, for a case about
+ * a minor, { "pseudonym": text, "minor": true } ("minor": false is not
+ * canonical and is refused).  *pseudonym points into buf.
+ */
+int	tafel_open_encode(const char *pseudonym, size_t len, bool minor,
+	    uint8_t **out, size_t *outlen) __attribute__((warn_unused_result));
+int	tafel_open_decode(const uint8_t *buf, size_t len,
+	    const char **pseudonym, size_t *pseudolen, bool *minor)
+	    __attribute__((warn_unused_result));
+
 int	tafel_members_encode(const struct tafel_members_body *, uint8_t **out,
 	    size_t *outlen) __attribute__((warn_unused_result));
 int	tafel_members_decode(const uint8_t *buf, size_t len,
@@ -203,5 +241,49 @@ int	tafel_body_encode(const char *type, const char *text, size_t len,
 int	tafel_body_decode(const char *type, const uint8_t *buf, size_t len,
 	    const char **text, size_t *textlen)
 	    __attribute__((warn_unused_result));
+
+/*
+ * "share": a member re-shared earlier events of the case with a member
+ * (8.12).  { "org": id, "events": [ bin(32) ] }, the event hashes (7.8)
+ * re-shared, 1..TAFEL_SHARE_MAX of them, each once.
+ */
+#define TAFEL_SHARE_MAX		1024
+
+struct tafel_share_body {
+	char		 org[TAFEL_ORG_MAX + 1];
+	size_t		 nevents;
+	uint8_t		 events[TAFEL_SHARE_MAX][TAFEL_HASH_BYTES];
+};
+
+int	tafel_share_encode(const struct tafel_share_body *, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+int	tafel_share_decode(const uint8_t *buf, size_t len,
+	    struct tafel_share_body *) __attribute__((warn_unused_result));
+
+/*
+ * "history": one earlier event of a case, relayed to one member (8.12);
+ * not an event of the timeline itself.
+ *   { "env": bin(header-only copy of the original envelope) }
+ *   { "env": bin, "key": bin(32) (its content key), "body": bin (its
+ *     body, as its sender sealed it) }
+ * env is at most TAFEL_HISTORY_ENV_MAX bytes, body at most
+ * TAFEL_HISTORY_BODY_MAX.  Decoded pointers point into buf.
+ */
+#define TAFEL_HISTORY_ENV_MAX	40960
+#define TAFEL_HISTORY_BODY_MAX	(TAFEL_MAX_BODY - TAFEL_HISTORY_ENV_MAX - 64)
+
+struct tafel_history_body {
+	const uint8_t	*env;
+	size_t		 envlen;
+	bool		 content;	/* key and body present */
+	uint8_t		 key[32];
+	const uint8_t	*body;
+	size_t		 bodylen;
+};
+
+int	tafel_history_encode(const struct tafel_history_body *,
+	    uint8_t **out, size_t *outlen) __attribute__((warn_unused_result));
+int	tafel_history_decode(const uint8_t *buf, size_t len,
+	    struct tafel_history_body *) __attribute__((warn_unused_result));
 
 #endif

@@ -55,7 +55,17 @@ struct tafel_rules {
 	uint8_t		recv[TAFEL_NROLES];	/* bit c: may receive c */
 	uint32_t	retention_days;
 	uint32_t	max_record;		/* bytes of one record's text */
+	/* bit c: in a case about a minor, the role may not receive c */
+	uint8_t		minors[TAFEL_NROLES];
 };
+
+/*
+ * May a record of category cat reach a member of role to_role in a case
+ * about a minor?  (The send and recv rules apply besides.)  False for an
+ * unknown role or category.
+ */
+bool	tafel_rules_minor_allows(const struct tafel_rules *,
+	    const char *to_role, const char *cat);
 
 /* The built-in LIVC-R default (documented in docs/operator.md). */
 void	tafel_rules_default(struct tafel_rules *);
@@ -67,6 +77,8 @@ void	tafel_rules_default(struct tafel_rules *);
  *   open ROLE...                   roles that may open cases
  *   send ROLE CATEGORY...|all      what ROLE may send
  *   recv ROLE CATEGORY...|all      what ROLE may receive
+ *   minors ROLE CATEGORY...|all    what ROLE may not receive in a case
+ *                                  about a minor (optional)
  *   retention-days N               1..36500
  *   max-record BYTES               1..TAFEL_MAX_TEXT
  *

@@ -33,5 +33,14 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 
 		(void)tafel_members_decode(buf, len, &mb);
 	}
+	{
+		static struct tafel_share_body sb;
+		struct tafel_history_body hb;
+		bool minor;
+
+		(void)tafel_open_decode(buf, len, &t, &n, &minor);
+		(void)tafel_share_decode(buf, len, &sb);
+		(void)tafel_history_decode(buf, len, &hb);
+	}
 	return 0;
 }

@@ -76,6 +76,24 @@ check "unknown category" 2 "unknown category 'gossip'" \
     "$TAFEL" -d "$D" record add "$CASE" --category gossip --text x
 check "--text and --file" 2 "not both" \
     "$TAFEL" -d "$D" record add "$CASE" --category note --text x --file y
+check "share-history without a case" 2 "needs a CASE id" \
+    "$TAFEL" -d "$D" case share-history --to ocmw
+check "share-history without --to" 2 "needs --to" \
+    "$TAFEL" -d "$D" case share-history "$CASE"
+check "share-history with a bad case id" 2 "not a case id" \
+    "$TAFEL" -d "$D" case share-history 12ab --to ocmw
+check "share-history with a bad org id" 2 "not an organisation id" \
+    "$TAFEL" -d "$D" case share-history "$CASE" --to OCMW
+check "share-history --to given twice" 2 "given twice" \
+    "$TAFEL" -d "$D" case share-history "$CASE" --to a --to b
+check "share-history with an extra argument" 2 "unexpected argument" \
+    "$TAFEL" -d "$D" case share-history "$CASE" more --to ocmw
+check "--minor takes no value" 2 "unexpected argument" \
+    "$TAFEL" -d "$D" case open --table t --members a --pseudonym x \
+    --minor yes
+check "--minor twice" 2 "given twice" \
+    "$TAFEL" -d "$D" case open --table t --members a --pseudonym x \
+    --minor --minor
 check "init without passphrase choice" 2 \
     "init needs --passphrase-file FILE or --no-passphrase" \
     "$TAFEL" -d "$D" init --org a --name A --role police \

@@ -145,6 +145,7 @@ usage(void)
 	    "    record open replay reuse-id readdress impersonate badsig "
 	    "tamper\n"
 	    "    unknown-table unknown-case future past flood\n"
+	    "    history history-forged history-narrowed\n"
 	    "    stranger wrong-key no-curve stall\n"
 	    "  control modes (-d DIR): ctl-status ctl-garbage ctl-oversized "
 	    "ctl-zero\n"
@@ -489,6 +490,103 @@ ct_offset(const uint8_t *env, size_t envlen)
 	return off;
 }
 
+/*
+ * A "history" envelope (protocol.md 8.12) from DIR to the target that
+ * relays a record of DIR's own, with its content key and body.  The
+ * record is addressed to the target, with a wrap for it; "forged"
+ * relays another body than the one sealed; "narrowed" also names --to
+ * ORG in the record without a wrap for it (a record narrowed to the
+ * target).  Caller frees *env.
+ */
+static void
+history_env(struct poke *p, const struct envspec *es, const char *variant,
+    uint8_t **env, size_t *envlen)
+{
+	struct tafel_history_body hb;
+	struct tafel_wrap_to wt;
+	struct tafel_env *in;
+	struct tafel_hdr *h;
+	uint8_t k[crypto_box_BEFORENMBYTES], *body, *inner, *ho, *hbuf;
+	size_t bodylen, innerlen, holen, hlen;
+	int rc;
+
+	if (!p->have_self)
+		load_self(p);
+	if (es->table == NULL || !p->has_case)
+		die(EX_USAGE, "history modes need -t TABLE and --case HEX");
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (in = calloc(1, sizeof(*in))) == NULL)
+		die(EX_LOCAL, "out of memory");
+	/* The relayed record. */
+	snprintf(h->type, sizeof(h->type), "record");
+	randombytes_buf(h->id, sizeof(h->id));
+	snprintf(h->table, sizeof(h->table), "%s", es->table);
+	h->tver = p->tver;
+	memcpy(h->case_id, p->case_id, sizeof(h->case_id));
+	snprintf(h->cat, sizeof(h->cat), "%s", p->cat);
+	snprintf(h->from, sizeof(h->from), "%s", p->self.org);
+	snprintf(h->by, sizeof(h->by), "tafel-poke");
+	snprintf(h->to[0], sizeof(h->to[0]), "%s", p->peer.org);
+	h->nto = 1;
+	if (strcmp(variant, "narrowed") == 0) {
+		if (p->to == NULL)
+			die(EX_USAGE, "history-narrowed needs --to ORG");
+		snprintf(h->to[1], sizeof(h->to[1]), "%s", p->to);
+		h->nto = 2;
+	}
+	h->time = es->time;
+	h->lamport = 1;
+	if (crypto_box_beforenm(k, p->peer.box_pk, p->s->box_sk) != 0)
+		die(EX_LOCAL, "crypto_box_beforenm failed");
+	wt.org = h->to[0];
+	wt.k = k;
+	if ((rc = tafel_body_encode("record", es->text, strlen(es->text),
+	    &body, &bodylen)) != 0 ||
+	    (rc = tafel_env_seal_key(h, body, bodylen, &wt, 1, p->s->sign_sk,
+	    &inner, &innerlen, hb.key)) != 0 ||
+	    (rc = tafel_env_parse(inner, innerlen, in)) != 0 ||
+	    (rc = tafel_env_header_only(in, &ho, &holen)) != 0)
+		die(EX_LOCAL, "cannot seal the relayed record: %s",
+		    tafel_strerror(rc));
+	if (strcmp(variant, "forged") == 0) {
+		free(body);
+		if (tafel_body_encode("record", "forged", 6, &body,
+		    &bodylen) != 0)
+			die(EX_LOCAL, "out of memory");
+	}
+	hb.env = ho;
+	hb.envlen = holen;
+	hb.content = true;
+	hb.body = body;
+	hb.bodylen = bodylen;
+	if ((rc = tafel_history_encode(&hb, &hbuf, &hlen)) != 0)
+		die(EX_LOCAL, "cannot encode the history: %s",
+		    tafel_strerror(rc));
+	/* The envelope around it, for the target alone. */
+	memset(h, 0, sizeof(*h));
+	snprintf(h->type, sizeof(h->type), "history");
+	randombytes_buf(h->id, sizeof(h->id));
+	snprintf(h->table, sizeof(h->table), "%s", es->table);
+	h->tver = p->tver;
+	memcpy(h->case_id, p->case_id, sizeof(h->case_id));
+	snprintf(h->from, sizeof(h->from), "%s", p->self.org);
+	snprintf(h->by, sizeof(h->by), "tafel-poke");
+	snprintf(h->to[0], sizeof(h->to[0]), "%s", p->peer.org);
+	h->nto = 1;
+	h->time = es->time;
+	if ((rc = tafel_env_seal(h, hbuf, hlen, &wt, 1, p->s->sign_sk, env,
+	    envlen)) != 0)
+		die(EX_LOCAL, "cannot seal: %s", tafel_strerror(rc));
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(hb.key, sizeof(hb.key));
+	free(hbuf);
+	free(ho);
+	free(inner);
+	free(body);
+	free(in);
+	free(h);
+}
+
 /* Builds the frames of a peer mode. */
 static void
 make_frames(struct poke *p, const char *mode, char **files, int nfiles)
@@ -602,6 +700,14 @@ make_frames(struct poke *p, const char *mode, char **files, int nfiles)
 		free(env2);
 		add_env(p, env, envlen,
 		    "a record with another record's signature");
+	} else if (strncmp(mode, "history", 7) == 0 && (mode[7] == '\0' ||
+	    strcmp(mode + 7, "-forged") == 0 ||
+	    strcmp(mode + 7, "-narrowed") == 0)) {
+		history_env(p, &es, mode[7] ? mode + 8 : "", &env, &envlen);
+		add_env(p, env, envlen, mode[7] == '\0' ?
+		    "an earlier record, relayed with its content" :
+		    mode[8] == 'f' ? "a relayed record with a forged body" :
+		    "a relayed record narrowed to the target");
 	} else if (strcmp(mode, "tamper") == 0) {
 		seal(p, &es, &env, &envlen);
 		env[ct_offset(env, envlen)] ^= 0x01;

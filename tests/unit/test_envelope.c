@@ -370,6 +370,272 @@ test_body(void **state)
 	    (const uint8_t *)"\x81\xa4text\xa2\x01x", 9, &t, &tl), 0);
 }
 
+/*
+ * Re-sharing (8.12): the content key from sealing and from opening is the
+ * same; with it, the body checks against a header-only copy, and any
+ * other body, key or header does not.
+ */
+static void
+test_content_key(void **state)
+{
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	struct tafel_env *ho = calloc(1, sizeof(*ho));
+	struct tafel_hdr h;
+	struct tafel_wrap_to to[1];
+	uint8_t k[32], ks[32], ko[32], *env, *hob, out[1024];
+	size_t len, holen, outlen;
+	char bad[sizeof(body)];
+
+	assert_non_null(e);
+	assert_non_null(ho);
+	hdr_fill(&h);
+	assert_int_equal(crypto_box_beforenm(k, bob.box_pk, alice.box_sk), 0);
+	to[0].org = "bob";
+	to[0].k = k;
+	assert_int_equal(tafel_env_seal_key(&h, (const uint8_t *)body,
+	    sizeof(body) - 1, to, 1, alice.sign_sk, &env, &len, ks), 0);
+	assert_int_equal(tafel_env_parse(env, len, e), 0);
+	assert_int_equal(crypto_box_beforenm(k, alice.box_pk, bob.box_sk), 0);
+	assert_int_equal(tafel_env_open_key(e, "bob", k, out, sizeof(out),
+	    &outlen, ko), 0);
+	assert_memory_equal(ks, ko, 32);
+	/* carol has no wrap: no key comes out. */
+	memset(ko, 0, sizeof(ko));
+	assert_int_equal(tafel_env_open_key(e, "carol", k, out, sizeof(out),
+	    &outlen, ko), TAFEL_ENOTFOR);
+	assert_true(sodium_is_zero(ko, sizeof(ko)));
+	assert_int_equal(tafel_env_content_check(e, ks, (const uint8_t *)body,
+	    sizeof(body) - 1), 0);
+	assert_int_equal(tafel_env_header_only(e, &hob, &holen), 0);
+	assert_int_equal(tafel_env_parse(hob, holen, ho), 0);
+	assert_int_equal(tafel_env_verify(ho, alice.sign_pk), 0);
+	assert_int_equal(tafel_env_content_check(ho, ks, (const uint8_t *)body,
+	    sizeof(body) - 1), 0);
+	/* Another body, a shorter one, another key. */
+	memcpy(bad, body, sizeof(body));
+	bad[sizeof(body) - 2] ^= 1;
+	assert_int_equal(tafel_env_content_check(ho, ks, (const uint8_t *)bad,
+	    sizeof(body) - 1), TAFEL_EDECRYPT);
+	assert_int_equal(tafel_env_content_check(ho, ks, (const uint8_t *)body,
+	    sizeof(body) - 2), TAFEL_EDECRYPT);
+	ks[0] ^= 1;
+	assert_int_equal(tafel_env_content_check(ho, ks, (const uint8_t *)body,
+	    sizeof(body) - 1), TAFEL_EDECRYPT);
+	assert_int_equal(tafel_env_content_check(ho, ks, (const uint8_t *)body,
+	    TAFEL_MAX_BODY + 1), TAFEL_ETOOBIG);
+	free(hob);
+	free(env);
+	free(ho);
+	free(e);
+}
+
+static void
+test_open_body(void **state)
+{
+	const char *p;
+	uint8_t *buf;
+	size_t len, pl;
+	bool minor;
+
+	/* Without the flag: the bytes of a plain open body. */
+	assert_int_equal(tafel_open_encode("Casus", 5, false, &buf, &len), 0);
+	assert_int_equal(len, 17);
+	assert_memory_equal(buf, "\x81\xa9pseudonym\xa5" "Casus", 17);
+	assert_int_equal(tafel_open_decode(buf, len, &p, &pl, &minor), 0);
+	assert_false(minor);
+	assert_int_equal(pl, 5);
+	free(buf);
+	assert_int_equal(tafel_open_encode("Casus", 5, true, &buf, &len), 0);
+	assert_int_equal(len, 24);
+	assert_memory_equal(buf + 17, "\xa5minor\xc3", 7);
+	assert_int_equal(tafel_open_decode(buf, len, &p, &pl, &minor), 0);
+	assert_true(minor);
+	free(buf);
+	/* "minor": false is not canonical; other values and keys refused. */
+	assert_int_equal(tafel_open_decode((const uint8_t *)
+	    "\x82\xa9pseudonym\xa1x\xa5minor\xc2", 19, &p, &pl, &minor),
+	    TAFEL_EMALFORMED);
+	assert_int_equal(tafel_open_decode((const uint8_t *)
+	    "\x82\xa9pseudonym\xa1x\xa5minor\x01", 19, &p, &pl, &minor),
+	    TAFEL_EMALFORMED);
+	assert_int_equal(tafel_open_decode((const uint8_t *)
+	    "\x82\xa9pseudonym\xa1x\xa5major\xc3", 19, &p, &pl, &minor),
+	    TAFEL_EMALFORMED);
+	assert_int_equal(tafel_open_decode((const uint8_t *)
+	    "\x81\xa5minor\xc3", 8, &p, &pl, &minor), TAFEL_EMALFORMED);
+	assert_int_equal(tafel_open_encode("", 0, true, &buf, &len),
+	    TAFEL_EINVAL);
+}
+
+static void
+test_members_minor(void **state)
+{
+	struct tafel_members_body *b = calloc(1, sizeof(*b));
+	struct tafel_members_body *d = calloc(1, sizeof(*d));
+	uint8_t *buf;
+	size_t len, len0;
+
+	assert_non_null(b);
+	assert_non_null(d);
+	strcpy(b->members[0], "stad");
+	b->nmembers = 1;
+	b->pseudonym = "P";
+	b->pseudolen = 1;
+	assert_int_equal(tafel_members_encode(b, &buf, &len0), 0);
+	assert_int_equal(buf[0], 0x86);
+	free(buf);
+	b->minor = true;
+	assert_int_equal(tafel_members_encode(b, &buf, &len), 0);
+	assert_int_equal(buf[0], 0x87);
+	assert_int_equal(len, len0 + 7);
+	assert_int_equal(tafel_members_decode(buf, len, d), 0);
+	assert_true(d->minor);
+	/* "minor": false is refused. */
+	buf[len - 1] = 0xc2;
+	assert_int_equal(tafel_members_decode(buf, len, d), TAFEL_EMALFORMED);
+	free(buf);
+	free(b);
+	free(d);
+}
+
+static void
+test_share_body(void **state)
+{
+	struct tafel_share_body *b = calloc(1, sizeof(*b));
+	struct tafel_share_body *d = calloc(1, sizeof(*d));
+	struct tafel_mpw w;
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(b);
+	assert_non_null(d);
+	strcpy(b->org, "ocmw");
+	b->nevents = 2;
+	memset(b->events[0], 1, 32);
+	memset(b->events[1], 2, 32);
+	assert_int_equal(tafel_share_encode(b, &buf, &len), 0);
+	assert_int_equal(tafel_share_decode(buf, len, d), 0);
+	assert_string_equal(d->org, "ocmw");
+	assert_int_equal(d->nevents, 2);
+	assert_memory_equal(d->events[1], b->events[1], 32);
+	free(buf);
+	/* An event twice, none, a bad org: the encoder refuses. */
+	memset(b->events[1], 1, 32);
+	assert_int_equal(tafel_share_encode(b, &buf, &len), TAFEL_EINVAL);
+	b->nevents = 0;
+	assert_int_equal(tafel_share_encode(b, &buf, &len), TAFEL_EINVAL);
+	b->nevents = 1;
+	strcpy(b->org, "OCMW");
+	assert_int_equal(tafel_share_encode(b, &buf, &len), TAFEL_EINVAL);
+	/* The decoder refuses the same, and short hashes. */
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 2);
+	tafel_mpw_str(&w, "org");
+	tafel_mpw_str(&w, "ocmw");
+	tafel_mpw_str(&w, "events");
+	tafel_mpw_array(&w, 2);
+	tafel_mpw_bin(&w, b->events[0], 32);
+	tafel_mpw_bin(&w, b->events[0], 32);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_share_decode(buf, len, d), TAFEL_EMALFORMED);
+	assert_int_equal(d->nevents, 0);
+	free(buf);
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 2);
+	tafel_mpw_str(&w, "org");
+	tafel_mpw_str(&w, "ocmw");
+	tafel_mpw_str(&w, "events");
+	tafel_mpw_array(&w, 1);
+	tafel_mpw_bin(&w, b->events[0], 31);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_share_decode(buf, len, d), TAFEL_EMALFORMED);
+	free(buf);
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 2);
+	tafel_mpw_str(&w, "org");
+	tafel_mpw_str(&w, "ocmw");
+	tafel_mpw_str(&w, "events");
+	tafel_mpw_array(&w, 0);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_share_decode(buf, len, d), TAFEL_EMALFORMED);
+	free(buf);
+	free(b);
+	free(d);
+}
+
+static void
+test_history_body(void **state)
+{
+	struct tafel_history_body b, d;
+	struct tafel_mpw w;
+	uint8_t *buf, env[100];
+	size_t len;
+
+	memset(&b, 0, sizeof(b));
+	memset(env, 0x5a, sizeof(env));
+	b.env = env;
+	b.envlen = sizeof(env);
+	assert_int_equal(tafel_history_encode(&b, &buf, &len), 0);
+	assert_int_equal(tafel_history_decode(buf, len, &d), 0);
+	assert_false(d.content);
+	assert_int_equal(d.envlen, sizeof(env));
+	free(buf);
+	b.content = true;
+	memset(b.key, 7, 32);
+	b.body = (const uint8_t *)body;
+	b.bodylen = sizeof(body) - 1;
+	assert_int_equal(tafel_history_encode(&b, &buf, &len), 0);
+	assert_int_equal(tafel_history_decode(buf, len, &d), 0);
+	assert_true(d.content);
+	assert_memory_equal(d.key, b.key, 32);
+	assert_int_equal(d.bodylen, sizeof(body) - 1);
+	free(buf);
+	/* An empty body, an empty or oversized copy: refused. */
+	b.bodylen = 0;
+	assert_int_equal(tafel_history_encode(&b, &buf, &len), TAFEL_EINVAL);
+	b.envlen = 0;
+	assert_int_equal(tafel_history_encode(&b, &buf, &len), TAFEL_EINVAL);
+	b.envlen = TAFEL_HISTORY_ENV_MAX + 1;
+	assert_int_equal(tafel_history_encode(&b, &buf, &len), TAFEL_EINVAL);
+	/* A key without a body, a short key, another key: refused. */
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 2);
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_bin(&w, env, sizeof(env));
+	tafel_mpw_str(&w, "key");
+	tafel_mpw_bin(&w, env, 32);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_history_decode(buf, len, &d), TAFEL_EMALFORMED);
+	free(buf);
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 3);
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_bin(&w, env, sizeof(env));
+	tafel_mpw_str(&w, "key");
+	tafel_mpw_bin(&w, env, 31);
+	tafel_mpw_str(&w, "body");
+	tafel_mpw_bin(&w, env, 3);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_history_decode(buf, len, &d), TAFEL_EMALFORMED);
+	free(buf);
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 2);
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_bin(&w, env, sizeof(env));
+	tafel_mpw_str(&w, "text");
+	tafel_mpw_bin(&w, env, 3);
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_history_decode(buf, len, &d), TAFEL_EMALFORMED);
+	free(buf);
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, 1);
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_str(&w, "not bin");
+	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	assert_int_equal(tafel_history_decode(buf, len, &d), TAFEL_EMALFORMED);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -385,6 +651,11 @@ main(void)
 		cmocka_unit_test(test_hdr_rules),
 		cmocka_unit_test(test_seal_refuses_stranger),
 		cmocka_unit_test(test_body),
+		cmocka_unit_test(test_content_key),
+		cmocka_unit_test(test_open_body),
+		cmocka_unit_test(test_members_minor),
+		cmocka_unit_test(test_share_body),
+		cmocka_unit_test(test_history_body),
 	};
 
 	if (sodium_init() < 0)

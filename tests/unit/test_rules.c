@@ -134,6 +134,59 @@ test_nul_and_long_lines(void **state)
 	free(big);
 }
 
+static void
+test_minors(void **state)
+{
+	struct tafel_rules r, back;
+	const char *why;
+	unsigned line;
+	char *text;
+	static const char ok[] =
+	    "open coordinator\n"
+	    "send coordinator all\n"
+	    "recv school all\n"
+	    "minors school identity assessment\n"
+	    "minors youth all\n"
+	    "retention-days 730\n"
+	    "max-record 4096\n";
+
+	assert_int_equal(parse(ok, &r, &line, &why), 0);
+	assert_int_equal(r.minors[tafel_role_index("school")],
+	    (1u << tafel_cat_index("identity")) |
+	    (1u << tafel_cat_index("assessment")));
+	assert_int_equal(r.minors[tafel_role_index("youth")], 0x3f);
+	assert_int_equal(r.minors[tafel_role_index("police")], 0);
+	assert_false(tafel_rules_minor_allows(&r, "school", "identity"));
+	assert_true(tafel_rules_minor_allows(&r, "school", "note"));
+	assert_false(tafel_rules_minor_allows(&r, "youth", "note"));
+	assert_true(tafel_rules_minor_allows(&r, "police", "identity"));
+	assert_int_equal(tafel_rules_format(&r, &text), 0);
+	assert_non_null(strstr(text, "minors school identity assessment\n"));
+	assert_non_null(strstr(text, "minors youth all\n"));
+	assert_int_equal(parse(text, &back, &line, &why), 0);
+	assert_memory_equal(&r, &back, sizeof(r));
+	free(text);
+
+	assert_int_not_equal(parse("open\nminors school\nretention-days 1\n"
+	    "max-record 1\n", &r, &line, &why), 0);
+	assert_int_equal(line, 2);
+	assert_string_equal(why, "expected: minors ROLE CATEGORY... (or all)");
+	assert_int_not_equal(parse("open\nminors mayor note\n"
+	    "retention-days 1\nmax-record 1\n", &r, &line, &why), 0);
+	assert_string_equal(why, "unknown role");
+	assert_int_not_equal(parse("open\nminors school gossip\n"
+	    "retention-days 1\nmax-record 1\n", &r, &line, &why), 0);
+	assert_string_equal(why, "unknown record category");
+	assert_int_not_equal(parse("open\nminors school note\n"
+	    "minors school signal\nretention-days 1\nmax-record 1\n", &r,
+	    &line, &why), 0);
+	assert_int_equal(line, 3);
+	assert_string_equal(why, "this role already has such a line");
+	assert_int_not_equal(parse("open\nminors school note note\n"
+	    "retention-days 1\nmax-record 1\n", &r, &line, &why), 0);
+	assert_string_equal(why, "a category is listed twice");
+}
+
 int
 main(void)
 {
@@ -142,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_narrow_rules),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_minors),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);

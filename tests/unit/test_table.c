@@ -223,7 +223,8 @@ enum rv {
 	RV_CANON, RV_CAT_ORDER, RV_ROLE_ORDER, RV_UNKNOWN_ROLE, RV_UNKNOWN_CAT,
 	RV_DUP_CAT, RV_DUP_ROLE_KEY, RV_DUP_OPEN, RV_EMPTY_LIST, RV_EXTRA_KEY,
 	RV_MISSING_KEY, RV_RETENTION_0, RV_MAX_RECORD_BIG, RV_CAT_BIN,
-	RV_OPEN_MAP, RV_13_OPEN, RV_CAT_7
+	RV_OPEN_MAP, RV_13_OPEN, RV_CAT_7, RV_MINORS, RV_MINORS_EMPTY,
+	RV_MINORS_UNKNOWN_CAT, RV_MINORS_EMPTY_LIST
 };
 
 static void
@@ -231,7 +232,8 @@ write_rules(struct tafel_mpw *w, enum rv v)
 {
 	int i, k, nsend = 11;
 
-	tafel_mpw_map(w, v == RV_EXTRA_KEY ? 6 : v == RV_MISSING_KEY ? 4 : 5);
+	tafel_mpw_map(w, v == RV_EXTRA_KEY || v >= RV_MINORS ? 6 :
+	    v == RV_MISSING_KEY ? 4 : 5);
 	tafel_mpw_str(w, "open");
 	if (v == RV_OPEN_MAP) {
 		tafel_mpw_map(w, 1);
@@ -318,6 +320,19 @@ write_rules(struct tafel_mpw *w, enum rv v)
 	if (v == RV_EXTRA_KEY) {
 		tafel_mpw_str(w, "police_may_read_all");
 		tafel_mpw_bool(w, true);
+	}
+	if (v >= RV_MINORS) {
+		/* In a case about a minor, CAW receives no assessment. */
+		tafel_mpw_str(w, "minors");
+		tafel_mpw_map(w, v == RV_MINORS_EMPTY ? 0 : 1);
+		if (v != RV_MINORS_EMPTY) {
+			tafel_mpw_str(w, "caw");
+			tafel_mpw_array(w, v == RV_MINORS_EMPTY_LIST ? 0 : 1);
+			if (v == RV_MINORS_UNKNOWN_CAT)
+				tafel_mpw_str(w, "gossip");
+			else if (v == RV_MINORS)
+				tafel_mpw_str(w, "assessment");
+		}
 	}
 }
 
@@ -491,6 +506,8 @@ test_rules_roundtrip(void **state)
 	struct tafel_table *t = make_table(fx, 1, NULL, M_ALL3, S_CP, 1), *d;
 	static const char open_want[] = "\xa4open\x93\xab" "coordinator\xac"
 	    "justitiehuis\xa5other";
+	static const char minors_want[] = "\xa6minors\x81\xa6school\x92"
+	    "\xa8identity\xaa" "assessment";
 	int i;
 
 	/* Unusual rules survive encoding; absent roles send nothing. */
@@ -501,9 +518,21 @@ test_rules_roundtrip(void **state)
 	t->rules.recv[0] = 0x02;
 	t->rules.retention_days = 1;
 	t->rules.max_record = TAFEL_MAX_TEXT;
+	t->rules.minors[tafel_role_index("school")] = 0x0c;
 	assert_int_equal(tafel_table_seal_body(t), 0);
 	d = roundtrip(t);
 	assert_memory_equal(&d->rules, &t->rules, sizeof(t->rules));
+	assert_false(tafel_rules_minor_allows(&d->rules, "school",
+	    "identity"));
+	assert_false(tafel_rules_minor_allows(&d->rules, "school",
+	    "assessment"));
+	assert_true(tafel_rules_minor_allows(&d->rules, "school", "note"));
+	assert_true(tafel_rules_minor_allows(&d->rules, "police",
+	    "identity"));
+	assert_false(tafel_rules_minor_allows(&d->rules, "mayor", "note"));
+	assert_false(tafel_rules_minor_allows(&d->rules, "police", "gossip"));
+	assert_non_null(memmem(t->body, t->bodylen, minors_want,
+	    sizeof(minors_want) - 1));
 	for (i = 0; i < TAFEL_NROLES; i++)
 		if (i != 3)
 			assert_int_equal(d->rules.send[i], 0);
@@ -525,7 +554,8 @@ test_rules_decode(void **state)
 		RV_UNKNOWN_ROLE, RV_UNKNOWN_CAT, RV_DUP_CAT, RV_DUP_ROLE_KEY,
 		RV_DUP_OPEN, RV_EMPTY_LIST, RV_EXTRA_KEY, RV_MISSING_KEY,
 		RV_RETENTION_0, RV_MAX_RECORD_BIG, RV_CAT_BIN, RV_OPEN_MAP,
-		RV_13_OPEN, RV_CAT_7,
+		RV_13_OPEN, RV_CAT_7, RV_MINORS_EMPTY, RV_MINORS_UNKNOWN_CAT,
+		RV_MINORS_EMPTY_LIST,
 	};
 	size_t i;
 
@@ -536,6 +566,12 @@ test_rules_decode(void **state)
 		if (decode_raw(t, &k, &d) != TAFEL_EMALFORMED)
 			fail_msg("rules variant %d not refused", (int)bad[i]);
 	}
+	/* A minors rule. */
+	k.rules = RV_MINORS;
+	assert_int_equal(decode_raw(t, &k, &d), 0);
+	assert_int_equal(d->rules.minors[tafel_role_index("caw")],
+	    1u << tafel_cat_index("assessment"));
+	tafel_table_destroy(&d);
 	/* Out of order is accepted, and sealing again makes it canonical. */
 	k.rules = RV_CAT_ORDER;
 	assert_int_equal(decode_raw(t, &k, &d), 0);
