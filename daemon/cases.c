@@ -2558,6 +2558,38 @@ hist_free(struct hist *hs)
 	hs->n = 0;
 }
 
+/* The exchange log's "sent" entry of one relayed-history envelope. */
+static int
+hist_audit(MDB_txn *txn, struct hist *hs, const struct hist_item *it)
+{
+	struct tafel_audit_entry *ae;
+	struct tafel_env *e;
+	int rc = -1;
+
+	if ((ae = calloc(1, sizeof(*ae))) == NULL ||
+	    (e = calloc(1, sizeof(*e))) == NULL)
+		fatal("calloc");
+	if (tafel_env_parse(it->env, it->envlen, e) == 0) {
+		ae->kind = TAFEL_AUDIT_SENT;
+		memcpy(ae->table, e->h.table, sizeof(ae->table));
+		ae->has_case = true;
+		memcpy(ae->case_id, e->h.case_id, 16);
+		ae->has_env = true;
+		memcpy(ae->env, it->hash, 32);
+		snprintf(ae->event, sizeof(ae->event), "%s", e->h.type);
+		snprintf(ae->cat, sizeof(ae->cat), "%s", e->h.cat);
+		memcpy(ae->from, e->h.from, sizeof(ae->from));
+		snprintf(ae->person, sizeof(ae->person), "%s", e->h.by);
+		snprintf(ae->to[0], sizeof(ae->to[0]), "%s", it->org);
+		ae->nto = 1;
+		ae->has_to = true;
+		rc = audit_append(hs->d, txn, ae);
+	}
+	free(e);
+	free(ae);
+	return rc;
+}
+
 /* Inside the event's write transaction: store and queue every item. */
 static int
 hist_txn(MDB_txn *txn, void *arg)
@@ -2576,7 +2608,8 @@ hist_txn(MDB_txn *txn, void *arg)
 		org = hs->it[i].org;
 		if ((rc = mdb_put(txn, store_dbi(hs->d->store, DB_ENVS), &k, &v,
 		    0)) != 0 || (rc = outbox_add(hs->d, txn, OUTBOX_ENV,
-		    hs->it[i].hash, &org, 1)) != 0)
+		    hs->it[i].hash, &org, 1)) != 0 ||
+		    (rc = hist_audit(txn, hs, &hs->it[i])) != 0)
 			return rc;
 	}
 	return 0;
@@ -3114,6 +3147,35 @@ happly_txn(MDB_txn *txn, void *arg)
 	return mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0);
 }
 
+/* The exchange log's "received" entry of a relayed-history envelope. */
+static int
+happly_audit(MDB_txn *txn, struct happly *a)
+{
+	const struct tafel_hdr *h = &a->outer->h;
+	struct tafel_audit_entry *ae;
+	size_t i;
+	int rc;
+
+	if ((ae = calloc(1, sizeof(*ae))) == NULL)
+		fatal("calloc");
+	ae->kind = TAFEL_AUDIT_RECEIVED;
+	memcpy(ae->table, h->table, sizeof(ae->table));
+	ae->has_case = true;
+	memcpy(ae->case_id, h->case_id, 16);
+	ae->has_env = true;
+	memcpy(ae->env, a->outer->hash, 32);
+	snprintf(ae->event, sizeof(ae->event), "%s", h->type);
+	snprintf(ae->cat, sizeof(ae->cat), "%s", h->cat);
+	memcpy(ae->from, h->from, sizeof(ae->from));
+	for (i = 0; i < h->nto; i++)
+		memcpy(ae->to[i], h->to[i], sizeof(ae->to[i]));
+	ae->nto = h->nto;
+	ae->has_to = ae->nto > 0;
+	rc = audit_append(a->d, txn, ae);
+	free(ae);
+	return rc;
+}
+
 static int
 happly_guarded(MDB_txn *txn, void *arg)
 {
@@ -3122,7 +3184,9 @@ happly_guarded(MDB_txn *txn, void *arg)
 
 	if ((rc = happly_txn(txn, arg)) != 0)
 		return rc;
-	return a->st != TAFEL_ACK_OK || a->dup ? 1 : 0;
+	if (a->st != TAFEL_ACK_OK || a->dup)
+		return 1;
+	return happly_audit(txn, a);
 }
 
 /* Is type one of the event types of a timeline (8.1)? */
