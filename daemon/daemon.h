@@ -163,6 +163,7 @@ struct peer {
 
 struct commit_action;
 struct rcpt_batch;
+struct grave;
 
 /* An adopted table. */
 struct dtable {
@@ -200,6 +201,7 @@ struct tafeld {
 	struct rcpt_batch	*rcpts;		/* receipts to sign, net.c */
 	zhashx_t		*gaps;		/* cases.c: deferred for prev */
 	zhashx_t		*deferred;	/* net.c: who to tell it came */
+	struct grave		*graves;	/* net.c: sockets to destroy */
 	unsigned		 gap_wait;	/* seconds (--gap-wait) */
 };
 
@@ -245,6 +247,8 @@ int	net_send(struct tafeld *, struct peer *, const uint8_t *, size_t);
  * not adopted the table yet.
  */
 void	net_redial(struct tafeld *, struct peer *);
+/* Destroys the sockets taken out of the loop in earlier turns (all). */
+void	net_reap(struct tafeld *, bool all);
 
 /*
  * commit.c: group commit.  Writes made while handling the input that is

@@ -218,6 +218,7 @@ lock_dir(const char *dir)
 static int
 retry_tick(zloop_t *loop, int timer_id, void *arg)
 {
+	net_reap(arg, false);
 	(void)outbox_retry(arg);
 	return 0;
 }

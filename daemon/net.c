@@ -621,14 +621,18 @@ rebind_tick(zloop_t *loop, int timer_id, void *arg)
 	return 0;
 }
 
+static void	bury(struct tafeld *, zsock_t *, zactor_t *);
+
 int
 net_router_restart(struct tafeld *d)
 {
 	if (d->rebind_timer != -1)
 		return 0;	/* already under way */
 	if (d->router != NULL) {
+		/* Closed (and its connections with it) in a later turn. */
 		zloop_reader_end(d->loop, d->router);
-		zsock_destroy(&d->router);
+		bury(d, d->router, NULL);
+		d->router = NULL;
 	}
 	log_info("closing every inbound connection");
 	d->rebind_tries = 0;
@@ -636,6 +640,55 @@ net_router_restart(struct tafeld *d)
 	    d)) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * Sockets taken out of the loop are destroyed only in a later turn.
+ * zloop polls a set it built at the top of a turn and then calls the
+ * handlers of every ready socket in it; a socket destroyed by an
+ * earlier handler or a timer of the same turn (a redial from the retry
+ * timer) would be read after it was freed.  Their handlers find no
+ * peer for them and discard what they read.
+ */
+struct grave {
+	struct grave	*next;
+	zsock_t		*sock;
+	zactor_t	*actor;
+	uint64_t	 at;		/* ms, monotonic */
+};
+
+#define GRAVE_MS	100	/* certainly a later turn */
+
+static void
+bury(struct tafeld *d, zsock_t *sock, zactor_t *actor)
+{
+	struct grave *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		fatal("calloc");
+	g->sock = sock;
+	g->actor = actor;
+	g->at = now_ms();
+	g->next = d->graves;
+	d->graves = g;
+}
+
+void
+net_reap(struct tafeld *d, bool all)
+{
+	struct grave *g, **gp;
+	uint64_t now = now_ms();
+
+	for (gp = &d->graves; (g = *gp) != NULL;) {
+		if (!all && now - g->at < GRAVE_MS) {
+			gp = &g->next;
+			continue;
+		}
+		*gp = g->next;
+		zsock_destroy(&g->sock);
+		zactor_destroy(&g->actor);
+		free(g);
+	}
 }
 
 /*
@@ -647,11 +700,13 @@ peer_hangup(struct tafeld *d, struct peer *p)
 {
 	if (p->monitor != NULL) {
 		zloop_reader_end(d->loop, zactor_sock(p->monitor));
-		zactor_destroy(&p->monitor);
+		bury(d, NULL, p->monitor);
+		p->monitor = NULL;
 	}
 	if (p->dealer != NULL) {
 		zloop_reader_end(d->loop, p->dealer);
-		zsock_destroy(&p->dealer);
+		bury(d, p->dealer, NULL);
+		p->dealer = NULL;
 	}
 	p->connected = false;
 }
@@ -708,6 +763,7 @@ net_stop(struct tafeld *d)
 		peer_free(d, p);
 	}
 	zhashx_destroy(&d->deferred);
+	net_reap(d, true);
 	if (d->router != NULL) {
 		zloop_reader_end(d->loop, d->router);
 		zsock_destroy(&d->router);

@@ -680,6 +680,7 @@ event_env(struct tafeld *d, MDB_txn *txn, const uint8_t eh[32],
 		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
 		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
 		{ "body", TAFEL_MP_BIN, 0, UINT32_MAX, false, NULL },
+		{ "ckey", TAFEL_MP_BIN, 0, UINT32_MAX, true, NULL },
 	};
 	uint8_t key[56];
 	msgpack_unpacked u;
@@ -698,7 +699,7 @@ event_env(struct tafeld *d, MDB_txn *txn, const uint8_t eh[32],
 	if (mdb_get(txn, store_dbi(d->store, DB_EVENTS), &k, &v) != 0 ||
 	    tafel_mp_decode(&u, v.mv_data, v.mv_size, 2) != 0)
 		return -1;
-	rc = tafel_mp_fields(&u.data, f, 4) == 0 ? 0 : -1;
+	rc = tafel_mp_fields(&u.data, f, 5) == 0 ? 0 : -1;
 	if (rc == 0)
 		memcpy(env, f[1].obj->via.bin.ptr, 32);
 	msgpack_unpacked_destroy(&u);
