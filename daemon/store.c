@@ -220,18 +220,21 @@ write_now(struct store *s, int (*fn)(MDB_txn *, void *), void *arg)
 
 /*
  * The map filled up inside the open batch: make durable what the batch
- * holds so far, grow the map and open the batch again.
+ * holds so far, grow the map and open the batch again.  Returns 0, or
+ * -1 when what the batch held is lost (its commit failed) or no new
+ * batch could be opened.
  */
 static int
 batch_regrow(struct store *s)
 {
-	int rc;
+	int rc, lost = 0;
 
 	rc = mdb_txn_commit(s->batch);
 	s->batch = NULL;
 	if (rc != 0) {
 		log_warnx("store: commit: %s", mdb_strerror(rc));
 		s->batch_lost = true;
+		lost = -1;
 	}
 	if (grow(s) == -1)
 		return -1;
@@ -240,7 +243,7 @@ batch_regrow(struct store *s)
 		s->batch = NULL;
 		return -1;
 	}
-	return 0;
+	return lost;
 }
 
 /* Runs fn in a transaction nested in the open batch. */
@@ -260,6 +263,11 @@ write_batched(struct store *s, int (*fn)(MDB_txn *, void *), void *arg)
 			r = mdb_txn_commit(child);	/* into the batch */
 		else
 			mdb_txn_abort(child);
+		/*
+		 * fn may have been given what earlier items of the batch
+		 * wrote (a new event's prev and Lamport counter are read in
+		 * the batch): run it again only if those are durable now.
+		 */
 		if (r == MDB_MAP_FULL) {
 			if (batch_regrow(s) == -1)
 				return -1;
@@ -290,12 +298,15 @@ store_batch_begin(struct store *s)
 		return 0;
 	/*
 	 * A batch cannot be run again after a full map, so grow ahead of
-	 * need: when the map is more than three quarters used.  (A write
-	 * that still finds it full commits what came before, then grows.)
+	 * need: when the map is more than half used.  (A write that still
+	 * finds it full commits what came before, then grows; if that
+	 * commit fails too, the batch is lost and every item of it is
+	 * answered with an error: nothing is announced that is not
+	 * stored.)
 	 */
 	if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) ==
 	    0 && (info.me_last_pgno + 1) * (size_t)st.ms_psize >
-	    s->mapsize / 4 * 3)
+	    s->mapsize / 2)
 		(void)grow(s);
 	for (;;) {
 		rc = mdb_txn_begin(s->env, NULL, 0, &s->batch);
@@ -309,8 +320,7 @@ store_batch_begin(struct store *s)
 		s->batch = NULL;
 		return -1;
 	}
-	s->batch_lost = false;
-	return 0;
+	return 0;	/* batch_lost stays until the commit reports it */
 }
 
 bool
