@@ -29,30 +29,6 @@
 #define DEFAULT_MAPSIZE		((size_t)64 << 20)
 #define DEFAULT_GAP_WAIT	120	/* seconds */
 
-uint64_t
-now_sec(void)
-{
-	return (uint64_t)time(NULL);
-}
-
-uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-uint64_t
-now_ms_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void __attribute__((noreturn))
 usage(void)
 {

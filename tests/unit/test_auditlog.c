@@ -22,31 +22,6 @@
 #include "../../daemon/daemon.h"
 #include "tafel/merkle.h"
 
-/* The daemon's clock lives in main.c, which a unit test does not link. */
-uint64_t
-now_sec(void)
-{
-	return (uint64_t)time(NULL);
-}
-
-uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
-now_ms_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 struct fixture {
 	char		 dir[64];
 	struct tafeld	 d;
