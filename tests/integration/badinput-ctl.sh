@@ -89,6 +89,19 @@ printf '\203\241v\001\242op\246status\244args\201\241x\001' >"$T/req"
 row "status with an unknown argument: bad-request" 0 \
     "error bad-request: status takes no arguments" \
     "control: status by" ctl-file "$T/req"
+# record.delivery with a case id that is not hex, and with a record
+# that was never written here.
+Z32=$(printf '%032d' 0)
+printf '\203\241v\001\242op\257record.delivery\244args\202\244case\242zz\246record\331\040%s' \
+    "$Z32" >"$T/req"
+row "record.delivery with a bad case id: bad-request" 0 \
+    "error bad-request: record.delivery: a case id and a record id" \
+    "control: record.delivery by" ctl-file "$T/req"
+printf '\203\241v\001\242op\257record.delivery\244args\202\244case\331\040%s\246record\331\040%s' \
+    "$Z32" "$Z32" >"$T/req"
+row "record.delivery of a record never written here: no-record" 0 \
+    "error no-record: no record with that id written here" \
+    "control: record.delivery by" ctl-file "$T/req"
 # Trailing bytes after a valid request.
 printf '\203\241v\001\242op\246status\244args\200\300' >"$T/req"
 row "a valid request followed by a trailing byte: bad-request, logged" 0 \
