@@ -6,7 +6,9 @@
  * decoder in libtafel therefore goes through tafel_mp_decode(), which
  * first walks the bytes without allocating (tafel_mp_scan), then lets
  * msgpack-c build the tree, then requires exact consumption; and through
- * tafel_mp_fields(), which checks a map against an exact key set.
+ * tafel_mp_fields(), which checks a map against an exact key set.  Large
+ * inputs (export bundles) and canonical-only formats (audit entries) are
+ * read instead with the reader (tafel_mpr_*), which builds no tree.
  *
  * Encoders write one canonical form: keys in the order the schema lists
  * them and the smallest integer forms (msgpack-c does the latter).
@@ -71,6 +73,9 @@ int	tafel_mp_fields(const msgpack_object *map, struct tafel_mp_field *f,
 /* Checks one object against a type and range as tafel_mp_fields does. */
 bool	tafel_mp_check(const msgpack_object *o, enum tafel_mp_type t,
 	    uint64_t min, uint64_t max);
+/* tafel_mp_check on every element of an array. */
+bool	tafel_mp_check_all(const msgpack_object_array *a,
+	    enum tafel_mp_type t, uint64_t min, uint64_t max);
 
 /*
  * Copies a str object into dst (size dstsz) with a terminating NUL.
@@ -81,6 +86,106 @@ int	tafel_mp_strcpy(char *dst, size_t dstsz, const msgpack_object *o)
 
 /* True when o is a str equal to s. */
 bool	tafel_mp_streq(const msgpack_object *o, const char *s);
+
+/*
+ * Reader: walks MessagePack in the caller's buffer one object header at a
+ * time, with no tree and no allocation, for inputs too large for a
+ * msgpack_object tree (an export bundle holds millions of objects) and
+ * for decoders that check canonical bytes as they read them.
+ *
+ * It reads what msgpack-c reads for the types our formats use and types
+ * them as msgpack-c does: nil, bool, integers (a signed form holding a
+ * value >= 0 is UINT, as msgpack-c makes it a positive integer), str,
+ * bin, array and map.  It refuses 0xc1, ext, float, truncation, and a
+ * container count larger than the bytes left could hold.  It does not
+ * limit depth or count objects: run tafel_mp_scan first for that.
+ *
+ * A str or bin points into the buffer, which must outlive its use.
+ */
+enum tafel_mpr_type {
+	TAFEL_MPR_NIL = 1,
+	TAFEL_MPR_BOOL,
+	TAFEL_MPR_UINT,
+	TAFEL_MPR_NINT,		/* negative integer */
+	TAFEL_MPR_STR,
+	TAFEL_MPR_BIN,
+	TAFEL_MPR_ARRAY,
+	TAFEL_MPR_MAP
+};
+
+/* One object header. */
+struct tafel_mpr_obj {
+	enum tafel_mpr_type	 type;
+	bool			 canon;	/* in its smallest form */
+	uint64_t		 u;	/* UINT, BOOL: the value; STR, BIN:
+					   the length; ARRAY, MAP: count */
+	int64_t			 i;	/* NINT: the value */
+	const uint8_t		*ptr;	/* STR, BIN: the bytes */
+	size_t			 off;	/* where the header starts */
+};
+
+struct tafel_mpr {
+	const uint8_t	*buf;
+	size_t		 len;
+	size_t		 off;		/* the next header */
+	bool		 canon;		/* typed reads refuse larger forms */
+};
+
+void	tafel_mpr_init(struct tafel_mpr *r, const uint8_t *buf, size_t len);
+/*
+ * Reads the next header into *o and moves past it: past the bytes of a
+ * str or bin, to the first element of an array or map.  Returns 0 or
+ * TAFEL_EMALFORMED (and then the reader does not move).
+ */
+int	tafel_mpr_next(struct tafel_mpr *r, struct tafel_mpr_obj *o)
+	    __attribute__((warn_unused_result));
+/* Skips one whole object, with what it contains.  0 or TAFEL_EMALFORMED. */
+int	tafel_mpr_skip(struct tafel_mpr *r)
+	    __attribute__((warn_unused_result));
+/*
+ * Typed reads: the next object must be of that type (and, when r->canon
+ * is set, in its smallest form, as tafel_mpw writes it), or they return
+ * TAFEL_EMALFORMED and the reader does not move.  str and bin set a
+ * pointer into the buffer and the length; array and map the count, and
+ * the reader is then at the first element.
+ */
+int	tafel_mpr_uint(struct tafel_mpr *r, uint64_t *v)
+	    __attribute__((warn_unused_result));
+int	tafel_mpr_str(struct tafel_mpr *r, const uint8_t **s, size_t *n)
+	    __attribute__((warn_unused_result));
+int	tafel_mpr_bin(struct tafel_mpr *r, const uint8_t **s, size_t *n)
+	    __attribute__((warn_unused_result));
+int	tafel_mpr_array(struct tafel_mpr *r, size_t *n)
+	    __attribute__((warn_unused_result));
+int	tafel_mpr_map(struct tafel_mpr *r, size_t *n)
+	    __attribute__((warn_unused_result));
+/* True when the reader is exactly at the end of the buffer. */
+bool	tafel_mpr_done(const struct tafel_mpr *r);
+
+/* tafel_mp_check on a header read by the reader. */
+bool	tafel_mpr_check(const struct tafel_mpr_obj *o, enum tafel_mp_type t,
+	    uint64_t min, uint64_t max);
+
+/* A field of tafel_mpr_fields(). */
+struct tafel_mpr_field {
+	const char		*key;
+	enum tafel_mp_type	 type;
+	uint64_t		 min;
+	uint64_t		 max;
+	bool			 optional;
+	bool			 seen;	/* out */
+	struct tafel_mpr_obj	 obj;	/* out: the value's header */
+};
+
+/*
+ * tafel_mp_fields on the map at the reader: the same keys, types and
+ * ranges are accepted and refused, in any order.  Only a value's header
+ * is checked (an array's count, not its elements); the reader skips each
+ * value and ends after the map.  To read an array or map value, start a
+ * reader at f[i].obj.off.  Returns 0 or TAFEL_EMALFORMED.
+ */
+int	tafel_mpr_fields(struct tafel_mpr *r, struct tafel_mpr_field *f,
+	    size_t n) __attribute__((warn_unused_result));
 
 /*
  * Writer: a msgpack_sbuffer and packer with a sticky error, so that a

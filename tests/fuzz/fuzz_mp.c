@@ -1,7 +1,8 @@
 /*
- * libFuzzer harness for proto/mp.c: the pre-scan, the decoder and the
- * field checker.  A tree that decodes is written out again with
- * msgpack-c's packer and must decode again.
+ * libFuzzer harness for proto/mp.c: the pre-scan, the decoder, the
+ * field checker and the reader.  A tree that decodes is written out
+ * again with msgpack-c's packer and must decode again; the reader must
+ * skip it to its exact end and check its fields as the tree does.
  */
 #include <msgpack.h>
 #include <stdint.h>
@@ -47,21 +48,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ "map", TAFEL_MP_MAP, 0, 16, true, NULL },
 		{ "flag", TAFEL_MP_BOOL, 0, 0, true, NULL },
 	};
+	struct tafel_mpr_field g[sizeof(f) / sizeof(f[0])];
 	msgpack_unpacked u, u2;
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
+	struct tafel_mpr r;
 	char buf[64];
+	size_t i;
+	int rc;
 
 	if (size > TAFEL_MAX_FRAME)
 		return 0;
 	(void)tafel_mp_scan(data, size, 2, 16);
+	/* The reader never reads outside; on anything. */
+	tafel_mpr_init(&r, data, size);
+	(void)tafel_mpr_skip(&r);
 	if (tafel_mp_decode(&u, data, size, TAFEL_MAX_DEPTH) != 0)
 		return 0;
 	walk(&u.data, 1);
-	if (tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0])) == 0 &&
-	    f[1].obj != NULL &&
+	tafel_mpr_init(&r, data, size);
+	if (tafel_mpr_skip(&r) != 0 || !tafel_mpr_done(&r))
+		abort();
+	rc = tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0]));
+	if (rc == 0 && f[1].obj != NULL &&
 	    tafel_mp_strcpy(buf, sizeof(buf), f[1].obj) != 0)
 		abort();	/* an id of at most 63 bytes must fit */
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		g[i] = (struct tafel_mpr_field){ f[i].key, f[i].type,
+		    f[i].min, f[i].max, f[i].optional, false, { 0 } };
+	tafel_mpr_init(&r, data, size);
+	if (tafel_mpr_fields(&r, g, sizeof(g) / sizeof(g[0])) != rc)
+		abort();	/* the reader checks fields as the tree */
 
 	/* The same tree, written canonically, decodes again. */
 	msgpack_sbuffer_init(&sb);

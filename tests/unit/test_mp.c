@@ -1,6 +1,6 @@
 /*
  * Unit tests for proto/mp.c: the strict msgpack scanner, decoder, field
- * checker and writer.
+ * checker, writer and reader.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -239,18 +239,37 @@ test_max_items(void **state)
 	free(b);
 }
 
-/* Runs tafel_mp_fields on one encoded map. */
+/*
+ * Runs tafel_mp_fields on the tree of one encoded map, and
+ * tafel_mpr_fields with the reader on its bytes: the same answer, or
+ * the test fails.  Not msgpack at all: 100 + the decoder's error.
+ */
 static int
 fields_of(const void *p, size_t n, struct tafel_mp_field *f, size_t nf)
 {
+	struct tafel_mpr_field g[8];
+	struct tafel_mpr r;
 	msgpack_unpacked u;
-	int r;
+	size_t j;
+	int a, b;
 
-	if ((r = tafel_mp_decode(&u, p, n, TAFEL_MAX_DEPTH)) != 0)
-		return 100 + r;
-	r = tafel_mp_fields(&u.data, f, nf);
+	assert_true(nf <= 8);
+	if ((a = tafel_mp_decode(&u, p, n, TAFEL_MAX_DEPTH)) != 0)
+		return 100 + a;
+	a = tafel_mp_fields(&u.data, f, nf);
 	msgpack_unpacked_destroy(&u);
-	return r;
+	for (j = 0; j < nf; j++)
+		g[j] = (struct tafel_mpr_field){ f[j].key, f[j].type,
+		    f[j].min, f[j].max, f[j].optional, false, { 0 } };
+	tafel_mpr_init(&r, p, n);
+	b = tafel_mpr_fields(&r, g, nf);
+	assert_int_equal(a, b);
+	if (b == 0) {
+		assert_true(tafel_mpr_done(&r));
+		for (j = 0; j < nf; j++)
+			assert_int_equal(g[j].seen, f[j].obj != NULL);
+	}
+	return b;
 }
 
 #define SAMPLE_FIELDS							\
@@ -551,6 +570,448 @@ test_decode_tree(void **state)
 	free(b);
 }
 
+/* ---- The reader ---- */
+
+/* One header read from p[0..n): it must be all of p. */
+static struct tafel_mpr_obj
+one(const void *p, size_t n, int want)
+{
+	struct tafel_mpr r;
+	struct tafel_mpr_obj o;
+
+	memset(&o, 0, sizeof(o));
+	tafel_mpr_init(&r, p, n);
+	assert_int_equal(tafel_mpr_next(&r, &o), want);
+	if (want == 0 && o.type != TAFEL_MPR_ARRAY &&
+	    o.type != TAFEL_MPR_MAP)
+		assert_true(tafel_mpr_done(&r));
+	if (want != 0)
+		assert_int_equal(r.off, 0);	/* did not move */
+	return o;
+}
+
+static void
+test_reader_scalars(void **state)
+{
+	static const struct {
+		const char		*b;
+		size_t			 n;
+		enum tafel_mpr_type	 type;
+		uint64_t		 u;
+		int64_t			 i;
+		bool			 canon;
+	} v[] = {
+		{ L("\x00"), TAFEL_MPR_UINT, 0, 0, true },
+		{ L("\x7f"), TAFEL_MPR_UINT, 127, 0, true },
+		{ L("\xcc\x7f"), TAFEL_MPR_UINT, 127, 0, false },
+		{ L("\xcc\x80"), TAFEL_MPR_UINT, 128, 0, true },
+		{ L("\xcd\x00\xff"), TAFEL_MPR_UINT, 255, 0, false },
+		{ L("\xcd\x01\x00"), TAFEL_MPR_UINT, 256, 0, true },
+		{ L("\xce\x00\x00\xff\xff"), TAFEL_MPR_UINT, 65535, 0, false },
+		{ L("\xce\x00\x01\x00\x00"), TAFEL_MPR_UINT, 65536, 0, true },
+		{ L("\xcf\0\0\0\0\xff\xff\xff\xff"), TAFEL_MPR_UINT,
+		    0xffffffff, 0, false },
+		{ L("\xcf\0\0\0\1\0\0\0\0"), TAFEL_MPR_UINT, 0x100000000, 0,
+		    true },
+		{ L("\xcf\xff\xff\xff\xff\xff\xff\xff\xff"), TAFEL_MPR_UINT,
+		    UINT64_MAX, 0, true },
+		/* Signed forms of values >= 0: msgpack-c's positive. */
+		{ L("\xd0\x05"), TAFEL_MPR_UINT, 5, 0, false },
+		{ L("\xd1\x7f\xff"), TAFEL_MPR_UINT, 32767, 0, false },
+		{ L("\xd2\0\0\0\1"), TAFEL_MPR_UINT, 1, 0, false },
+		{ L("\xd3\x7f\xff\xff\xff\xff\xff\xff\xff"), TAFEL_MPR_UINT,
+		    INT64_MAX, 0, false },
+		{ L("\xff"), TAFEL_MPR_NINT, 0, -1, true },
+		{ L("\xe0"), TAFEL_MPR_NINT, 0, -32, true },
+		{ L("\xd0\xe0"), TAFEL_MPR_NINT, 0, -32, false },
+		{ L("\xd0\xdf"), TAFEL_MPR_NINT, 0, -33, true },
+		{ L("\xd0\x80"), TAFEL_MPR_NINT, 0, -128, true },
+		{ L("\xd1\xff\x80"), TAFEL_MPR_NINT, 0, -128, false },
+		{ L("\xd1\x80\x00"), TAFEL_MPR_NINT, 0, -32768, true },
+		{ L("\xd2\x80\0\0\0"), TAFEL_MPR_NINT, 0, INT32_MIN, true },
+		{ L("\xd3\x80\0\0\0\0\0\0\0"), TAFEL_MPR_NINT, 0, INT64_MIN,
+		    true },
+		{ L("\xd3\xff\xff\xff\xff\x80\0\0\0"), TAFEL_MPR_NINT, 0,
+		    INT32_MIN, false },
+		{ L("\xc0"), TAFEL_MPR_NIL, 0, 0, true },
+		{ L("\xc2"), TAFEL_MPR_BOOL, 0, 0, true },
+		{ L("\xc3"), TAFEL_MPR_BOOL, 1, 0, true },
+		{ L("\xa0"), TAFEL_MPR_STR, 0, 0, true },
+		{ L("\xa2hi"), TAFEL_MPR_STR, 2, 0, true },
+		{ L("\xd9\x02hi"), TAFEL_MPR_STR, 2, 0, false },
+		{ L("\xda\x00\x02hi"), TAFEL_MPR_STR, 2, 0, false },
+		{ L("\xdb\0\0\0\x02hi"), TAFEL_MPR_STR, 2, 0, false },
+		{ L("\xc4\x00"), TAFEL_MPR_BIN, 0, 0, true },
+		{ L("\xc4\x02hi"), TAFEL_MPR_BIN, 2, 0, true },
+		{ L("\xc5\x00\x02hi"), TAFEL_MPR_BIN, 2, 0, false },
+		{ L("\xc6\0\0\0\x02hi"), TAFEL_MPR_BIN, 2, 0, false },
+		{ L("\x92\x01\x02"), TAFEL_MPR_ARRAY, 2, 0, true },
+		{ L("\xdc\x00\x02\x01\x02"), TAFEL_MPR_ARRAY, 2, 0, false },
+		{ L("\xdd\0\0\0\x02\x01\x02"), TAFEL_MPR_ARRAY, 2, 0, false },
+		{ L("\x81\x01\x02"), TAFEL_MPR_MAP, 1, 0, true },
+		{ L("\xde\x00\x01\x01\x02"), TAFEL_MPR_MAP, 1, 0, false },
+		{ L("\xdf\0\0\0\x01\x01\x02"), TAFEL_MPR_MAP, 1, 0, false },
+	};
+	struct tafel_mpr_obj o;
+	size_t k;
+
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		o = one(v[k].b, v[k].n, 0);
+		assert_int_equal(o.type, v[k].type);
+		assert_int_equal(o.u, v[k].u);
+		assert_int_equal(o.i, v[k].i);
+		assert_int_equal(o.canon, v[k].canon);
+		assert_int_equal(o.off, 0);
+		if (o.type == TAFEL_MPR_STR || o.type == TAFEL_MPR_BIN)
+			assert_ptr_equal(o.ptr, (const uint8_t *)v[k].b +
+			    v[k].n - o.u);
+	}
+}
+
+static void
+test_reader_canon_sizes(void **state)
+{
+	/* Each larger form, just below and at its first canonical size. */
+	static const struct {
+		uint8_t		tag;
+		size_t		w;		/* bytes of the length */
+		uint64_t	n;		/* the length or count */
+		size_t		each;		/* bytes an element takes */
+		bool		canon;
+	} v[] = {
+		{ 0xd9, 1, 31, 1, false }, { 0xd9, 1, 32, 1, true },
+		{ 0xda, 2, 255, 1, false }, { 0xda, 2, 256, 1, true },
+		{ 0xdb, 4, 65535, 1, false }, { 0xdb, 4, 65536, 1, true },
+		{ 0xc4, 1, 0, 1, true }, { 0xc4, 1, 255, 1, true },
+		{ 0xc5, 2, 255, 1, false }, { 0xc5, 2, 256, 1, true },
+		{ 0xc6, 4, 65535, 1, false }, { 0xc6, 4, 65536, 1, true },
+		{ 0xdc, 2, 15, 1, false }, { 0xdc, 2, 16, 1, true },
+		{ 0xdd, 4, 65535, 1, false }, { 0xdd, 4, 65536, 1, true },
+		{ 0xde, 2, 15, 2, false }, { 0xde, 2, 16, 2, true },
+		{ 0xdf, 4, 65535, 2, false }, { 0xdf, 4, 65536, 2, true },
+	};
+	static uint8_t b[5 + 2 * 65536];
+	size_t k, i;
+
+	/* 0x01: a byte of a str or bin, or an element of its own. */
+	memset(b, 0x01, sizeof(b));
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		b[0] = v[k].tag;
+		for (i = 0; i < v[k].w; i++)
+			b[1 + i] = (uint8_t)(v[k].n >> (8 * (v[k].w - 1 - i)));
+		assert_int_equal(one(b, 1 + v[k].w + v[k].n * v[k].each,
+		    0).canon, v[k].canon);
+		for (i = 0; i < v[k].w; i++)
+			b[1 + i] = 0x01;
+	}
+}
+
+static void
+test_reader_refused(void **state)
+{
+	static const struct {
+		const char	*b;
+		size_t		 n;
+	} v[] = {
+		{ L("") },
+		{ L("\xc1") },
+		{ L("\xca\0\0\0\0") },
+		{ L("\xcb\0\0\0\0\0\0\0\0") },
+		{ L("\xd4\x01\x00") },
+		{ L("\xd8\x01" "0123456789abcdef") },
+		{ L("\xc7\x01\x01\x00") },
+		{ L("\xc8\0\x01\x01\x00") },
+		{ L("\xc9\0\0\0\x01\x01\x00") },
+		/* Headers cut short. */
+		{ L("\xcc") },
+		{ L("\xcd\x01") },
+		{ L("\xcf\0\0\0\0\0\0\0") },
+		{ L("\xd3\0") },
+		{ L("\xd9") },
+		{ L("\xda\x01") },
+		{ L("\xdc\x00") },
+		{ L("\xdf\0\0\0") },
+		/* Lengths and counts past the end. */
+		{ L("\xa3hi") },
+		{ L("\xd9\x03hi") },
+		{ L("\xc4\x03hi") },
+		{ L("\xc6\xff\xff\xff\xffhi") },
+		{ L("\xdb\xff\xff\xff\xff") },
+		{ L("\x93\x01\x01") },
+		{ L("\xdd\xff\xff\xff\xff") },
+		{ L("\xdd\x02\xfa\xf0\x80") },
+		{ L("\x82\x01\x01\x01") },
+		{ L("\xde\x00\x02\x01\x01\x01") },
+		{ L("\xdf\xff\xff\xff\xff") },
+	};
+	struct tafel_mpr r;
+	struct tafel_mpr_obj o;
+	size_t k;
+
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+		(void)one(v[k].b, v[k].n, TAFEL_EMALFORMED);
+	/* No buffer at all. */
+	tafel_mpr_init(&r, NULL, 10);
+	assert_int_equal(tafel_mpr_next(&r, &o), TAFEL_EMALFORMED);
+	assert_true(tafel_mpr_done(&r));
+}
+
+/* Reads all of sample() with typed reads. */
+static int
+read_sample(const uint8_t *b, size_t n, bool canon)
+{
+	struct tafel_mpr r;
+	const uint8_t *s;
+	size_t k, len;
+	uint64_t v;
+
+	tafel_mpr_init(&r, b, n);
+	r.canon = canon;
+	if (tafel_mpr_map(&r, &k) != 0 || k != 4 ||
+	    tafel_mpr_str(&r, &s, &len) != 0 || len != 1 || s[0] != 'a' ||
+	    tafel_mpr_uint(&r, &v) != 0 || v != 1 ||
+	    tafel_mpr_str(&r, &s, &len) != 0 ||
+	    tafel_mpr_str(&r, &s, &len) != 0 || len != 2 ||
+	    memcmp(s, "xy", 2) != 0 ||
+	    tafel_mpr_str(&r, &s, &len) != 0 ||
+	    tafel_mpr_bin(&r, &s, &len) != 0 || len != 3 ||
+	    tafel_mpr_str(&r, &s, &len) != 0 ||
+	    tafel_mpr_array(&r, &k) != 0 || k != 2 ||
+	    tafel_mpr_skip(&r) != 0 || tafel_mpr_skip(&r) != 0)
+		return -1;
+	return tafel_mpr_done(&r) ? 0 : -2;
+}
+
+static void
+test_reader_typed(void **state)
+{
+	struct tafel_mpr r;
+	const uint8_t *s;
+	uint8_t *b, *c;
+	size_t n, k, len;
+	uint64_t v;
+
+	sample(&b, &n);
+	assert_int_equal(read_sample(b, n, false), 0);
+	assert_int_equal(read_sample(b, n, true), 0);
+	/* Every truncation fails, in a buffer of exactly that size. */
+	for (k = 0; k < n; k++) {
+		c = malloc(k > 0 ? k : 1);
+		assert_non_null(c);
+		memcpy(c, b, k);
+		assert_int_not_equal(read_sample(c, k, false), 0);
+		free(c);
+	}
+	free(b);
+
+	/* A wrong type is refused and the reader stays where it was. */
+	tafel_mpr_init(&r, (const uint8_t *)"\xa1x\x05", 3);
+	assert_int_equal(tafel_mpr_uint(&r, &v), TAFEL_EMALFORMED);
+	assert_int_equal(tafel_mpr_bin(&r, &s, &len), TAFEL_EMALFORMED);
+	assert_int_equal(tafel_mpr_array(&r, &k), TAFEL_EMALFORMED);
+	assert_int_equal(tafel_mpr_map(&r, &k), TAFEL_EMALFORMED);
+	assert_int_equal(r.off, 0);
+	assert_int_equal(tafel_mpr_str(&r, &s, &len), 0);
+	assert_int_equal(r.off, 2);
+	assert_int_equal(tafel_mpr_str(&r, &s, &len), TAFEL_EMALFORMED);
+	assert_int_equal(tafel_mpr_uint(&r, &v), 0);
+	assert_int_equal(v, 5);
+	assert_true(tafel_mpr_done(&r));
+	assert_int_equal(tafel_mpr_uint(&r, &v), TAFEL_EMALFORMED);
+	/* A negative integer is not a uint; neither are nil and bool. */
+	tafel_mpr_init(&r, (const uint8_t *)"\xff\xc0\xc3", 3);
+	assert_int_equal(tafel_mpr_uint(&r, &v), TAFEL_EMALFORMED);
+	/* With canon, the larger forms are refused, as the others take them. */
+	tafel_mpr_init(&r, (const uint8_t *)"\xcc\x05", 2);
+	r.canon = true;
+	assert_int_equal(tafel_mpr_uint(&r, &v), TAFEL_EMALFORMED);
+	r.canon = false;
+	assert_int_equal(tafel_mpr_uint(&r, &v), 0);
+	assert_int_equal(v, 5);
+	tafel_mpr_init(&r, (const uint8_t *)"\xd0\x05", 2);
+	r.canon = true;
+	assert_int_equal(tafel_mpr_uint(&r, &v), TAFEL_EMALFORMED);
+	tafel_mpr_init(&r, (const uint8_t *)"\xd9\x01x", 3);
+	r.canon = true;
+	assert_int_equal(tafel_mpr_str(&r, &s, &len), TAFEL_EMALFORMED);
+	tafel_mpr_init(&r, (const uint8_t *)"\xc5\x00\x01x", 4);
+	r.canon = true;
+	assert_int_equal(tafel_mpr_bin(&r, &s, &len), TAFEL_EMALFORMED);
+	tafel_mpr_init(&r, (const uint8_t *)"\xdc\x00\x01\x01", 4);
+	r.canon = true;
+	assert_int_equal(tafel_mpr_array(&r, &k), TAFEL_EMALFORMED);
+	tafel_mpr_init(&r, (const uint8_t *)"\xde\x00\x00", 3);
+	r.canon = true;
+	assert_int_equal(tafel_mpr_map(&r, &k), TAFEL_EMALFORMED);
+	r.canon = false;
+	assert_int_equal(tafel_mpr_map(&r, &k), 0);
+	assert_int_equal(k, 0);
+}
+
+static void
+test_reader_skip(void **state)
+{
+	struct tafel_mpr r;
+	uint64_t v;
+
+	/* [ {"a": [1, {}], 2: nil}, "s", -1 ], then 7. */
+	static const uint8_t b[] = {
+		0x93, 0x82, 0xa1, 'a', 0x92, 0x01, 0x80, 0x02, 0xc0, 0xa1, 's',
+		0xff, 0x07
+	};
+
+	tafel_mpr_init(&r, b, sizeof(b));
+	assert_int_equal(tafel_mpr_skip(&r), 0);
+	assert_int_equal(r.off, sizeof(b) - 1);
+	assert_int_equal(tafel_mpr_uint(&r, &v), 0);
+	assert_int_equal(v, 7);
+	assert_true(tafel_mpr_done(&r));
+	/* Cut anywhere inside, skip fails and does not move. */
+	tafel_mpr_init(&r, b, sizeof(b) - 2);
+	assert_int_equal(tafel_mpr_skip(&r), TAFEL_EMALFORMED);
+	assert_int_equal(r.off, 0);
+	tafel_mpr_init(&r, b, 5);
+	assert_int_equal(tafel_mpr_skip(&r), TAFEL_EMALFORMED);
+}
+
+/*
+ * The reader and msgpack-c agree on a tree: the same types and values,
+ * object by object.  Returns false at the first difference.
+ */
+static bool
+same_tree(struct tafel_mpr *r, const msgpack_object *o)
+{
+	struct tafel_mpr_obj x;
+	uint32_t i;
+
+	if (tafel_mpr_next(r, &x) != 0)
+		return false;
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		return x.type == TAFEL_MPR_NIL;
+	case MSGPACK_OBJECT_BOOLEAN:
+		return x.type == TAFEL_MPR_BOOL && x.u == o->via.boolean;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return x.type == TAFEL_MPR_UINT && x.u == o->via.u64;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return x.type == TAFEL_MPR_NINT && x.i == o->via.i64;
+	/* An empty str or bin points anywhere. */
+	case MSGPACK_OBJECT_STR:
+		return x.type == TAFEL_MPR_STR && x.u == o->via.str.size &&
+		    (x.u == 0 || x.ptr == (const uint8_t *)o->via.str.ptr);
+	case MSGPACK_OBJECT_BIN:
+		return x.type == TAFEL_MPR_BIN && x.u == o->via.bin.size &&
+		    (x.u == 0 || x.ptr == (const uint8_t *)o->via.bin.ptr);
+	case MSGPACK_OBJECT_ARRAY:
+		if (x.type != TAFEL_MPR_ARRAY || x.u != o->via.array.size)
+			return false;
+		for (i = 0; i < o->via.array.size; i++)
+			if (!same_tree(r, &o->via.array.ptr[i]))
+				return false;
+		return true;
+	case MSGPACK_OBJECT_MAP:
+		if (x.type != TAFEL_MPR_MAP || x.u != o->via.map.size)
+			return false;
+		for (i = 0; i < o->via.map.size; i++)
+			if (!same_tree(r, &o->via.map.ptr[i].key) ||
+			    !same_tree(r, &o->via.map.ptr[i].val))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Every input that decodes reads the same with the reader, and skip
+ * takes exactly all of it.  Returns whether b decoded.
+ */
+static bool
+agree(const uint8_t *b, size_t n)
+{
+	msgpack_unpacked u;
+	struct tafel_mpr r;
+
+	if (tafel_mp_decode(&u, b, n, TAFEL_MAX_DEPTH) != 0)
+		return false;
+	tafel_mpr_init(&r, b, n);
+	assert_true(same_tree(&r, &u.data));
+	assert_true(tafel_mpr_done(&r));
+	tafel_mpr_init(&r, b, n);
+	assert_int_equal(tafel_mpr_skip(&r), 0);
+	assert_true(tafel_mpr_done(&r));
+	msgpack_unpacked_destroy(&u);
+	return true;
+}
+
+static void
+test_reader_msgpack_agree(void **state)
+{
+	static const char *const ints[] = {
+		"\xd0\x05", "\xd0\xfb", "\xd1\x00\x05", "\xd1\xff\x00",
+		"\xd2\x00\x00\x00\x05", "\xd2\xff\xff\xff\x00",
+		"\xd3\0\0\0\0\0\0\0\x05", "\xd3\x80\0\0\0\0\0\0\x05",
+		"\xcf\xff\xff\xff\xff\xff\xff\xff\xff", "\xe0", "\xc3",
+	};
+	static const size_t intlen[] = { 2, 2, 3, 3, 5, 5, 9, 9, 9, 1, 1 };
+	uint8_t *b, c;
+	size_t n, k, decoded = 0;
+	int x;
+
+	for (k = 0; k < sizeof(ints) / sizeof(ints[0]); k++)
+		assert_true(agree((const uint8_t *)ints[k], intlen[k]));
+	/* The sample with every byte set to every value. */
+	sample(&b, &n);
+	for (k = 0; k < n; k++) {
+		c = b[k];
+		for (x = 0; x < 256; x++) {
+			b[k] = (uint8_t)x;
+			decoded += agree(b, n);
+		}
+		b[k] = c;
+	}
+	assert_true(decoded > n);
+	free(b);
+}
+
+static void
+test_reader_fields(void **state)
+{
+	SAMPLE_FIELDS;
+	struct tafel_mpr_field g[2] = {
+		{ "a", TAFEL_MP_UINT, 1, 10, false, false, { 0 } },
+		{ "d", TAFEL_MP_ARRAY, 0, 2, false, false, { 0 } },
+	};
+	struct tafel_mpr r;
+	uint8_t *b, c;
+	size_t n, k;
+	int x;
+
+	/* A signed form of a value in range: a uint, as in msgpack-c. */
+	assert_int_equal(fields_of(L("\x84\xa1" "a\xd0\x05\xa1"
+	    "b\xa1x\xa1" "c\xc4\x03xyz\xa1" "d\x90"), f, 5), 0);
+	assert_int_equal(fields_of(L("\x90"), f, 5), TAFEL_EMALFORMED);
+	/* The sample with every byte set to every value. */
+	sample(&b, &n);
+	for (k = 0; k < n; k++) {
+		c = b[k];
+		for (x = 0; x < 256; x++) {
+			b[k] = (uint8_t)x;
+			(void)fields_of(b, n, f, 5);
+		}
+		b[k] = c;
+	}
+	/* A container value is skipped whole; its header can be read again. */
+	tafel_mpr_init(&r, (const uint8_t *)"\x82\xa1" "d\x92\x81\xa1" "k\x05"
+	    "\xc0\xa1" "a\x03", 12);
+	assert_int_equal(tafel_mpr_fields(&r, g, 2), 0);
+	assert_true(tafel_mpr_done(&r));
+	assert_int_equal(g[0].obj.u, 3);
+	assert_int_equal(g[1].obj.off, 3);
+	assert_int_equal(g[1].obj.u, 2);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -572,6 +1033,13 @@ main(void)
 		cmocka_unit_test(test_strcpy_streq),
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_decode_tree),
+		cmocka_unit_test(test_reader_scalars),
+		cmocka_unit_test(test_reader_canon_sizes),
+		cmocka_unit_test(test_reader_refused),
+		cmocka_unit_test(test_reader_typed),
+		cmocka_unit_test(test_reader_skip),
+		cmocka_unit_test(test_reader_msgpack_agree),
+		cmocka_unit_test(test_reader_fields),
 	};
 
 	return cmocka_run_group_tests_name("mp", tests, NULL, NULL);
