@@ -242,108 +242,203 @@ tafel_audit_entry_encode(const struct tafel_audit_entry *e, uint8_t **out,
 	return tafel_mpw_finish(&w, out, outlen);
 }
 
+/*
+ * The fields of an entry, in the order the encoder writes them.  The
+ * first ENTRY_NEED are in every entry.
+ */
+enum {
+	EF_V, EF_SEQ, EF_TIME, EF_KIND, EF_TABLE, EF_TVER, EF_CASE, EF_ENV,
+	EF_EVENT, EF_CAT, EF_FROM, EF_TO, EF_PERSON, EF_STATUS, EF_WHY,
+	ENTRY_NFIELDS
+};
+#define ENTRY_NEED	(EF_KIND + 1)
+
+static const struct tafel_mpr_field entry_fields[ENTRY_NFIELDS] = {
+	[EF_V] = { "v", TAFEL_MP_UINT, 0, UINT64_MAX, false, false, { 0 } },
+	[EF_SEQ] = { "seq", TAFEL_MP_UINT, 0, TAFEL_MERKLE_MAX_SIZE, false,
+	    false, { 0 } },
+	[EF_TIME] = { "time", TAFEL_MP_UINT, 0, UINT64_MAX, false, false,
+	    { 0 } },
+	[EF_KIND] = { "kind", TAFEL_MP_ID, 1, 31, false, false, { 0 } },
+	[EF_TABLE] = { "table", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, true, false,
+	    { 0 } },
+	[EF_TVER] = { "tver", TAFEL_MP_UINT, 0, UINT64_MAX, true, false,
+	    { 0 } },
+	[EF_CASE] = { "case", TAFEL_MP_BIN, TAFEL_ID_BYTES, TAFEL_ID_BYTES,
+	    true, false, { 0 } },
+	[EF_ENV] = { "env", TAFEL_MP_BIN, TAFEL_HASH_BYTES, TAFEL_HASH_BYTES,
+	    true, false, { 0 } },
+	[EF_EVENT] = { "event", TAFEL_MP_ID, 1, TAFEL_AUDIT_EVENT_MAX, true,
+	    false, { 0 } },
+	[EF_CAT] = { "cat", TAFEL_MP_ID, 1, TAFEL_CAT_MAX, true, false,
+	    { 0 } },
+	[EF_FROM] = { "from", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, true, false,
+	    { 0 } },
+	[EF_TO] = { "to", TAFEL_MP_ARRAY, 1, TAFEL_MAX_RECIPIENTS, true, false,
+	    { 0 } },
+	[EF_PERSON] = { "person", TAFEL_MP_STR, 1, TAFEL_PERSON_MAX, true,
+	    false, { 0 } },
+	[EF_STATUS] = { "status", TAFEL_MP_ID, 1, TAFEL_AUDIT_STATUS_MAX,
+	    true, false, { 0 } },
+	[EF_WHY] = { "why", TAFEL_MP_STR, 1, TAFEL_AUDIT_WHY_MAX, true, false,
+	    { 0 } },
+};
+
+/* Copies a str that the field checks have bounded by dst's size. */
+static void
+str_put(char *dst, const struct tafel_mpr_obj *o)
+{
+	memcpy(dst, o->ptr, o->u);
+	dst[o->u] = '\0';
+}
+
+/* The next key of the schema from *j on that is s; false if none. */
+static bool
+key_next(const uint8_t *s, size_t n, size_t *j)
+{
+	for (; *j < ENTRY_NFIELDS; (*j)++) {
+		const char *k = entry_fields[*j].key;
+
+		if (n == strlen(k) && memcmp(s, k, n) == 0)
+			return true;
+		if (*j < ENTRY_NEED)
+			return false;	/* a required key is missing */
+	}
+	return false;
+}
+
+/*
+ * Reads an entry in its canonical form only: the keys in the order of
+ * entry_fields, each header in its smallest form.  The canonical bytes
+ * are exactly what tafel_audit_entry_encode writes for an entry of a
+ * valid shape, so with each field's check and the shape this accepts
+ * exactly what decoding and comparing with the re-encoding accepted,
+ * without a tree or a second copy.  Returns 0 or -1; entry_error() then
+ * tells which error it is.
+ */
+static int
+entry_read(const uint8_t *buf, size_t len, struct tafel_audit_entry *e)
+{
+	struct tafel_mpr r;
+	struct tafel_mpr_obj o;
+	const uint8_t *key;
+	size_t npairs, keylen, i, j = 0, k;
+	char kind[32];
+
+	tafel_mpr_init(&r, buf, len);
+	r.canon = true;
+	if (tafel_mpr_map(&r, &npairs) != 0 || npairs < ENTRY_NEED)
+		return -1;
+	for (i = 0; i < npairs; i++, j++) {
+		const struct tafel_mpr_field *f;
+
+		if (tafel_mpr_str(&r, &key, &keylen) != 0 ||
+		    !key_next(key, keylen, &j))
+			return -1;
+		f = &entry_fields[j];
+		if (tafel_mpr_next(&r, &o) != 0 || !o.canon ||
+		    !tafel_mpr_check(&o, f->type, f->min, f->max))
+			return -1;
+		switch (j) {
+		case EF_V:
+			if (o.u != 1)
+				return -1;
+			break;
+		case EF_SEQ:
+			e->seq = o.u;
+			break;
+		case EF_TIME:
+			e->time = o.u;
+			break;
+		case EF_KIND:
+			str_put(kind, &o);
+			if ((e->kind = tafel_audit_kind_parse(kind)) == 0)
+				return -1;
+			break;
+		case EF_TABLE:
+			str_put(e->table, &o);
+			break;
+		case EF_TVER:
+			e->has_tver = true;
+			e->tver = o.u;
+			break;
+		case EF_CASE:
+			e->has_case = true;
+			memcpy(e->case_id, o.ptr, TAFEL_ID_BYTES);
+			break;
+		case EF_ENV:
+			e->has_env = true;
+			memcpy(e->env, o.ptr, TAFEL_HASH_BYTES);
+			break;
+		case EF_EVENT:
+			str_put(e->event, &o);
+			break;
+		case EF_CAT:
+			str_put(e->cat, &o);
+			break;
+		case EF_FROM:
+			str_put(e->from, &o);
+			break;
+		case EF_TO:
+			e->has_to = true;
+			e->nto = o.u;
+			for (k = 0; k < e->nto; k++) {
+				if (tafel_mpr_next(&r, &o) != 0 || !o.canon ||
+				    !tafel_mpr_check(&o, TAFEL_MP_ID, 1,
+				    TAFEL_ORG_MAX))
+					return -1;
+				str_put(e->to[k], &o);
+			}
+			break;
+		case EF_PERSON:
+			str_put(e->person, &o);
+			break;
+		case EF_STATUS:
+			str_put(e->status, &o);
+			break;
+		default:	/* EF_WHY */
+			str_put(e->why, &o);
+			break;
+		}
+	}
+	if (!tafel_mpr_done(&r) || !shape_ok(e))
+		return -1;
+	return 0;
+}
+
+/*
+ * The error of an entry that entry_read refused, in the order in which
+ * a strict decode finds it: not MessagePack (the scan), not the fields
+ * of an entry (keys, types, ranges), a version other than 1, and then
+ * anything else (kind, shape, canonical form).
+ */
+static int
+entry_error(const uint8_t *buf, size_t len)
+{
+	struct tafel_mpr_field f[ENTRY_NFIELDS];
+	struct tafel_mpr r;
+	int rc;
+
+	if ((rc = tafel_mp_scan(buf, len, 3, TAFEL_MAX_ITEMS)) != 0)
+		return rc;
+	memcpy(f, entry_fields, sizeof(f));
+	tafel_mpr_init(&r, buf, len);
+	if (tafel_mpr_fields(&r, f, ENTRY_NFIELDS) != 0)
+		return TAFEL_EMALFORMED;
+	return f[EF_V].obj.u != 1 ? TAFEL_EVERSION : TAFEL_EMALFORMED;
+}
+
 int
 tafel_audit_entry_decode(const uint8_t *buf, size_t len,
     struct tafel_audit_entry *e)
 {
-	struct tafel_mp_field f[] = {
-		{ "v", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
-		{ "seq", TAFEL_MP_UINT, 0, TAFEL_MERKLE_MAX_SIZE, false, NULL },
-		{ "time", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
-		{ "kind", TAFEL_MP_ID, 1, 31, false, NULL },
-		{ "table", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, true, NULL },
-		{ "tver", TAFEL_MP_UINT, 0, UINT64_MAX, true, NULL },
-		{ "case", TAFEL_MP_BIN, TAFEL_ID_BYTES, TAFEL_ID_BYTES, true,
-		    NULL },
-		{ "env", TAFEL_MP_BIN, TAFEL_HASH_BYTES, TAFEL_HASH_BYTES, true,
-		    NULL },
-		{ "event", TAFEL_MP_ID, 1, TAFEL_AUDIT_EVENT_MAX, true, NULL },
-		{ "cat", TAFEL_MP_ID, 1, TAFEL_CAT_MAX, true, NULL },
-		{ "from", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, true, NULL },
-		{ "to", TAFEL_MP_ARRAY, 1, TAFEL_MAX_RECIPIENTS, true, NULL },
-		{ "person", TAFEL_MP_STR, 1, TAFEL_PERSON_MAX, true, NULL },
-		{ "status", TAFEL_MP_ID, 1, TAFEL_AUDIT_STATUS_MAX, true, NULL },
-		{ "why", TAFEL_MP_STR, 1, TAFEL_AUDIT_WHY_MAX, true, NULL },
-	};
-	char kind[32];
-	msgpack_unpacked u;
-	uint8_t *again = NULL;
-	size_t againlen, i;
-	int rc;
-
 	memset(e, 0, sizeof(*e));
 	if (len > TAFEL_AUDIT_ENTRY_MAX)
 		return TAFEL_ETOOBIG;
-	if ((rc = tafel_mp_decode(&u, buf, len, 3)) != 0)
-		return rc;
-	rc = TAFEL_EMALFORMED;
-	if (tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0])) != 0)
-		goto out;
-	if (f[0].obj->via.u64 != 1) {
-		rc = TAFEL_EVERSION;
-		goto out;
-	}
-	e->seq = f[1].obj->via.u64;
-	e->time = f[2].obj->via.u64;
-	if (tafel_mp_strcpy(kind, sizeof(kind), f[3].obj) != 0 ||
-	    (e->kind = tafel_audit_kind_parse(kind)) == 0)
-		goto out;
-	if (f[4].obj && tafel_mp_strcpy(e->table, sizeof(e->table),
-	    f[4].obj) != 0)
-		goto out;
-	if (f[5].obj) {
-		e->has_tver = true;
-		e->tver = f[5].obj->via.u64;
-	}
-	if (f[6].obj) {
-		e->has_case = true;
-		memcpy(e->case_id, f[6].obj->via.bin.ptr, TAFEL_ID_BYTES);
-	}
-	if (f[7].obj) {
-		e->has_env = true;
-		memcpy(e->env, f[7].obj->via.bin.ptr, TAFEL_HASH_BYTES);
-	}
-	if ((f[8].obj && tafel_mp_strcpy(e->event, sizeof(e->event),
-	    f[8].obj) != 0) ||
-	    (f[9].obj && tafel_mp_strcpy(e->cat, sizeof(e->cat),
-	    f[9].obj) != 0) ||
-	    (f[10].obj && tafel_mp_strcpy(e->from, sizeof(e->from),
-	    f[10].obj) != 0))
-		goto out;
-	if (f[11].obj) {
-		const msgpack_object_array *a = &f[11].obj->via.array;
-
-		e->has_to = true;
-		e->nto = a->size;
-		for (i = 0; i < a->size; i++)
-			if (!tafel_mp_check(&a->ptr[i], TAFEL_MP_ID, 1,
-			    TAFEL_ORG_MAX) || tafel_mp_strcpy(e->to[i],
-			    sizeof(e->to[i]), &a->ptr[i]) != 0)
-				goto out;
-	}
-	if ((f[12].obj && tafel_mp_strcpy(e->person, sizeof(e->person),
-	    f[12].obj) != 0) ||
-	    (f[13].obj && tafel_mp_strcpy(e->status, sizeof(e->status),
-	    f[13].obj) != 0) ||
-	    (f[14].obj && tafel_mp_strcpy(e->why, sizeof(e->why),
-	    f[14].obj) != 0))
-		goto out;
-	if (!shape_ok(e))
-		goto out;
-	/* Canonical: exactly the bytes the encoder writes. */
-	if (tafel_audit_entry_encode(e, &again, &againlen) != 0) {
-		rc = TAFEL_ENOMEM;
-		goto out;
-	}
-	if (againlen != len || memcmp(again, buf, len) != 0)
-		goto out;
-	rc = 0;
-out:
-	free(again);
-	msgpack_unpacked_destroy(&u);
-	if (rc != 0)
-		memset(e, 0, sizeof(*e));
-	return rc;
+	if (buf != NULL && entry_read(buf, len, e) == 0)
+		return 0;
+	memset(e, 0, sizeof(*e));
+	return entry_error(buf, len);
 }
 
 int
@@ -386,39 +481,66 @@ tafel_audit_bundle_free(struct tafel_audit_bundle *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static bool
-all_bin(const msgpack_object_array *a, uint64_t min, uint64_t max)
+/*
+ * Checks the array whose header is at off in buf: bin elements, each of
+ * a length in [min, max].  Where ptr (and len, off) are not NULL, also
+ * notes where each one is.  Returns 0 or TAFEL_EMALFORMED.
+ */
+static int
+bins(const uint8_t *buf, size_t buflen, size_t at, uint64_t min,
+    uint64_t max, const uint8_t **ptr, size_t *len, size_t *off)
 {
-	size_t i;
+	struct tafel_mpr r;
+	struct tafel_mpr_obj o;
+	size_t n, i;
 
-	for (i = 0; i < a->size; i++)
-		if (!tafel_mp_check(&a->ptr[i], TAFEL_MP_BIN, min, max))
-			return false;
-	return true;
+	tafel_mpr_init(&r, buf, buflen);
+	r.off = at;
+	if (tafel_mpr_array(&r, &n) != 0)
+		return TAFEL_EMALFORMED;
+	for (i = 0; i < n; i++) {
+		if (tafel_mpr_next(&r, &o) != 0 ||
+		    !tafel_mpr_check(&o, TAFEL_MP_BIN, min, max))
+			return TAFEL_EMALFORMED;
+		if (ptr != NULL)
+			ptr[i] = o.ptr;
+		if (len != NULL)
+			len[i] = o.u;
+		if (off != NULL)
+			off[i] = (size_t)(o.ptr - buf);
+	}
+	return 0;
 }
 
+/*
+ * The bundle is read in place with the reader (include/tafel/mp.h): a
+ * bundle of a million entries is millions of objects, too many for a
+ * msgpack_object tree.  The checks and their order are those of a
+ * strict decode: the scan, the top-level fields, the version, then the
+ * elements; every part found is a pointer into buf.
+ */
 int
 tafel_audit_bundle_parse(const uint8_t *buf, size_t len,
     struct tafel_audit_bundle *b)
 {
-	struct tafel_mp_field f[] = {
-		{ "v", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
-		{ "type", TAFEL_MP_STR, 1, 64, false, NULL },
-		{ "org", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, NULL },
+	struct tafel_mpr_field f[] = {
+		{ "v", TAFEL_MP_UINT, 0, UINT64_MAX, false, false, { 0 } },
+		{ "type", TAFEL_MP_STR, 1, 64, false, false, { 0 } },
+		{ "org", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, false, { 0 } },
 		{ "vkey", TAFEL_MP_STR, 1, TAFEL_NOTE_VKEY_MAX - 1, false,
-		    NULL },
+		    false, { 0 } },
 		{ "leaves", TAFEL_MP_ARRAY, 0, TAFEL_AUDIT_MAX_LEAVES, false,
-		    NULL },
+		    false, { 0 } },
 		{ "hashes", TAFEL_MP_ARRAY, 0, TAFEL_AUDIT_MAX_LEAVES, false,
-		    NULL },
+		    false, { 0 } },
 		{ "checkpoints", TAFEL_MP_ARRAY, 0, TAFEL_AUDIT_MAX_CKPTS,
-		    false, NULL },
+		    false, false, { 0 } },
 		{ "tables", TAFEL_MP_ARRAY, 0, TAFEL_AUDIT_MAX_TABLES, false,
-		    NULL },
+		    false, { 0 } },
 	};
-	const msgpack_object_array *lv, *hs, *cp, *tb;
-	msgpack_unpacked u;
-	size_t off = 0, i, j;
+	static const char type[] = "tafel-audit-bundle";
+	struct tafel_mpr r;
+	size_t nl, nc, nt, i;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
@@ -428,87 +550,77 @@ tafel_audit_bundle_parse(const uint8_t *buf, size_t len,
 		return TAFEL_ETOOBIG;
 	if ((rc = tafel_mp_scan(buf, len, 5, BUNDLE_MAX_ITEMS)) != 0)
 		return rc;
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)buf, len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS || off != len) {
-		msgpack_unpacked_destroy(&u);
+	tafel_mpr_init(&r, buf, len);
+	if (tafel_mpr_fields(&r, f, sizeof(f) / sizeof(f[0])) != 0)
+		return TAFEL_EMALFORMED;
+	if (f[0].obj.u != 1)
+		return TAFEL_EVERSION;
+	if (f[1].obj.u != sizeof(type) - 1 ||
+	    memcmp(f[1].obj.ptr, type, sizeof(type) - 1) != 0)
+		return TAFEL_EMALFORMED;
+	str_put(b->org, &f[2].obj);
+	str_put(b->vkey, &f[3].obj);
+	nl = f[4].obj.u;
+	nc = f[6].obj.u;
+	nt = f[7].obj.u;
+	if (nl != f[5].obj.u ||
+	    bins(buf, len, f[4].obj.off, 1, TAFEL_AUDIT_ENTRY_MAX, NULL, NULL,
+	    NULL) != 0 ||
+	    bins(buf, len, f[5].obj.off, 32, 32, NULL, NULL, NULL) != 0 ||
+	    bins(buf, len, f[7].obj.off, 1, TAFEL_MAX_FRAME, NULL, NULL,
+	    NULL) != 0) {
+		memset(b, 0, sizeof(*b));
 		return TAFEL_EMALFORMED;
 	}
-	rc = TAFEL_EMALFORMED;
-	if (tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0])) != 0)
-		goto out;
-	if (f[0].obj->via.u64 != 1) {
-		rc = TAFEL_EVERSION;
-		goto out;
-	}
-	if (!tafel_mp_streq(f[1].obj, "tafel-audit-bundle") ||
-	    tafel_mp_strcpy(b->org, sizeof(b->org), f[2].obj) != 0 ||
-	    tafel_mp_strcpy(b->vkey, sizeof(b->vkey), f[3].obj) != 0)
-		goto out;
-	lv = &f[4].obj->via.array;
-	hs = &f[5].obj->via.array;
-	cp = &f[6].obj->via.array;
-	tb = &f[7].obj->via.array;
-	if (lv->size != hs->size ||
-	    !all_bin(lv, 1, TAFEL_AUDIT_ENTRY_MAX) || !all_bin(hs, 32, 32) ||
-	    !all_bin(tb, 1, TAFEL_MAX_FRAME))
-		goto out;
 	rc = TAFEL_ENOMEM;
-	b->nleaves = lv->size;
-	b->nckpts = cp->size;
-	b->ntables = tb->size;
-	if ((b->leaf = calloc(lv->size + 1, sizeof(*b->leaf))) == NULL ||
-	    (b->leaflen = calloc(lv->size + 1, sizeof(size_t))) == NULL ||
-	    (b->hash = calloc(lv->size + 1, sizeof(*b->hash))) == NULL ||
-	    (b->leaf_off = calloc(lv->size + 1, sizeof(size_t))) == NULL ||
-	    (b->hash_off = calloc(lv->size + 1, sizeof(size_t))) == NULL ||
-	    (b->ckpt = calloc(cp->size + 1, sizeof(*b->ckpt))) == NULL ||
-	    (b->note_off = calloc(cp->size + 1, sizeof(size_t))) == NULL ||
-	    (b->proof_off = calloc(cp->size + 1, sizeof(size_t))) == NULL ||
-	    (b->table = calloc(tb->size + 1, sizeof(*b->table))) == NULL ||
-	    (b->tablelen = calloc(tb->size + 1, sizeof(size_t))) == NULL ||
-	    (b->table_off = calloc(tb->size + 1, sizeof(size_t))) == NULL)
+	b->nleaves = nl;
+	b->nckpts = nc;
+	b->ntables = nt;
+	if ((b->leaf = calloc(nl + 1, sizeof(*b->leaf))) == NULL ||
+	    (b->leaflen = calloc(nl + 1, sizeof(size_t))) == NULL ||
+	    (b->hash = calloc(nl + 1, sizeof(*b->hash))) == NULL ||
+	    (b->leaf_off = calloc(nl + 1, sizeof(size_t))) == NULL ||
+	    (b->hash_off = calloc(nl + 1, sizeof(size_t))) == NULL ||
+	    (b->ckpt = calloc(nc + 1, sizeof(*b->ckpt))) == NULL ||
+	    (b->note_off = calloc(nc + 1, sizeof(size_t))) == NULL ||
+	    (b->proof_off = calloc(nc + 1, sizeof(size_t))) == NULL ||
+	    (b->table = calloc(nt + 1, sizeof(*b->table))) == NULL ||
+	    (b->tablelen = calloc(nt + 1, sizeof(size_t))) == NULL ||
+	    (b->table_off = calloc(nt + 1, sizeof(size_t))) == NULL)
 		goto out;
-	for (i = 0; i < lv->size; i++) {
-		b->leaf[i] = (const uint8_t *)lv->ptr[i].via.bin.ptr;
-		b->leaflen[i] = lv->ptr[i].via.bin.size;
-		b->leaf_off[i] = (size_t)(b->leaf[i] - buf);
-		b->hash[i] = (const uint8_t *)hs->ptr[i].via.bin.ptr;
-		b->hash_off[i] = (size_t)(b->hash[i] - buf);
-	}
-	for (i = 0; i < tb->size; i++) {
-		b->table[i] = (const uint8_t *)tb->ptr[i].via.bin.ptr;
-		b->tablelen[i] = tb->ptr[i].via.bin.size;
-		b->table_off[i] = (size_t)(b->table[i] - buf);
-	}
 	rc = TAFEL_EMALFORMED;
-	for (i = 0; i < cp->size; i++) {
-		struct tafel_mp_field g[] = {
+	if (bins(buf, len, f[4].obj.off, 1, TAFEL_AUDIT_ENTRY_MAX, b->leaf,
+	    b->leaflen, b->leaf_off) != 0 ||
+	    bins(buf, len, f[5].obj.off, 32, 32, b->hash, NULL,
+	    b->hash_off) != 0 ||
+	    bins(buf, len, f[7].obj.off, 1, TAFEL_MAX_FRAME, b->table,
+	    b->tablelen, b->table_off) != 0)
+		goto out;
+	r.off = f[6].obj.off;
+	if (tafel_mpr_array(&r, &nc) != 0)
+		goto out;
+	for (i = 0; i < nc; i++) {
+		struct tafel_mpr_field g[] = {
 			{ "note", TAFEL_MP_BIN, 1, TAFEL_NOTE_MAX, false,
-			    NULL },
+			    false, { 0 } },
 			{ "proof", TAFEL_MP_ARRAY, 0, TAFEL_MERKLE_MAX_PROOF,
-			    false, NULL },
+			    false, false, { 0 } },
 		};
-		const msgpack_object_array *pa;
+		struct tafel_audit_ckpt *c = &b->ckpt[i];
 
-		if (tafel_mp_fields(&cp->ptr[i], g, 2) != 0)
+		if (tafel_mpr_fields(&r, g, 2) != 0 ||
+		    bins(buf, len, g[1].obj.off, 32, 32, c->proof, NULL,
+		    NULL) != 0)
 			goto out;
-		pa = &g[1].obj->via.array;
-		if (!all_bin(pa, 32, 32))
-			goto out;
-		b->ckpt[i].note = (const uint8_t *)g[0].obj->via.bin.ptr;
-		b->ckpt[i].notelen = g[0].obj->via.bin.size;
-		b->note_off[i] = (size_t)(b->ckpt[i].note - buf);
-		b->ckpt[i].nproof = pa->size;
-		for (j = 0; j < pa->size; j++)
-			b->ckpt[i].proof[j] =
-			    (const uint8_t *)pa->ptr[j].via.bin.ptr;
-		b->proof_off[i] = pa->size > 0 ?
-		    (size_t)(b->ckpt[i].proof[0] - buf) : 0;
+		c->note = g[0].obj.ptr;
+		c->notelen = g[0].obj.u;
+		c->nproof = g[1].obj.u;
+		b->note_off[i] = (size_t)(c->note - buf);
+		b->proof_off[i] = c->nproof > 0 ?
+		    (size_t)(c->proof[0] - buf) : 0;
 	}
 	rc = 0;
 out:
-	msgpack_unpacked_destroy(&u);
 	if (rc != 0)
 		tafel_audit_bundle_free(b);
 	return rc;
@@ -633,7 +745,7 @@ tafel_wit_decode(const uint8_t *buf, size_t len, struct tafel_wit_msg *m)
 			goto out;
 		}
 		a = &ck[4].obj->via.array;
-		if (!all_bin(a, 32, 32))
+		if (!tafel_mp_check_all(a, TAFEL_MP_BIN, 32, 32))
 			goto out;
 		m->type = TAFEL_WIT_CKPT;
 		m->note = (const uint8_t *)ck[2].obj->via.bin.ptr;
