@@ -341,13 +341,23 @@ audit_export(struct client *c, int argc, char **argv)
 
 /* ---- Offline verification ---- */
 
+/* An entry that names an envelope. */
+struct envref {
+	uint8_t		env[32];
+	size_t		i;		/* the entry */
+};
+
+/*
+ * A bundle and its parts, all pointers into buf.  No entry is kept
+ * decoded (a decoded entry takes 4.7 KB, its bytes about 200): verify
+ * decodes each in turn, reconcile decodes again what it looks at.
+ */
 struct verified {
 	struct tafel_audit_bundle	 b;
 	uint8_t				*buf;
 	size_t				 len;
-	struct tafel_audit_entry	*e;	/* b.nleaves */
 	char				 origin[TAFEL_CKPT_ORIGIN_MAX + 1];
-	size_t				*byenv;	/* entries with env, by env */
+	struct envref			*byenv;	/* entries with env, by env */
 	size_t				 nbyenv;
 };
 
@@ -356,7 +366,6 @@ verified_free(struct verified *v)
 {
 	tafel_audit_bundle_free(&v->b);
 	free(v->buf);
-	free(v->e);
 	free(v->byenv);
 	memset(v, 0, sizeof(*v));
 }
@@ -410,6 +419,7 @@ bundle_verify(struct verified *v, const char *want_vkey, bool quiet,
 {
 	struct tafel_audit_bundle *b = &v->b;
 	struct tafel_merkle_frontier *fr = NULL;
+	struct tafel_audit_entry *e = NULL;
 	struct tafel_note *n = NULL;
 	struct tafel_note_key lk;
 	struct tafel_checkpoint cp;
@@ -482,7 +492,7 @@ bundle_verify(struct verified *v, const char *want_vkey, bool quiet,
 		    "document of the bundle", b->org);
 
 	/* Entries: the hash of each, its shape, its place. */
-	if ((v->e = calloc(b->nleaves + 1, sizeof(*v->e))) == NULL)
+	if ((e = malloc(sizeof(*e))) == NULL)
 		err(1, NULL);
 	for (i = 0; i < b->nleaves; i++) {
 		tafel_merkle_leaf_hash(b->leaf[i], b->leaflen[i], h);
@@ -490,12 +500,12 @@ bundle_verify(struct verified *v, const char *want_vkey, bool quiet,
 			BAD("entry %zu: its bytes do not match its leaf hash "
 			    "(the entry or its hash was changed)", i);
 		if ((rc = tafel_audit_entry_decode(b->leaf[i], b->leaflen[i],
-		    &v->e[i])) != 0)
+		    e)) != 0)
 			BAD("entry %zu: not a valid audit entry (%s)", i,
 			    tafel_strerror(rc));
-		if (v->e[i].seq != i)
+		if (e->seq != i)
 			BAD("entry %zu: its sequence number says %llu", i,
-			    (unsigned long long)v->e[i].seq);
+			    (unsigned long long)e->seq);
 	}
 
 	/* Checkpoints: signatures, roots from the entries, consistency. */
@@ -613,6 +623,7 @@ out:
 	free(ks.v);
 	free(ks.org);
 	free(ks.cosigs);
+	free(e);
 	free(fr);
 	free(n);
 	return rc;
@@ -662,30 +673,43 @@ to_has(const struct tafel_audit_entry *e, const char *org)
 	return false;
 }
 
-static int
-cmp_env(const void *a, const void *b, void *arg)
+/* Entry i of a bundle that verified (so it decodes). */
+static void
+entry_at(const struct verified *v, size_t i, struct tafel_audit_entry *e)
 {
-	const struct verified *v = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = memcmp(v->e[x].env, v->e[y].env, 32);
+	if (tafel_audit_entry_decode(v->b.leaf[i], v->b.leaflen[i], e) != 0)
+		errx(1, "entry %zu of the bundle of %s does not decode", i,
+		    v->b.org);
+}
+
+static int
+cmp_env(const void *a, const void *b)
+{
+	const struct envref *x = a, *y = b;
+	int c = memcmp(x->env, y->env, 32);
 
 	if (c != 0)
 		return c;
-	return x < y ? -1 : x > y;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 /* An index of the entries that name an envelope, sorted by it. */
 static void
 index_env(struct verified *v)
 {
+	struct tafel_audit_entry e;
 	size_t i;
 
-	if ((v->byenv = calloc(v->b.nleaves + 1, sizeof(size_t))) == NULL)
+	if ((v->byenv = calloc(v->b.nleaves + 1, sizeof(*v->byenv))) == NULL)
 		err(1, NULL);
-	for (i = 0; i < v->b.nleaves; i++)
-		if (v->e[i].has_env)
-			v->byenv[v->nbyenv++] = i;
-	qsort_r(v->byenv, v->nbyenv, sizeof(size_t), cmp_env, v);
+	for (i = 0; i < v->b.nleaves; i++) {
+		entry_at(v, i, &e);
+		if (!e.has_env)
+			continue;
+		memcpy(v->byenv[v->nbyenv].env, e.env, 32);
+		v->byenv[v->nbyenv++].i = i;
+	}
+	qsort(v->byenv, v->nbyenv, sizeof(*v->byenv), cmp_env);
 }
 
 /* The position in byenv of the first entry about env (or past it). */
@@ -696,7 +720,7 @@ first_env(const struct verified *v, const uint8_t env[32])
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (memcmp(v->e[v->byenv[mid]].env, env, 32) < 0)
+		if (memcmp(v->byenv[mid].env, env, 32) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -704,19 +728,18 @@ first_env(const struct verified *v, const uint8_t env[32])
 	return lo;
 }
 
-/* The first entry of kind from org about env, or -1. */
+/* The first entry of kind from org about env into *e, or -1. */
 static long
 find(const struct verified *v, enum tafel_audit_kind kind, const char *from,
-    const uint8_t env[32])
+    const uint8_t env[32], struct tafel_audit_entry *e)
 {
 	size_t i;
 
 	for (i = first_env(v, env); i < v->nbyenv &&
-	    memcmp(v->e[v->byenv[i]].env, env, 32) == 0; i++) {
-		const struct tafel_audit_entry *e = &v->e[v->byenv[i]];
-
+	    memcmp(v->byenv[i].env, env, 32) == 0; i++) {
+		entry_at(v, v->byenv[i].i, e);
 		if (e->kind == kind && strcmp(e->from, from) == 0)
-			return (long)v->byenv[i];
+			return (long)v->byenv[i].i;
 	}
 	return -1;
 }
@@ -725,14 +748,14 @@ find(const struct verified *v, enum tafel_audit_kind kind, const char *from,
 static long
 find_sent(const struct verified *v, const char *to, const uint8_t env[32])
 {
+	struct tafel_audit_entry e;
 	size_t i;
 
 	for (i = first_env(v, env); i < v->nbyenv &&
-	    memcmp(v->e[v->byenv[i]].env, env, 32) == 0; i++) {
-		const struct tafel_audit_entry *e = &v->e[v->byenv[i]];
-
-		if (e->kind == TAFEL_AUDIT_SENT && to_has(e, to))
-			return (long)v->byenv[i];
+	    memcmp(v->byenv[i].env, env, 32) == 0; i++) {
+		entry_at(v, v->byenv[i].i, &e);
+		if (e.kind == TAFEL_AUDIT_SENT && to_has(&e, to))
+			return (long)v->byenv[i].i;
 	}
 	return -1;
 }
@@ -743,42 +766,42 @@ reconcile_dir(const struct verified *x, const struct verified *y,
     size_t *matched)
 {
 	const char *xo = x->b.org, *yo = y->b.org;
+	struct tafel_audit_entry e, o;
 	size_t i, bad = 0;
 	char hex[65];
 	long j, r;
 
 	for (i = 0; i < x->b.nleaves; i++) {
-		const struct tafel_audit_entry *e = &x->e[i];
 		bool refused;
 
-		if (e->kind != TAFEL_AUDIT_SENT || !to_has(e, yo))
+		entry_at(x, i, &e);
+		if (e.kind != TAFEL_AUDIT_SENT || !to_has(&e, yo))
 			continue;
-		tafel_hex(hex, e->env, 32);
+		tafel_hex(hex, e.env, 32);
 		refused = false;
-		if ((j = find(y, TAFEL_AUDIT_RECEIVED, xo, e->env)) < 0) {
-			j = find(y, TAFEL_AUDIT_REFUSED, xo, e->env);
+		if ((j = find(y, TAFEL_AUDIT_RECEIVED, xo, e.env, &o)) < 0) {
+			j = find(y, TAFEL_AUDIT_REFUSED, xo, e.env, &o);
 			refused = true;
 		}
 		if (j < 0) {
 			printf("MISMATCH %s entry %zu: %s sent envelope %s "
 			    "(%s) to %s; %s has not logged it (neither "
 			    "received nor refused)\n", xo, i, xo, hex,
-			    e->event, yo, yo);
+			    e.event, yo, yo);
 			bad++;
 			continue;
 		}
-		r = find(x, TAFEL_AUDIT_RECEIPT, yo, e->env);
+		r = find(x, TAFEL_AUDIT_RECEIPT, yo, e.env, &o);
 		if (r < 0) {
 			printf("MISMATCH %s entry %zu: %s logged envelope %s as "
 			    "%s (%s entry %ld), but %s has no receipt for it\n",
 			    xo, i, yo, hex, refused ? "refused" : "received",
 			    yo, j, xo);
 			bad++;
-		} else if (strcmp(x->e[r].status, refused ? "refused" : "ok") !=
-		    0) {
+		} else if (strcmp(o.status, refused ? "refused" : "ok") != 0) {
 			printf("MISMATCH %s entry %ld: receipt from %s for "
 			    "envelope %s says %s, but %s logged it as %s (%s "
-			    "entry %ld)\n", xo, r, yo, hex, x->e[r].status, yo,
+			    "entry %ld)\n", xo, r, yo, hex, o.status, yo,
 			    refused ? "refused" : "received", yo, j);
 			bad++;
 		} else
@@ -786,20 +809,19 @@ reconcile_dir(const struct verified *x, const struct verified *y,
 	}
 	/* The reverse: what y logged as coming from x, x must have sent. */
 	for (i = 0; i < y->b.nleaves; i++) {
-		const struct tafel_audit_entry *e = &y->e[i];
-
-		if ((e->kind != TAFEL_AUDIT_RECEIVED &&
-		    e->kind != TAFEL_AUDIT_REFUSED) ||
-		    strcmp(e->from, xo) != 0 ||
-		    strcmp(e->event, "checkpoint") == 0 ||
-		    strcmp(e->event, "table") == 0)
+		entry_at(y, i, &e);
+		if ((e.kind != TAFEL_AUDIT_RECEIVED &&
+		    e.kind != TAFEL_AUDIT_REFUSED) ||
+		    strcmp(e.from, xo) != 0 ||
+		    strcmp(e.event, "checkpoint") == 0 ||
+		    strcmp(e.event, "table") == 0)
 			continue;	/* not an envelope */
-		if (find_sent(x, yo, e->env) >= 0)
+		if (find_sent(x, yo, e.env) >= 0)
 			continue;
-		tafel_hex(hex, e->env, 32);
+		tafel_hex(hex, e.env, 32);
 		printf("MISMATCH %s entry %zu: %s logged envelope %s as %s "
 		    "from %s, but %s has not logged sending it to %s\n", yo, i,
-		    yo, hex, e->kind == TAFEL_AUDIT_RECEIVED ? "received" :
+		    yo, hex, e.kind == TAFEL_AUDIT_RECEIVED ? "received" :
 		    "refused", xo, xo, yo);
 		bad++;
 	}
