@@ -1337,9 +1337,9 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 		goto out;
 	}
 	memcpy(l->id, h->id, TAFEL_ID_BYTES);
-	outbox_kick(d, e->hash, wrap, nwrap);
+	outbox_kick(d, e->hash, h->table, wrap, nwrap);
 	if (ho != NULL)
-		outbox_kick(d, a.hohash, hoto, nho);
+		outbox_kick(d, a.hohash, h->table, hoto, nho);
 	rc = 0;
 out:
 	sodium_memzero(cont, sizeof(cont));
@@ -2623,7 +2623,7 @@ hist_kick(struct hist *hs)
 
 	for (i = 0; i < hs->n; i++) {
 		org = hs->it[i].org;
-		outbox_kick(hs->d, hs->it[i].hash, &org, 1);
+		outbox_kick(hs->d, hs->it[i].hash, NULL, &org, 1);
 	}
 }
 
