@@ -18,6 +18,8 @@
 #                      perf record, one (500 records) under perf trace -s,
 #                      of the sender and one receiver (BUILD_DIR/perf/:
 #                      NAME.txt, NAME.syscalls)
+#   BENCH_PERF_CG=fp   perf's call graphs: fp (frame pointers, cheap;
+#                      the libraries have none) or dwarf (complete, slow)
 #   BENCH_KEEP=1       keep the temporary directory
 #
 # Five daemons on 127.0.0.1: the sender (a coordinator), three recipients
@@ -193,7 +195,8 @@ perf_start() {
 	mkdir -p "$B/perf"
 	for o in $S bench-politie; do
 		if [ "$1" = record ]; then
-			perf record -g -o "$B/perf/$o.data" \
+			perf record --call-graph "${BENCH_PERF_CG:-fp}" \
+			    -o "$B/perf/$o.data" \
 			    -p "$(pid_of $o)" >"$T/perf-$o.out" 2>&1 &
 		else
 			perf trace -s -p "$(pid_of $o)" \
