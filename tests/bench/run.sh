@@ -277,7 +277,8 @@ while [ $i -le "$RUNS" ]; do
 	cat "$T/lat$i.out" >>"$T/lat.all"
 	i=$((i + 1))
 done
-for k in lat_p50_ms lat_p99_ms lat_max_ms lat_achieved_per_s; do
+for k in lat_p50_ms lat_p99_ms lat_max_ms lat_achieved_per_s \
+    lat_commit_p50_ms lat_commit_p99_ms; do
 	put "$k" "$(awk -v k=$k '$1 == k { print $2 }' "$T/lat.all" | median)"
 	put "${k}_runs" "$(awk -v k=$k '$1 == k { printf "%s%s", s, $2; s = "/" }' "$T/lat.all")"
 done
@@ -449,6 +450,10 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	fi
 	row "latency p50 at $RATE rec/s" "$(get lat_p50_ms) ms" "$lnote [$(get lat_p50_ms_runs)]"
 	row "latency p99 at $RATE rec/s" "$(get lat_p99_ms) ms" "max $(get lat_max_ms) ms; achieved $(get lat_achieved_per_s) rec/s [$(get lat_p99_ms_runs)]"
+	if [ "$(get lat_commit_p50_ms)" != - ]; then
+		row "  first leg: call -> sender's commit, p50" "$(get lat_commit_p50_ms) ms" "the record.add answer [$(get lat_commit_p50_ms_runs)]"
+		row "  first leg: call -> sender's commit, p99" "$(get lat_commit_p99_ms) ms" "[$(get lat_commit_p99_ms_runs)]"
+	fi
 	echo
 	if [ "$(get audit_append_per_s)" != - ]; then
 		row "audit append, $AN entries (audit_append)" "$(get audit_append_per_s)/s" "1,000 per durable transaction; store $(get audit_store_mib) MiB"
