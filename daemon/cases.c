@@ -561,7 +561,10 @@ apply_txn(MDB_txn *txn, void *arg)
 	a->dup = false;
 	a->why[0] = '\0';
 	/* The event's own hash: the same for a full and a header-only copy. */
-	crypto_hash_sha256(ehash, a->e->hdr, a->e->hdrlen);
+	if (a->gap != NULL)
+		memcpy(ehash, a->gap->ehash, 32);	/* computed on receipt */
+	else
+		crypto_hash_sha256(ehash, a->e->hdr, a->e->hdrlen);
 
 	/* Duplicate? */
 	n = strlen(h->from);
@@ -878,7 +881,6 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	int rc;
 
 	*st = TAFEL_ACK_REFUSED;
-	crypto_hash_sha256(hash, env, envlen);
 	memset(id, 0, TAFEL_ID_BYTES);
 	memset(gap, 0, sizeof(*gap));
 	if ((e = calloc(1, sizeof(*e))) == NULL)
@@ -888,9 +890,13 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		snprintf(why, whylen, __VA_ARGS__);			\
 		goto done;						\
 	} while (0)
-	if ((rc = tafel_env_parse(env, envlen, e)) != 0)
+	/* The hash of the bytes as received: the parse computes it. */
+	if ((rc = tafel_env_parse(env, envlen, e)) != 0) {
+		crypto_hash_sha256(hash, env, envlen);
 		NO(TAFEL_ACK_REFUSED, "malformed envelope: %s",
 		    tafel_strerror(rc));
+	}
+	memcpy(hash, e->hash, 32);
 	memcpy(id, e->h.id, TAFEL_ID_BYTES);
 	memcpy(gap->case_id, e->h.case_id, TAFEL_ID_BYTES);
 	crypto_hash_sha256(gap->ehash, e->hdr, e->hdrlen);
@@ -1337,9 +1343,9 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 		goto out;
 	}
 	memcpy(l->id, h->id, TAFEL_ID_BYTES);
-	outbox_kick(d, e->hash, wrap, nwrap);
+	outbox_kick(d, e->hash, h->table, wrap, nwrap);
 	if (ho != NULL)
-		outbox_kick(d, a.hohash, hoto, nho);
+		outbox_kick(d, a.hohash, h->table, hoto, nho);
 	rc = 0;
 out:
 	sodium_memzero(cont, sizeof(cont));
@@ -2623,7 +2629,7 @@ hist_kick(struct hist *hs)
 
 	for (i = 0; i < hs->n; i++) {
 		org = hs->it[i].org;
-		outbox_kick(hs->d, hs->it[i].hash, &org, 1);
+		outbox_kick(hs->d, hs->it[i].hash, NULL, &org, 1);
 	}
 }
 

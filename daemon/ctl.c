@@ -24,6 +24,8 @@
 #define STAFF_FILE	"staff"
 #define STAFF_MAX	65536
 
+static uid_t	 self_uid;	/* the daemon's own account */
+
 /*
  * DIR/staff: who may use the control socket besides the daemon's own
  * account and root, and the name each person is shown under:
@@ -31,43 +33,143 @@
  *   # account  name
  *   jpeeters   Jan Peeters
  *
- * Read at every connection, so an edit takes effect at once.  Returns
- * true and the display name (or "" when none is given) for a listed
- * account.
+ * Checked at every connection, so an edit takes effect at once: one
+ * stat(2) per connection, and the file is read again only when its
+ * inode, size, modification or change time differ from the copy held.
+ */
+static struct {
+	bool		 have;		/* the file existed at the last look */
+	struct stat	 st;
+	char		*text;		/* NUL-terminated */
+} staff;
+
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The staff file as it is now, or NULL when there is none (or bad). */
+static const char *
+staff_text(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	char *buf;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STAFF_FILE) >=
+	    sizeof(path) || stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > STAFF_MAX) {
+		staff.have = false;
+		return NULL;
+	}
+	if (staff.have && same_file(&st, &staff.st))
+		return staff.text;
+	staff.have = false;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > STAFF_MAX || (buf = malloc((size_t)st.st_size + 1)) ==
+	    NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size && (n = read(fd, buf + got,
+	    (size_t)st.st_size - got)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {	/* changed while read: not now */
+		free(buf);
+		return NULL;
+	}
+	buf[got] = '\0';
+	free(staff.text);
+	staff.text = buf;
+	staff.st = st;
+	staff.have = true;
+	return staff.text;
+}
+
+/*
+ * Returns true and the display name (or "" when none is given) for an
+ * account listed in the staff file.
  */
 static bool
 staff_lookup(const char *dir, const char *account, char *name, size_t namesz)
 {
-	char path[PATH_MAX], line[512];
-	bool found = false;
-	FILE *f;
+	const char *p, *acct, *eol;
+	size_t n, alen = strlen(account);
 
 	name[0] = '\0';
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STAFF_FILE) >=
-	    sizeof(path) || (f = fopen(path, "re")) == NULL)
+	if ((p = staff_text(dir)) == NULL)
 		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		char *p = line, *acct;
-		size_t n;
-
-		line[strcspn(line, "#\r\n")] = '\0';
+	for (; *p != '\0'; p = *eol == '\0' ? eol : eol + 1) {
+		eol = p + strcspn(p, "\n");
 		p += strspn(p, " \t");
 		acct = p;
-		n = strcspn(p, " \t");
-		if (n == 0 || n != strlen(account) ||
-		    strncmp(acct, account, n) != 0)
+		n = strcspn(p, " \t#\r\n");
+		if (n == 0 || n != alen || strncmp(acct, account, n) != 0)
 			continue;
 		p += n;
 		p += strspn(p, " \t");
-		snprintf(name, namesz, "%s", p);
+		n = strcspn(p, "#\r\n");
 		/* No trailing blanks in the name. */
-		n = strlen(name);
-		while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
-			name[--n] = '\0';
-		found = true;
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		snprintf(name, namesz, "%.*s", (int)n, p);
+		return true;
 	}
-	fclose(f);
-	return found;
+	return false;
+}
+
+/*
+ * The account name of a uid.  getpwuid(3) opens and reads /etc/passwd
+ * (or asks another NSS source) every time; a name is kept for
+ * PWCACHE_SECS.
+ */
+#define PWCACHE		8
+#define PWCACHE_SECS	60
+
+static bool
+account_name(uid_t uid, char *name, size_t namesz)
+{
+	static struct {
+		uid_t		uid;
+		uint64_t	until;
+		char		name[TAFEL_PERSON_MAX + 1];
+	} pc[PWCACHE];
+	static size_t next;
+	struct passwd *pw;
+	uint64_t now = now_ms();
+	size_t i;
+
+	for (i = 0; i < PWCACHE; i++)
+		if (pc[i].until > now && pc[i].uid == uid) {
+			snprintf(name, namesz, "%s", pc[i].name);
+			return true;
+		}
+	if ((pw = getpwuid(uid)) == NULL ||
+	    strlen(pw->pw_name) >= sizeof(pc[0].name))
+		return false;
+	i = next++ % PWCACHE;
+	pc[i].uid = uid;
+	pc[i].until = now + PWCACHE_SECS * 1000;
+	snprintf(pc[i].name, sizeof(pc[i].name), "%s", pw->pw_name);
+	snprintf(name, namesz, "%s", pw->pw_name);
+	return true;
 }
 
 struct conn {
@@ -370,8 +472,7 @@ handle(struct conn *c)
 	struct tafel_ctl_req r;
 	struct tafel_mpw w;
 	msgpack_unpacked u;
-	struct passwd *pw;
-	char person[TAFEL_PERSON_MAX + 1];
+	char person[TAFEL_PERSON_MAX + 1], acct[TAFEL_PERSON_MAX + 1];
 
 	tafel_mpw_init(&w);
 	if (tafel_ctl_req_decode(&u, c->buf, c->len, &r) != 0) {
@@ -384,18 +485,21 @@ handle(struct conn *c)
 	 * The acting person: the account the kernel says is at the other
 	 * end of the socket, shown under the name the operator gave it.
 	 */
-	if ((pw = getpwuid(c->uid)) == NULL)
+	if (!account_name(c->uid, acct, sizeof(acct)))
 		snprintf(person, sizeof(person), "uid %u", (unsigned)c->uid);
 	else {
 		char name[TAFEL_PERSON_MAX + 1];
+		size_t alen = strlen(acct);
 
-		if (staff_lookup(d->dir, pw->pw_name, name, sizeof(name)) &&
-		    name[0] != '\0')
-			snprintf(person, sizeof(person), "%.*s, %s",
-			    (int)(TAFEL_PERSON_MAX - strlen(pw->pw_name) - 3),
-			    name, pw->pw_name);
-		else
-			snprintf(person, sizeof(person), "%s", pw->pw_name);
+		/* "Name, account", the name cut to make room for both. */
+		if (staff_lookup(d->dir, acct, name, sizeof(name)) &&
+		    name[0] != '\0' && alen + 3 < TAFEL_PERSON_MAX) {
+			name[strnlen(name, TAFEL_PERSON_MAX - alen - 3)] = '\0';
+			if (snprintf(person, sizeof(person), "%s, %s", name,
+			    acct) < 0)
+				person[0] = '\0';
+		} else
+			snprintf(person, sizeof(person), "%s", acct);
 	}
 	log_debug("control: %s by %s (pid %ld)", r.op, person, (long)c->pid);
 	if (strcmp(r.op, "status") == 0) {
@@ -501,15 +605,15 @@ accept_one(zloop_t *loop, zmq_pollitem_t *item, struct tafeld *d)
 		close(fd);
 		return true;
 	}
-	if (cred.uid != getuid() && cred.uid != 0) {
-		struct passwd *pw = getpwuid(cred.uid);
-		char name[TAFEL_PERSON_MAX + 1];
+	if (cred.uid != self_uid && cred.uid != 0) {
+		char acct[TAFEL_PERSON_MAX + 1], name[TAFEL_PERSON_MAX + 1];
+		bool known = account_name(cred.uid, acct, sizeof(acct));
 
-		if (pw == NULL || !staff_lookup(d->dir, pw->pw_name, name,
+		if (!known || !staff_lookup(d->dir, acct, name,
 		    sizeof(name))) {
 			log_warnx("control: connection from uid %u (%s) "
 			    "refused: not this daemon's account and not in "
-			    "%s/%s", (unsigned)cred.uid, pw ? pw->pw_name :
+			    "%s/%s", (unsigned)cred.uid, known ? acct :
 			    "unknown", d->dir, STAFF_FILE);
 			d->refused++;
 			close(fd);
@@ -561,6 +665,7 @@ ctl_start(struct tafeld *d)
 	mode_t old;
 	int fd;
 
+	self_uid = getuid();
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if ((size_t)snprintf(d->ctl_path, sizeof(d->ctl_path), "%s/%s",
@@ -630,4 +735,6 @@ ctl_stop(struct tafeld *d)
 		unlink(d->ctl_path);
 		d->ctl_fd = -1;
 	}
+	free(staff.text);
+	memset(&staff, 0, sizeof(staff));
 }

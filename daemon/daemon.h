@@ -53,6 +53,14 @@ struct keys;
 int	keys_load(const char *dir, const char *passfile, struct keys **)
 	    __attribute__((warn_unused_result));
 void	keys_free(struct keys **);
+/*
+ * Keys opened for a use are closed again by keys_lock_now, which
+ * later(arg) schedules (0) for the end of the event loop's turn; until
+ * keys_defer_lock is called, or when later fails, at the end of the use.
+ */
+void	keys_defer_lock(struct keys *, int (*later)(void *), void *arg);
+void	keys_lock_now(struct keys *);
+bool	keys_locked(const struct keys *);
 void	keys_public(struct keys *, uint8_t sign_pk[32], uint8_t box_pk[32],
 	    uint8_t curve_pk[32]);
 /* Seals and signs; recipients' box public keys in box_pks[i]. */
@@ -190,6 +198,7 @@ struct tafeld {
 	int			 rebind_timer;	/* -1: none */
 	int			 rebind_tries;
 	int			 commit_timer;	/* -1: no batch open */
+	int			 keys_timer;	/* -1: no lock of the keys due */
 	struct commit_action	*actions;	/* after the commit */
 	struct commit_action	**actions_tail;
 	zhashx_t		*retries;	/* outbox backoff state */
@@ -336,9 +345,12 @@ int	outbox_add(struct tafeld *, MDB_txn *, enum outbox_kind,
  * member), recording each as refused.  Returns the count or -1.
  */
 int	outbox_drop_org(struct tafeld *, MDB_txn *, const char *org);
-/* After commit: try to send now. */
+/*
+ * After commit: try to send now.  table: the envelope's table, or NULL
+ * (a table document, or read it from the envelope).
+ */
 void	outbox_kick(struct tafeld *, const uint8_t hash[32],
-	    const char *const *orgs, size_t n);
+	    const char *table, const char *const *orgs, size_t n);
 /* An unsigned answer (table documents; "retry" for envelopes). */
 void	outbox_ack(struct tafeld *, struct peer *, const struct tafel_peer_msg *);
 /* A signed receipt from p: verified, then its rows settled. */

@@ -2,8 +2,11 @@
  * The keys module: the only place that touches long-term secrets.
  *
  * The secrets live in one sodium_malloc region (guard pages, mlock),
- * kept PROT_NONE while idle and opened read-only for the duration of one
- * operation.  Precomputed crypto_box keys (one per peer box key) live in
+ * kept PROT_NONE while idle and opened read-only while in use.  Inside
+ * the daemon's event loop they stay open until the end of the turn that
+ * opened them (keys_defer_lock), not one operation: each mprotect(2)
+ * changes the page tables and interrupts the other core, and one turn
+ * handles up to hundreds of envelopes.  Precomputed crypto_box keys (one per peer box key) live in
  * a second such region.  The narrow API (seal, open, wrap and unwrap a
  * case key, apply the transport key to a socket) lets this module move
  * into a separate key-agent process later without touching callers.
@@ -38,25 +41,70 @@ struct keys {
 	uint8_t			 sign_pk[32];
 	uint8_t			 box_pk[32];
 	uint8_t			 curve_pk[32];
+	bool			 open;		/* readable now */
+	bool			 due;		/* a lock is scheduled */
+	int			(*later)(void *);	/* schedules keys_lock_now */
+	void			*later_arg;
 };
 
-static void
-lock(struct keys *k)
+void
+keys_lock_now(struct keys *k)
 {
+	k->due = false;
+	if (!k->open)
+		return;
 	sodium_mprotect_noaccess(k->s);
 	sodium_mprotect_noaccess(k->cache);
+	k->open = false;
 }
 
 /*
- * For one operation: the secrets read-only (nothing writes them after
+ * The end of a use.  Without a scheduler, or when it fails, the keys
+ * close at once; with one, at the end of the event loop's turn.
+ */
+static void
+lock(struct keys *k)
+{
+	if (k->later == NULL) {
+		keys_lock_now(k);
+		return;
+	}
+	if (!k->due) {
+		if (k->later(k->later_arg) != 0) {
+			keys_lock_now(k);
+			return;
+		}
+		k->due = true;
+	}
+}
+
+/*
+ * For one use: the secrets read-only (nothing writes them after
  * loading), the cache of precomputed keys read-write.  Every function
  * that calls unlock() calls lock() on each of its return paths.
  */
 static void
 unlock(struct keys *k)
 {
+	if (k->open)
+		return;
 	sodium_mprotect_readonly(k->s);
 	sodium_mprotect_readwrite(k->cache);
+	k->open = true;
+}
+
+bool
+keys_locked(const struct keys *k)
+{
+	return !k->open;
+}
+
+void
+keys_defer_lock(struct keys *k, int (*later)(void *), void *arg)
+{
+	keys_lock_now(k);
+	k->later = later;
+	k->later_arg = arg;
 }
 
 /*
@@ -178,6 +226,7 @@ keys_load(const char *dir, const char *passfile, struct keys **kp)
 	    (k->cache = sodium_malloc(KEYS_CACHE * sizeof(struct boxk))) ==
 	    NULL)
 		fatal("sodium_malloc");
+	k->open = true;		/* sodium_malloc memory starts read-write */
 	sodium_memzero(k->cache, KEYS_CACHE * sizeof(struct boxk));
 	if ((rc = tafel_keyfile_decode(img, n, pass, passlen, k->s)) != 0) {
 		log_warnx("%s: cannot read the keys: %s", path,

@@ -191,6 +191,28 @@ lock_dir(const char *dir)
 	return fd;
 }
 
+/* The secrets, opened during a turn of the loop, close at its end. */
+static int
+keys_tick(zloop_t *loop, int timer_id, void *arg)
+{
+	struct tafeld *d = arg;
+
+	d->keys_timer = -1;	/* a one-shot timer ends by itself */
+	keys_lock_now(d->keys);
+	return 0;
+}
+
+static int
+keys_later(void *arg)
+{
+	struct tafeld *d = arg;
+
+	if (d->keys_timer == -1 && (d->keys_timer = zloop_timer(d->loop, 0,
+	    1, keys_tick, d)) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 retry_tick(zloop_t *loop, int timer_id, void *arg)
 {
@@ -299,6 +321,7 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&d->peers);
 	d->ctl_fd = -1;
 	d->commit_timer = -1;
+	d->keys_timer = -1;
 	d->gap_wait = gap_wait;
 	d->actions_tail = &d->actions;
 	if (realpath(dir, d->dir) == NULL)
@@ -324,6 +347,7 @@ main(int argc, char *argv[])
 	zsys_set_linger(0);
 	if ((d->loop = zloop_new()) == NULL)
 		fatalx("zloop_new");
+	keys_defer_lock(d->keys, keys_later, d);
 	if (audit_start(d) != 0 || net_start(d) != 0 ||
 	    net_peers_refresh(d) != 0 || ctl_start(d) != 0)
 		goto out;
@@ -338,6 +362,7 @@ main(int argc, char *argv[])
 out:
 	ctl_stop(d);
 	net_stop(d);
+	keys_defer_lock(d->keys, NULL, NULL);
 	zloop_destroy(&d->loop);
 	audit_stop(d);
 	outbox_free(d);

@@ -127,18 +127,18 @@ still_member(struct tafeld *d, const char *org, const uint8_t *env,
     size_t len, uint64_t *lamport)
 {
 	struct dtable *dt;
-	struct tafel_env *e;
+	struct tafel_hdr *h;
 	bool ok = false;
 
-	if ((e = malloc(sizeof(*e))) == NULL)
+	if ((h = malloc(sizeof(*h))) == NULL)
 		fatal("malloc");
-	if (tafel_env_parse(env, len, e) == 0) {
-		ok = (dt = tables_find(d, e->h.table)) != NULL &&
+	if (tafel_env_parse_hdr(env, len, h) == 0) {
+		ok = (dt = tables_find(d, h->table)) != NULL &&
 		    tables_member(dt, org) != NULL;
 		if (lamport != NULL)
-			*lamport = e->h.lamport;
+			*lamport = h->lamport;
 	}
-	free(e);
+	free(h);
 	return ok;
 }
 
@@ -170,17 +170,26 @@ send_one(struct tafeld *d, const char *org, uint8_t kind,
 	free(frame);
 }
 
+/*
+ * table: the table the envelope belongs to, when the caller knows it
+ * (no need to parse the envelope once per recipient); NULL: read it
+ * from the envelope.
+ */
 static void
-kick_now(struct tafeld *d, const uint8_t hash[32], const char *const *orgs,
-    size_t n)
+kick_now(struct tafeld *d, const uint8_t hash[32], const char *table,
+    const char *const *orgs, size_t n)
 {
 	uint8_t key[OB_KEY_MAX];
+	struct dtable *dt = NULL;
 	MDB_txn *txn;
 	MDB_val k, v, kv;
 	size_t i;
+	bool member;
 
 	if (n == 0 || store_read(d->store, &txn) != 0)
 		return;
+	if (table != NULL)
+		dt = tables_find(d, table);
 	k.mv_data = (void *)hash;
 	k.mv_size = 32;
 	if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v) == 0)
@@ -188,10 +197,17 @@ kick_now(struct tafeld *d, const uint8_t hash[32], const char *const *orgs,
 			k.mv_data = key;
 			k.mv_size = ob_key(key, orgs[i], hash);
 			if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k,
-			    &kv) == 0 && kv.mv_size == OB_ROW_LEN &&
-			    (*(uint8_t *)kv.mv_data != OUTBOX_ENV ||
-			    still_member(d, orgs[i], v.mv_data, v.mv_size,
-			    NULL)))
+			    &kv) != 0 || kv.mv_size != OB_ROW_LEN)
+				continue;
+			if (*(uint8_t *)kv.mv_data != OUTBOX_ENV)
+				member = true;
+			else if (table != NULL)
+				member = dt != NULL &&
+				    tables_member(dt, orgs[i]) != NULL;
+			else
+				member = still_member(d, orgs[i], v.mv_data,
+				    v.mv_size, NULL);
+			if (member)
 				send_one(d, orgs[i], *(uint8_t *)kv.mv_data,
 				    hash, v.mv_data, v.mv_size);
 		}
@@ -200,6 +216,7 @@ kick_now(struct tafeld *d, const uint8_t hash[32], const char *const *orgs,
 
 struct kick {
 	uint8_t		 hash[32];
+	char		 table[TAFEL_ORG_MAX + 1];	/* "": unknown */
 	size_t		 n;
 	char		 org[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
 };
@@ -214,12 +231,13 @@ kick_action(struct tafeld *d, void *arg, bool durable)
 	for (i = 0; i < k->n; i++)
 		orgs[i] = k->org[i];
 	if (durable)	/* else there are no rows to send */
-		kick_now(d, k->hash, orgs, k->n);
+		kick_now(d, k->hash, k->table[0] != '\0' ? k->table : NULL,
+		    orgs, k->n);
 	free(k);
 }
 
 void
-outbox_kick(struct tafeld *d, const uint8_t hash[32],
+outbox_kick(struct tafeld *d, const uint8_t hash[32], const char *table,
     const char *const *orgs, size_t n)
 {
 	struct kick *k;
@@ -230,6 +248,7 @@ outbox_kick(struct tafeld *d, const uint8_t hash[32],
 	if ((k = malloc(sizeof(*k))) == NULL)
 		fatal("malloc");
 	memcpy(k->hash, hash, 32);
+	snprintf(k->table, sizeof(k->table), "%s", table != NULL ? table : "");
 	k->n = n < TAFEL_MAX_RECIPIENTS ? n : TAFEL_MAX_RECIPIENTS;
 	for (i = 0; i < k->n; i++)
 		snprintf(k->org[i], sizeof(k->org[i]), "%s", orgs[i]);

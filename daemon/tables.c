@@ -389,7 +389,7 @@ adopt(struct tafeld *d, struct tafel_table *t, const uint8_t *doc,
 	if (restart && net_router_restart(d) != 0)
 		log_warnx("table %s: could not close the connections of "
 		    "members that left", dt->t->id);
-	outbox_kick(d, a->dochash, a->to, a->nto);
+	outbox_kick(d, a->dochash, NULL, a->to, a->nto);
 	free(a);
 	return 0;
 fail:

@@ -187,6 +187,66 @@ test_casekey(void **state)
 	sodium_free(s);
 }
 
+static int	later_calls, later_rc;
+
+static int
+later(void *arg)
+{
+	assert_ptr_equal(arg, &later_calls);
+	later_calls++;
+	return later_rc;
+}
+
+/*
+ * The secrets close after each use, or, with a scheduler, once at the
+ * end of the event loop's turn: one scheduling for many uses.
+ */
+static void
+test_lock_deferred(void **state)
+{
+	struct tafel_secrets *s = keyfile();
+	struct keys *k;
+	uint8_t id[16], ck[32], back[32], w[KEYS_WRAPPED_LEN];
+	int i;
+
+	assert_int_equal(keys_load(dir, NULL, &k), 0);
+	assert_true(keys_locked(k));
+	randombytes_buf(id, sizeof(id));
+	randombytes_buf(ck, sizeof(ck));
+	assert_int_equal(keys_wrap_casekey(k, id, ck, w), 0);
+	assert_true(keys_locked(k));
+
+	later_calls = 0;
+	later_rc = 0;
+	keys_defer_lock(k, later, &later_calls);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(keys_unwrap_casekey(k, id, w, back), 0);
+		assert_memory_equal(ck, back, 32);
+		assert_false(keys_locked(k));
+	}
+	assert_int_equal(later_calls, 1);
+	keys_lock_now(k);
+	assert_true(keys_locked(k));
+	assert_int_equal(keys_unwrap_casekey(k, id, w, back), 0);
+	assert_int_equal(later_calls, 2);
+
+	/* A scheduler that fails: closed at once. */
+	keys_lock_now(k);
+	later_rc = -1;
+	assert_int_equal(keys_unwrap_casekey(k, id, w, back), 0);
+	assert_true(keys_locked(k));
+	assert_int_equal(later_calls, 3);
+
+	/* Back to closing after each use. */
+	later_rc = 0;
+	keys_defer_lock(k, NULL, NULL);
+	assert_int_equal(keys_unwrap_casekey(k, id, w, back), 0);
+	assert_true(keys_locked(k));
+	assert_int_equal(later_calls, 3);
+	keys_free(&k);
+	sodium_free(s);
+}
+
 int
 main(void)
 {
@@ -195,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_load_refuses),
 		cmocka_unit_test(test_seal_many_peers),
 		cmocka_unit_test(test_casekey),
+		cmocka_unit_test(test_lock_deferred),
 	};
 	int rc;
 
