@@ -311,6 +311,41 @@ event_key(uint8_t key[56], const uint8_t case_id[16], uint64_t lamport,
 	memcpy(key + 24, hash, 32);
 }
 
+int
+cases_row_decode(const uint8_t *buf, size_t len, struct event_row *r)
+{
+	struct tafel_mp_field f[] = {
+		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
+		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
+		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
+		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
+		    false, NULL },
+		{ "ckey", TAFEL_MP_BIN, SEALED_OVERHEAD + 32,
+		    SEALED_OVERHEAD + 32, true, NULL },
+	};
+	msgpack_unpacked u;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (tafel_mp_decode(&u, buf, len, 2) != 0)
+		return -1;
+	/* Bin objects point into buf, not into u. */
+	if (tafel_mp_fields(&u.data, f, 5) == 0) {
+		r->env = (const uint8_t *)f[1].obj->via.bin.ptr;
+		r->hdr = (const uint8_t *)f[2].obj->via.bin.ptr;
+		r->hdrlen = f[2].obj->via.bin.size;
+		r->body = (const uint8_t *)f[3].obj->via.bin.ptr;
+		r->bodylen = f[3].obj->via.bin.size;
+		if (f[4].obj != NULL) {
+			r->ckey = (const uint8_t *)f[4].obj->via.bin.ptr;
+			r->ckeylen = f[4].obj->via.bin.size;
+		}
+		rc = 0;
+	}
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
 struct apply {
 	struct tafeld		*d;
 	const uint8_t		*env;		/* envelope bytes */
@@ -2096,16 +2131,7 @@ evlist_free(struct evlist *l)
 static int
 case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 {
-	struct tafel_mp_field f[] = {
-		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
-		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
-		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
-		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
-		    false, NULL },
-		{ "ckey", TAFEL_MP_BIN, SEALED_OVERHEAD + 32,
-		    SEALED_OVERHEAD + 32, true, NULL },
-	};
-	msgpack_unpacked u;
+	struct event_row row;
 	uint8_t ck[32], ad[48];
 	MDB_cursor *cur;
 	MDB_txn *txn;
@@ -2131,42 +2157,32 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		l->ev = p;
 		e = &l->ev[l->n];
 		memset(e, 0, sizeof(*e));
-		if (tafel_mp_decode(&u, v.mv_data, v.mv_size, 2) != 0)
+		if (cases_row_decode(v.mv_data, v.mv_size, &row) != 0 ||
+		    tafel_hdr_decode(row.hdr, row.hdrlen, &e->h) != 0)
 			goto bad;
-		if (tafel_mp_fields(&u.data, f, 5) != 0 ||
-		    tafel_hdr_decode((const uint8_t *)f[2].obj->via.bin.ptr,
-		    f[2].obj->via.bin.size, &e->h) != 0) {
-			msgpack_unpacked_destroy(&u);
-			goto bad;
-		}
-		crypto_hash_sha256(e->ehash, (const uint8_t *)
-		    f[2].obj->via.bin.ptr, f[2].obj->via.bin.size);
-		memcpy(e->env, f[1].obj->via.bin.ptr, 32);
-		if (f[4].obj != NULL && f[3].obj->via.bin.size > 0) {
+		crypto_hash_sha256(e->ehash, row.hdr, row.hdrlen);
+		memcpy(e->env, row.env, 32);
+		if (row.ckey != NULL && row.bodylen > 0) {
 			size_t kl;
 
 			ckey_ad(ad, c->id, e->ehash);
-			if (case_unseal(ck, ad, (const uint8_t *)
-			    f[4].obj->via.bin.ptr, f[4].obj->via.bin.size,
-			    e->ckey, &kl) != 0 || kl != 32) {
-				msgpack_unpacked_destroy(&u);
+			if (case_unseal(ck, ad, row.ckey, row.ckeylen, e->ckey,
+			    &kl) != 0 || kl != 32) {
 				l->n++;
 				goto bad;
 			}
 			e->haskey = true;
 		}
-		if (f[3].obj->via.bin.size == 0) {
+		if (row.bodylen == 0) {
 			/* Only the header reached us: no content. */
-			msgpack_unpacked_destroy(&u);
 			l->n++;
 			continue;
 		}
-		if ((e->body = malloc(f[3].obj->via.bin.size)) == NULL)
+		if ((e->body = malloc(row.bodylen)) == NULL)
 			fatal("malloc");
 		seal_ad(ad, c->id, e->ehash, 32);
-		rc = case_unseal(ck, ad, (const uint8_t *)f[3].obj->via.bin.ptr,
-		    f[3].obj->via.bin.size, e->body, &e->bodylen);
-		msgpack_unpacked_destroy(&u);
+		rc = case_unseal(ck, ad, row.body, row.bodylen, e->body,
+		    &e->bodylen);
 		l->n++;
 		if (rc != 0)
 			goto bad;
@@ -2991,30 +3007,6 @@ struct happly {
 	char			 why[TAFEL_PEER_WHY_MAX + 1];
 };
 
-/* Does the event row at key carry content? 1 yes, 0 no, -1 bad row. */
-static int
-row_has_body(const MDB_val *v)
-{
-	struct tafel_mp_field f[] = {
-		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
-		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
-		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
-		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
-		    false, NULL },
-		{ "ckey", TAFEL_MP_BIN, SEALED_OVERHEAD + 32,
-		    SEALED_OVERHEAD + 32, true, NULL },
-	};
-	msgpack_unpacked u;
-	int rc;
-
-	if (tafel_mp_decode(&u, v->mv_data, v->mv_size, 2) != 0)
-		return -1;
-	rc = tafel_mp_fields(&u.data, f, 5) != 0 ? -1 :
-	    f[3].obj->via.bin.size > 0;
-	msgpack_unpacked_destroy(&u);
-	return rc;
-}
-
 static int
 happly_txn(MDB_txn *txn, void *arg)
 {
@@ -3078,9 +3070,11 @@ happly_txn(MDB_txn *txn, void *arg)
 	k.mv_data = key;
 	k.mv_size = sizeof(key);
 	if ((rc = mdb_get(txn, store_dbi(d->store, DB_EVENTS), &k, &v)) == 0) {
-		if ((got = row_has_body(&v)) < 0)
+		struct event_row er;
+
+		if (cases_row_decode(v.mv_data, v.mv_size, &er) != 0)
 			return -1;
-		a->held = got == 1 || a->body == NULL;
+		a->held = er.bodylen > 0 || a->body == NULL;
 	} else if (rc != MDB_NOTFOUND)
 		return rc;
 	if (!a->held) {
