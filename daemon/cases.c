@@ -473,15 +473,16 @@ gap_note(struct tafeld *d, const uint8_t h[32], bool waiting)
 		return 0;						\
 	} while (0)
 
-/* The sent or received entry of one envelope; to: NULL for received. */
-static int
-audit_env(struct apply *a, MDB_txn *txn, enum tafel_audit_kind kind,
-    const uint8_t hash[32], const char *const *to, size_t nto)
+/*
+ * A new exchange log entry of kind about the envelope hash of the event
+ * whose header is h: ids and hashes only.  The caller adds what the kind
+ * needs, then audit_entry_add.
+ */
+static struct tafel_audit_entry *
+audit_entry_new(enum tafel_audit_kind kind, const struct tafel_hdr *h,
+    const uint8_t hash[32])
 {
-	const struct tafel_hdr *h = &a->e->h;
 	struct tafel_audit_entry *ae;
-	size_t i;
-	int rc;
 
 	if ((ae = calloc(1, sizeof(*ae))) == NULL)
 		fatal("calloc");
@@ -491,6 +492,34 @@ audit_env(struct apply *a, MDB_txn *txn, enum tafel_audit_kind kind,
 	memcpy(ae->case_id, h->case_id, 16);
 	ae->has_env = true;
 	memcpy(ae->env, hash, 32);
+	return ae;
+}
+
+/* Appends ae to the exchange log in txn, and frees it. */
+static int
+audit_entry_add(struct tafeld *d, MDB_txn *txn, struct tafel_audit_entry *ae)
+{
+	int rc;
+
+	ae->has_to = ae->nto > 0;
+	rc = audit_append(d, txn, ae);
+	free(ae);
+	return rc;
+}
+
+/*
+ * The sent or received entry of one envelope: h its header, hash the
+ * hash of the envelope as sent or received; to: NULL for received (the
+ * header's recipients are logged).
+ */
+static int
+case_audit_env(struct tafeld *d, MDB_txn *txn, enum tafel_audit_kind kind,
+    const struct tafel_hdr *h, const uint8_t hash[32], const char *const *to,
+    size_t nto)
+{
+	struct tafel_audit_entry *ae = audit_entry_new(kind, h, hash);
+	size_t i;
+
 	snprintf(ae->event, sizeof(ae->event), "%s", h->type);
 	snprintf(ae->cat, sizeof(ae->cat), "%s", h->cat);
 	memcpy(ae->from, h->from, sizeof(ae->from));
@@ -504,10 +533,7 @@ audit_env(struct apply *a, MDB_txn *txn, enum tafel_audit_kind kind,
 			memcpy(ae->to[i], h->to[i], sizeof(ae->to[i]));
 		ae->nto = h->nto;
 	}
-	ae->has_to = ae->nto > 0;
-	rc = audit_append(a->d, txn, ae);
-	free(ae);
-	return rc;
+	return audit_entry_add(d, txn, ae);
 }
 
 /*
@@ -527,13 +553,14 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
 	int rc;
 
 	if (!a->local)
-		return audit_env(a, txn, TAFEL_AUDIT_RECEIVED, a->rxhash, NULL,
-		    0);
-	if (a->noutbox > 0 && (rc = audit_env(a, txn, TAFEL_AUDIT_SENT,
-	    a->e->hash, a->outbox, a->noutbox)) != 0)
+		return case_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, h,
+		    a->rxhash, NULL, 0);
+	if (a->noutbox > 0 && (rc = case_audit_env(a->d, txn,
+	    TAFEL_AUDIT_SENT, h, a->e->hash, a->outbox, a->noutbox)) != 0)
 		return rc;
-	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = audit_env(a, txn,
-	    TAFEL_AUDIT_SENT, a->hohash, a->outbox_ho, a->noutbox_ho)) != 0)
+	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = case_audit_env(a->d,
+	    txn, TAFEL_AUDIT_SENT, h, a->hohash, a->outbox_ho,
+	    a->noutbox_ho)) != 0)
 		return rc;
 	if (strcmp(h->type, "open") == 0)
 		kind = TAFEL_AUDIT_CASE_OPENED;
@@ -547,14 +574,7 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
 		kind = TAFEL_AUDIT_CLOSED;
 	if (kind == 0)
 		return 0;
-	if ((ae = calloc(1, sizeof(*ae))) == NULL)
-		fatal("calloc");
-	ae->kind = kind;
-	memcpy(ae->table, h->table, sizeof(ae->table));
-	ae->has_case = true;
-	memcpy(ae->case_id, h->case_id, 16);
-	ae->has_env = true;
-	memcpy(ae->env, a->e->hash, 32);
+	ae = audit_entry_new(kind, h, a->e->hash);
 	snprintf(ae->person, sizeof(ae->person), "%s", h->by);
 	if (kind == TAFEL_AUDIT_REVEALED) {
 		snprintf(ae->to[0], sizeof(ae->to[0]), "%s", a->reveal);
@@ -566,10 +586,7 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
 			memcpy(ae->to[i], c->members[i], sizeof(ae->to[i]));
 		ae->nto = c->nmembers;
 	}
-	ae->has_to = ae->nto > 0;
-	rc = audit_append(a->d, txn, ae);
-	free(ae);
-	return rc;
+	return audit_entry_add(a->d, txn, ae);
 }
 
 /*
@@ -2584,31 +2601,16 @@ hist_free(struct hist *hs)
 static int
 hist_audit(MDB_txn *txn, struct hist *hs, const struct hist_item *it)
 {
-	struct tafel_audit_entry *ae;
 	struct tafel_env *e;
+	const char *org = it->org;
 	int rc = -1;
 
-	if ((ae = calloc(1, sizeof(*ae))) == NULL ||
-	    (e = calloc(1, sizeof(*e))) == NULL)
+	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
-	if (tafel_env_parse(it->env, it->envlen, e) == 0) {
-		ae->kind = TAFEL_AUDIT_SENT;
-		memcpy(ae->table, e->h.table, sizeof(ae->table));
-		ae->has_case = true;
-		memcpy(ae->case_id, e->h.case_id, 16);
-		ae->has_env = true;
-		memcpy(ae->env, it->hash, 32);
-		snprintf(ae->event, sizeof(ae->event), "%s", e->h.type);
-		snprintf(ae->cat, sizeof(ae->cat), "%s", e->h.cat);
-		memcpy(ae->from, e->h.from, sizeof(ae->from));
-		snprintf(ae->person, sizeof(ae->person), "%s", e->h.by);
-		snprintf(ae->to[0], sizeof(ae->to[0]), "%s", it->org);
-		ae->nto = 1;
-		ae->has_to = true;
-		rc = audit_append(hs->d, txn, ae);
-	}
+	if (tafel_env_parse(it->env, it->envlen, e) == 0)
+		rc = case_audit_env(hs->d, txn, TAFEL_AUDIT_SENT, &e->h,
+		    it->hash, &org, 1);
 	free(e);
-	free(ae);
 	return rc;
 }
 
@@ -3147,35 +3149,6 @@ happly_txn(MDB_txn *txn, void *arg)
 	return mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0);
 }
 
-/* The exchange log's "received" entry of a relayed-history envelope. */
-static int
-happly_audit(MDB_txn *txn, struct happly *a)
-{
-	const struct tafel_hdr *h = &a->outer->h;
-	struct tafel_audit_entry *ae;
-	size_t i;
-	int rc;
-
-	if ((ae = calloc(1, sizeof(*ae))) == NULL)
-		fatal("calloc");
-	ae->kind = TAFEL_AUDIT_RECEIVED;
-	memcpy(ae->table, h->table, sizeof(ae->table));
-	ae->has_case = true;
-	memcpy(ae->case_id, h->case_id, 16);
-	ae->has_env = true;
-	memcpy(ae->env, a->outer->hash, 32);
-	snprintf(ae->event, sizeof(ae->event), "%s", h->type);
-	snprintf(ae->cat, sizeof(ae->cat), "%s", h->cat);
-	memcpy(ae->from, h->from, sizeof(ae->from));
-	for (i = 0; i < h->nto; i++)
-		memcpy(ae->to[i], h->to[i], sizeof(ae->to[i]));
-	ae->nto = h->nto;
-	ae->has_to = ae->nto > 0;
-	rc = audit_append(a->d, txn, ae);
-	free(ae);
-	return rc;
-}
-
 static int
 happly_guarded(MDB_txn *txn, void *arg)
 {
@@ -3186,7 +3159,9 @@ happly_guarded(MDB_txn *txn, void *arg)
 		return rc;
 	if (a->st != TAFEL_ACK_OK || a->dup)
 		return 1;
-	return happly_audit(txn, a);
+	/* The exchange log's "received" entry of the history envelope. */
+	return case_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, &a->outer->h,
+	    a->outer->hash, NULL, 0);
 }
 
 /* Is type one of the event types of a timeline (8.1)? */
