@@ -202,7 +202,7 @@ case_put(struct tafeld *d, MDB_txn *txn, const struct dcase *c)
 
 /* Encryption under a case key. */
 
-void
+static void
 seal_ad(uint8_t ad[48], const uint8_t case_id[16], const uint8_t *what,
     size_t whatlen)
 {
@@ -211,7 +211,7 @@ seal_ad(uint8_t ad[48], const uint8_t case_id[16], const uint8_t *what,
 	memcpy(ad + 16, what, whatlen > 32 ? 32 : whatlen);
 }
 
-void
+static void
 case_seal(const uint8_t ck[32], const uint8_t ad[48], const uint8_t *m,
     size_t n, uint8_t *out)
 {
@@ -238,7 +238,7 @@ case_unseal(const uint8_t ck[32], const uint8_t ad[48], const uint8_t *in,
 }
 
 /* AD of a content key at rest: case id || SHA-256("ckey" || event hash). */
-void
+static void
 ckey_ad(uint8_t ad[48], const uint8_t case_id[16], const uint8_t ehash[32])
 {
 	crypto_hash_sha256_state st;
@@ -326,6 +326,71 @@ cases_row_decode(const uint8_t *buf, size_t len, struct event_row *r)
 	}
 	msgpack_unpacked_destroy(&u);
 	return rc;
+}
+
+/*
+ * Writes the row cases_row_decode reads, and the event's DB_EVIDX entry
+ * (later events may name it in prev: 11, gaps).
+ */
+int
+case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
+    uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
+    const uint8_t *body, size_t bodylen, const uint8_t *ckey)
+{
+	struct tafel_mpw w;
+	uint8_t key[56], ad[48], *sealed, *row, wck[SEALED_OVERHEAD + 32];
+	size_t rowlen;
+	bool withkey = body != NULL && ckey != NULL;
+	MDB_val k, v;
+	int rc;
+
+	/* An empty body where only the header reached us. */
+	if ((sealed = malloc(bodylen + SEALED_OVERHEAD)) == NULL) {
+		sodium_memzero(ck, 32);
+		return -1;
+	}
+	if (body != NULL) {
+		seal_ad(ad, case_id, ehash, 32);
+		case_seal(ck, ad, body, bodylen, sealed);
+	}
+	/* The content key, to re-share the content later (8.12). */
+	if (withkey) {
+		ckey_ad(ad, case_id, ehash);
+		case_seal(ck, ad, ckey, 32, wck);
+	}
+	sodium_memzero(ck, 32);
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, withkey ? 5 : 4);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, 1);
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_bin(&w, e->hash, 32);
+	tafel_mpw_str(&w, "hdr");
+	tafel_mpw_bin(&w, e->hdr, e->hdrlen);
+	tafel_mpw_str(&w, "body");
+	tafel_mpw_bin(&w, sealed, body != NULL ? bodylen + SEALED_OVERHEAD :
+	    0);
+	if (withkey) {
+		tafel_mpw_str(&w, "ckey");
+		tafel_mpw_bin(&w, wck, sizeof(wck));
+	}
+	free(sealed);
+	if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
+		return -1;
+	event_key(key, case_id, e->h.lamport, ehash);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = row;
+	v.mv_size = rowlen;
+	rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
+	free(row);
+	if (rc != 0)
+		return rc;
+	k.mv_data = (void *)ehash;
+	k.mv_size = 32;
+	v.mv_data = key;
+	v.mv_size = 24;		/* case id, lamport */
+	return mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v, 0);
 }
 
 struct apply {
@@ -577,9 +642,8 @@ apply_txn(MDB_txn *txn, void *arg)
 	struct apply *a = arg;
 	struct tafeld *d = a->d;
 	const struct tafel_hdr *h = &a->e->h;
-	uint8_t key[56], ck[32], ad[48], ehash[32];
+	uint8_t ck[32], ad[48], ehash[32];
 	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
-	uint8_t *sealed = NULL;
 	struct dcase c;
 	MDB_val k, v;
 	size_t i, n;
@@ -726,64 +790,10 @@ apply_txn(MDB_txn *txn, void *arg)
 	if (strcmp(h->type, "close") == 0 && c.closed == 0)
 		c.closed = h->time;
 
-	/*
-	 * The event row: header bytes, body sealed under the case key (an
-	 * empty body where only the header reached us).
-	 */
-	if ((sealed = malloc(a->bodylen + SEALED_OVERHEAD)) == NULL) {
-		sodium_memzero(ck, sizeof(ck));
-		return -1;
-	}
-	seal_ad(ad, c.id, ehash, 32);
-	if (a->body != NULL)
-		case_seal(ck, ad, a->body, a->bodylen, sealed);
-	{
-		struct tafel_mpw w;
-		uint8_t *row, wck[SEALED_OVERHEAD + 32];
-		size_t rowlen;
-		bool withkey = a->body != NULL && a->ckey != NULL;
-
-		/* The content key, to re-share the content later (8.12). */
-		if (withkey) {
-			ckey_ad(ad, c.id, ehash);
-			case_seal(ck, ad, a->ckey, 32, wck);
-		}
-		sodium_memzero(ck, sizeof(ck));
-		tafel_mpw_init(&w);
-		tafel_mpw_map(&w, withkey ? 5 : 4);
-		tafel_mpw_str(&w, "v");
-		tafel_mpw_uint(&w, 1);
-		tafel_mpw_str(&w, "env");
-		tafel_mpw_bin(&w, a->e->hash, 32);
-		tafel_mpw_str(&w, "hdr");
-		tafel_mpw_bin(&w, a->e->hdr, a->e->hdrlen);
-		tafel_mpw_str(&w, "body");
-		tafel_mpw_bin(&w, sealed, a->body != NULL ? a->bodylen +
-		    SEALED_OVERHEAD : 0);
-		if (withkey) {
-			tafel_mpw_str(&w, "ckey");
-			tafel_mpw_bin(&w, wck, sizeof(wck));
-		}
-		free(sealed);
-		if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
-			return -1;
-		event_key(key, c.id, h->lamport, ehash);
-		k.mv_data = key;
-		k.mv_size = sizeof(key);
-		v.mv_data = row;
-		v.mv_size = rowlen;
-		rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
-		free(row);
-		if (rc != 0)
-			return rc;
-		k.mv_data = ehash;
-		k.mv_size = 32;
-		v.mv_data = key;
-		v.mv_size = 24;		/* case id, lamport */
-		if ((rc = mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v,
-		    0)) != 0)
-			return rc;
-	}
+	/* The event row (the case key is wiped there). */
+	if ((rc = case_row_put(d, txn, c.id, ck, a->e, ehash, a->body,
+	    a->bodylen, a->ckey)) != 0)
+		return rc;
 	if ((rc = case_put(d, txn, &c)) != 0)
 		return rc;
 	k.mv_data = (void *)a->e->hash;

@@ -107,16 +107,16 @@ int	case_get(struct tafeld *, MDB_txn *, const uint8_t id[16],
 int	case_put(struct tafeld *, MDB_txn *, const struct dcase *)
 	    __attribute__((warn_unused_result));
 /*
- * Sealing at rest under the case key ck: the AD of an event's body (case
- * id || event hash) or of the pseudonym, and that of a content key
- * (ckey_ad).  case_seal writes n + SEALED_OVERHEAD bytes to out.
+ * Inside the write transaction: the event row of event e (hash ehash) of
+ * the case, as cases_row_decode reads it, with the body (NULL: only the
+ * header reached us) and, with a body, the content key ckey (unless
+ * NULL) sealed under the case key ck, which it wipes; and the event's
+ * DB_EVIDX entry.  0, an LMDB error or -1.
  */
-void	seal_ad(uint8_t ad[48], const uint8_t case_id[16],
-	    const uint8_t *what, size_t whatlen);
-void	ckey_ad(uint8_t ad[48], const uint8_t case_id[16],
-	    const uint8_t ehash[32]);
-void	case_seal(const uint8_t ck[32], const uint8_t ad[48],
-	    const uint8_t *m, size_t n, uint8_t *out);
+int	case_row_put(struct tafeld *, MDB_txn *, const uint8_t case_id[16],
+	    uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
+	    const uint8_t *body, size_t bodylen, const uint8_t *ckey)
+	    __attribute__((warn_unused_result));
 /* The DB_EVENTS key of an event: case id || lamport (be64) || hash. */
 void	event_key(uint8_t key[56], const uint8_t case_id[16],
 	    uint64_t lamport, const uint8_t hash[32]);

@@ -467,12 +467,11 @@ happly_txn(MDB_txn *txn, void *arg)
 	struct happly *a = arg;
 	struct tafeld *d = a->d;
 	const struct tafel_hdr *h = &a->in->h, *oh = &a->outer->h;
-	uint8_t key[56], ck[32], ad[48], ehash[32], wck[SEALED_OVERHEAD + 32];
-	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES], *sealed, *row;
-	struct tafel_mpw w;
+	uint8_t key[56], ck[32], ehash[32];
+	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
 	struct dcase c;
 	MDB_val k, v;
-	size_t n, rowlen;
+	size_t n;
 	int rc, got;
 
 	a->st = TAFEL_ACK_OK;
@@ -536,46 +535,8 @@ happly_txn(MDB_txn *txn, void *arg)
 			log_warnx("store: cannot unwrap a case key");
 			return -1;
 		}
-		if ((sealed = malloc(a->bodylen + SEALED_OVERHEAD)) == NULL)
-			fatal("malloc");
-		if (a->body != NULL) {
-			seal_ad(ad, c.id, ehash, 32);
-			case_seal(ck, ad, a->body, a->bodylen, sealed);
-			ckey_ad(ad, c.id, ehash);
-			case_seal(ck, ad, a->ckey, 32, wck);
-		}
-		sodium_memzero(ck, sizeof(ck));
-		tafel_mpw_init(&w);
-		tafel_mpw_map(&w, a->body != NULL ? 5 : 4);
-		tafel_mpw_str(&w, "v");
-		tafel_mpw_uint(&w, 1);
-		tafel_mpw_str(&w, "env");
-		tafel_mpw_bin(&w, a->in->hash, 32);
-		tafel_mpw_str(&w, "hdr");
-		tafel_mpw_bin(&w, a->in->hdr, a->in->hdrlen);
-		tafel_mpw_str(&w, "body");
-		tafel_mpw_bin(&w, sealed, a->body != NULL ? a->bodylen +
-		    SEALED_OVERHEAD : 0);
-		if (a->body != NULL) {
-			tafel_mpw_str(&w, "ckey");
-			tafel_mpw_bin(&w, wck, sizeof(wck));
-		}
-		free(sealed);
-		if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
-			return -1;
-		v.mv_data = row;
-		v.mv_size = rowlen;
-		rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
-		free(row);
-		if (rc != 0)
-			return rc;
-		/* Later events may name it in prev (11, gaps). */
-		k.mv_data = ehash;
-		k.mv_size = 32;
-		v.mv_data = key;
-		v.mv_size = 24;		/* case id, lamport */
-		if ((rc = mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v,
-		    0)) != 0)
+		if ((rc = case_row_put(d, txn, c.id, ck, a->in, ehash,
+		    a->body, a->bodylen, a->ckey)) != 0)
 			return rc;
 		k.mv_data = (void *)a->in->hash;
 		k.mv_size = 32;
