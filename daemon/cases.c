@@ -2300,6 +2300,47 @@ emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
 	}
 }
 
+/*
+ * Entries of a case's map in the answers to case.show and case.list:
+ * who and what it is (emit_case), and where it stands (emit_followup).
+ */
+static void
+emit_case(struct tafel_mpw *w, const struct dcase *c, const char *pseudo)
+{
+	char hex[33];
+	size_t i;
+
+	tafel_hex(hex, c->id, 16);
+	tafel_mpw_str(w, "case");
+	tafel_mpw_str(w, hex);
+	tafel_mpw_str(w, "table");
+	tafel_mpw_str(w, c->table);
+	tafel_mpw_str(w, "owner");
+	tafel_mpw_str(w, c->owner);
+	tafel_mpw_str(w, "pseudonym");
+	tafel_mpw_str(w, pseudo);
+	tafel_mpw_str(w, "minor");
+	tafel_mpw_bool(w, c->minor);
+	tafel_mpw_str(w, "members");
+	tafel_mpw_array(w, c->nmembers);
+	for (i = 0; i < c->nmembers; i++)
+		tafel_mpw_str(w, c->members[i]);
+}
+
+static void
+emit_followup(struct tafel_mpw *w, const struct dcase *c,
+    const struct followup *fu)
+{
+	tafel_mpw_str(w, "opened");
+	tafel_mpw_uint(w, c->opened);
+	tafel_mpw_str(w, "followup");
+	tafel_mpw_str(w, fu->level);
+	tafel_mpw_str(w, "review");
+	tafel_mpw_uint(w, fu->review);
+	tafel_mpw_str(w, "closed");
+	tafel_mpw_uint(w, fu->closed);
+}
+
 static void
 op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
     const char *person, struct tafel_mpw *w)
@@ -2308,7 +2349,7 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
 		{ "delivery", TAFEL_MP_BOOL, 0, 0, true, NULL },
 	};
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
+	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
 	struct followup fu;
 	struct evlist l;
 	struct dcase c;
@@ -2336,31 +2377,10 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
 		fatal("calloc");
 	case_followup(&l, &fu, current);
-	tafel_hex(hex, c.id, 16);
 	tafel_ctl_ok_begin(w);
 	tafel_mpw_map(w, 11);
-	tafel_mpw_str(w, "case");
-	tafel_mpw_str(w, hex);
-	tafel_mpw_str(w, "table");
-	tafel_mpw_str(w, c.table);
-	tafel_mpw_str(w, "owner");
-	tafel_mpw_str(w, c.owner);
-	tafel_mpw_str(w, "pseudonym");
-	tafel_mpw_str(w, pseudo);
-	tafel_mpw_str(w, "minor");
-	tafel_mpw_bool(w, c.minor);
-	tafel_mpw_str(w, "members");
-	tafel_mpw_array(w, c.nmembers);
-	for (i = 0; i < c.nmembers; i++)
-		tafel_mpw_str(w, c.members[i]);
-	tafel_mpw_str(w, "opened");
-	tafel_mpw_uint(w, c.opened);
-	tafel_mpw_str(w, "followup");
-	tafel_mpw_str(w, fu.level);
-	tafel_mpw_str(w, "review");
-	tafel_mpw_uint(w, fu.review);
-	tafel_mpw_str(w, "closed");
-	tafel_mpw_uint(w, fu.closed);
+	emit_case(w, &c, pseudo);
+	emit_followup(w, &c, &fu);
 	tafel_mpw_str(w, "events");
 	tafel_mpw_array(w, l.n);
 	for (i = 0; i < l.n; i++)
@@ -2376,7 +2396,7 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
     struct tafel_mpw *w)
 {
 	struct tafel_mp_field none[1];
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
+	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
 	char level[TAFEL_FOLLOWUP_MAX + 1];
 	struct followup fu;
 	struct evlist l;
@@ -2426,32 +2446,11 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 			free(current);
 			evlist_free(&l);
 		}
-		tafel_hex(hex, c.id, 16);
 		tafel_mpw_map(w, 11);
-		tafel_mpw_str(w, "case");
-		tafel_mpw_str(w, hex);
-		tafel_mpw_str(w, "table");
-		tafel_mpw_str(w, c.table);
-		tafel_mpw_str(w, "owner");
-		tafel_mpw_str(w, c.owner);
-		tafel_mpw_str(w, "pseudonym");
-		tafel_mpw_str(w, pseudo);
-		tafel_mpw_str(w, "minor");
-		tafel_mpw_bool(w, c.minor);
-		tafel_mpw_str(w, "members");
-		tafel_mpw_array(w, c.nmembers);
-		for (i = 0; i < c.nmembers; i++)
-			tafel_mpw_str(w, c.members[i]);
+		emit_case(w, &c, pseudo);
 		tafel_mpw_str(w, "records");
 		tafel_mpw_uint(w, n);
-		tafel_mpw_str(w, "opened");
-		tafel_mpw_uint(w, c.opened);
-		tafel_mpw_str(w, "followup");
-		tafel_mpw_str(w, fu.level);
-		tafel_mpw_str(w, "review");
-		tafel_mpw_uint(w, fu.review);
-		tafel_mpw_str(w, "closed");
-		tafel_mpw_uint(w, fu.closed);
+		emit_followup(w, &c, &fu);
 		done++;
 	}
 	mdb_cursor_close(cur);
