@@ -118,7 +118,7 @@ op_delivery(struct tafeld *d, const struct tafel_ctl_req *r,
 	uint8_t cid[16], id[16], key[TAFEL_ORG_MAX + 1 + 16], h[32];
 	char chex[33], rhex[33];
 	const char *to[TAFEL_MAX_RECIPIENTS];
-	struct tafel_env *e;
+	struct tafel_hdr *hd;
 	MDB_txn *txn;
 	MDB_val k, v;
 	size_t n = strlen(d->self.org), i;
@@ -150,28 +150,28 @@ op_delivery(struct tafeld *d, const struct tafel_ctl_req *r,
 		rc = mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v);
 	} else if (rc == 0)
 		rc = MDB_CORRUPTED;
-	if ((e = malloc(sizeof(*e))) == NULL)
+	if ((hd = malloc(sizeof(*hd))) == NULL)
 		fatal("malloc");
-	if (rc == 0 && (tafel_env_parse(v.mv_data, v.mv_size, e) != 0 ||
-	    memcmp(e->h.case_id, cid, 16) != 0))
+	if (rc == 0 && (tafel_env_parse_hdr(v.mv_data, v.mv_size, hd) != 0 ||
+	    memcmp(hd->case_id, cid, 16) != 0))
 		rc = MDB_NOTFOUND;
 	mdb_txn_abort(txn);
 	if (rc != 0) {
-		free(e);
+		free(hd);
 		tafel_ctl_err(w, rc == MDB_NOTFOUND ? "no-record" : "storage",
 		    rc == MDB_NOTFOUND ? "no record with that id written "
 		    "here in that case" : "cannot read the store");
 		return;
 	}
-	for (i = 0; i < e->h.nto && i < TAFEL_MAX_RECIPIENTS; i++)
-		to[i] = e->h.to[i];
+	for (i = 0; i < hd->nto && i < TAFEL_MAX_RECIPIENTS; i++)
+		to[i] = hd->to[i];
 	tafel_ctl_ok_begin(w);
 	tafel_mpw_map(w, 2);
 	tafel_mpw_str(w, "record");
 	tafel_mpw_str(w, rhex);
 	tafel_mpw_str(w, "recipients");
 	delivery_emit(d, h, to, i, w);
-	free(e);
+	free(hd);
 }
 
 int

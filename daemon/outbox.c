@@ -127,18 +127,18 @@ still_member(struct tafeld *d, const char *org, const uint8_t *env,
     size_t len, uint64_t *lamport)
 {
 	struct dtable *dt;
-	struct tafel_env *e;
+	struct tafel_hdr *h;
 	bool ok = false;
 
-	if ((e = malloc(sizeof(*e))) == NULL)
+	if ((h = malloc(sizeof(*h))) == NULL)
 		fatal("malloc");
-	if (tafel_env_parse(env, len, e) == 0) {
-		ok = (dt = tables_find(d, e->h.table)) != NULL &&
+	if (tafel_env_parse_hdr(env, len, h) == 0) {
+		ok = (dt = tables_find(d, h->table)) != NULL &&
 		    tables_member(dt, org) != NULL;
 		if (lamport != NULL)
-			*lamport = e->h.lamport;
+			*lamport = h->lamport;
 	}
-	free(e);
+	free(h);
 	return ok;
 }
 

@@ -12,6 +12,7 @@
 #include "tafel/util.h"
 
 #define ENV_DEPTH	4
+#define ENV_FIELDS	7	/* keys of the outer map */
 
 int
 tafel_hdr_encode(const struct tafel_hdr *h, uint8_t **out, size_t *outlen)
@@ -325,10 +326,12 @@ out:
 	return rc;
 }
 
-int
-tafel_env_parse(const uint8_t *buf, size_t len, struct tafel_env *e)
+/* The outer map of an envelope, checked; f[7] as below.  u to destroy. */
+static int
+env_unpack(const uint8_t *buf, size_t len, msgpack_unpacked *u,
+    struct tafel_mp_field *f)
 {
-	struct tafel_mp_field f[] = {
+	const struct tafel_mp_field spec[ENV_FIELDS] = {
 		{ "v", TAFEL_MP_UINT, 0, UINT64_MAX, false, NULL },
 		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
 		{ "wraps", TAFEL_MP_BIN, 1, 16384, false, NULL },
@@ -337,25 +340,40 @@ tafel_env_parse(const uint8_t *buf, size_t len, struct tafel_env *e)
 		{ "ctd", TAFEL_MP_BIN, 32, 32, true, NULL },
 		{ "sig", TAFEL_MP_BIN, 64, 64, false, NULL },
 	};
-	msgpack_unpacked u;
 	int rc;
 
-	memset(e, 0, sizeof(*e));
+	memcpy(f, spec, sizeof(spec));
 	if (buf == NULL || len == 0)
 		return TAFEL_EMALFORMED;
 	if (len > TAFEL_MAX_FRAME)
 		return TAFEL_ETOOBIG;
-	if ((rc = tafel_mp_decode(&u, buf, len, 2)) != 0)
+	if ((rc = tafel_mp_decode(u, buf, len, 2)) != 0)
 		return rc;
 	rc = TAFEL_EMALFORMED;
-	if (tafel_mp_fields(&u.data, f, sizeof(f) / sizeof(f[0])) != 0)
-		goto out;
+	if (tafel_mp_fields(&u->data, f, ENV_FIELDS) != 0)
+		goto bad;
 	if (f[0].obj->via.u64 != TAFEL_WIRE_VERSION) {
 		rc = TAFEL_EVERSION;
-		goto out;
+		goto bad;
 	}
 	if ((f[4].obj == NULL) == (f[5].obj == NULL))
-		goto out;		/* exactly one of ct and ctd */
+		goto bad;		/* exactly one of ct and ctd */
+	return 0;
+bad:
+	msgpack_unpacked_destroy(u);
+	return rc;
+}
+
+int
+tafel_env_parse(const uint8_t *buf, size_t len, struct tafel_env *e)
+{
+	struct tafel_mp_field f[ENV_FIELDS];
+	msgpack_unpacked u;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if ((rc = env_unpack(buf, len, &u, f)) != 0)
+		return rc;
 	e->hdr = (const uint8_t *)f[1].obj->via.bin.ptr;
 	e->hdrlen = f[1].obj->via.bin.size;
 	e->wraps = (const uint8_t *)f[2].obj->via.bin.ptr;
@@ -378,6 +396,24 @@ out:
 	msgpack_unpacked_destroy(&u);
 	if (rc != 0)
 		memset(e, 0, sizeof(*e));
+	return rc;
+}
+
+int
+tafel_env_parse_hdr(const uint8_t *buf, size_t len, struct tafel_hdr *h)
+{
+	struct tafel_mp_field f[ENV_FIELDS];
+	msgpack_unpacked u;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if ((rc = env_unpack(buf, len, &u, f)) != 0)
+		return rc;
+	rc = tafel_hdr_decode((const uint8_t *)f[1].obj->via.bin.ptr,
+	    f[1].obj->via.bin.size, h);
+	msgpack_unpacked_destroy(&u);
+	if (rc != 0)
+		memset(h, 0, sizeof(*h));
 	return rc;
 }
 

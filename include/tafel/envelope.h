@@ -121,6 +121,14 @@ struct tafel_env {
 int	tafel_env_parse(const uint8_t *buf, size_t len, struct tafel_env *e)
 	    __attribute__((warn_unused_result));
 
+/*
+ * Only the header of an envelope, for one this store parsed strictly
+ * before (what table, which recipients): the outer map is checked as by
+ * tafel_env_parse, but no hash is computed and the wraps are not read.
+ */
+int	tafel_env_parse_hdr(const uint8_t *buf, size_t len,
+	    struct tafel_hdr *h) __attribute__((warn_unused_result));
+
 /* Verifies the sender's signature.  Returns 0 or TAFEL_ESIG. */
 int	tafel_env_verify(const struct tafel_env *e,
 	    const uint8_t sign_pk[32]) __attribute__((warn_unused_result));

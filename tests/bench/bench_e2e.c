@@ -765,6 +765,19 @@ cmd_latency(const char *case_id, double rate, double secs)
 			lat[m++] = a.recs[i].last_receipt - a.recs[i].start;
 	}
 	qsort(lat, m, sizeof(*lat), cmp_double);
+	/* The first leg alone: the call to the sender's durable commit. */
+	if (!fallback) {
+		double *cl;
+
+		if ((cl = calloc(n, sizeof(*cl))) == NULL)
+			die("%s", "out of memory");
+		for (i = 0; i < n; i++)
+			cl[i] = a.recs[i].committed - a.recs[i].start;
+		qsort(cl, n, sizeof(*cl), cmp_double);
+		printf("lat_commit_p50_ms %.1f\n", pct(cl, n, 50));
+		printf("lat_commit_p99_ms %.1f\n", pct(cl, n, 99));
+		free(cl);
+	}
 	printf("lat_records %zu\n", n);
 	printf("lat_measured %zu\n", m);
 	if (m > 0) {

@@ -18,6 +18,8 @@
 #                      perf record, one (500 records) under perf trace -s,
 #                      of the sender and one receiver (BUILD_DIR/perf/:
 #                      NAME.txt, NAME.syscalls)
+#   BENCH_PERF_CG=fp   perf's call graphs: fp (frame pointers, cheap;
+#                      the libraries have none) or dwarf (complete, slow)
 #   BENCH_KEEP=1       keep the temporary directory
 #
 # Five daemons on 127.0.0.1: the sender (a coordinator), three recipients
@@ -193,7 +195,8 @@ perf_start() {
 	mkdir -p "$B/perf"
 	for o in $S bench-politie; do
 		if [ "$1" = record ]; then
-			perf record -g -o "$B/perf/$o.data" \
+			perf record --call-graph "${BENCH_PERF_CG:-fp}" \
+			    -o "$B/perf/$o.data" \
 			    -p "$(pid_of $o)" >"$T/perf-$o.out" 2>&1 &
 		else
 			perf trace -s -p "$(pid_of $o)" \
@@ -274,7 +277,8 @@ while [ $i -le "$RUNS" ]; do
 	cat "$T/lat$i.out" >>"$T/lat.all"
 	i=$((i + 1))
 done
-for k in lat_p50_ms lat_p99_ms lat_max_ms lat_achieved_per_s; do
+for k in lat_p50_ms lat_p99_ms lat_max_ms lat_achieved_per_s \
+    lat_commit_p50_ms lat_commit_p99_ms; do
 	put "$k" "$(awk -v k=$k '$1 == k { print $2 }' "$T/lat.all" | median)"
 	put "${k}_runs" "$(awk -v k=$k '$1 == k { printf "%s%s", s, $2; s = "/" }' "$T/lat.all")"
 done
@@ -446,6 +450,10 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	fi
 	row "latency p50 at $RATE rec/s" "$(get lat_p50_ms) ms" "$lnote [$(get lat_p50_ms_runs)]"
 	row "latency p99 at $RATE rec/s" "$(get lat_p99_ms) ms" "max $(get lat_max_ms) ms; achieved $(get lat_achieved_per_s) rec/s [$(get lat_p99_ms_runs)]"
+	if [ "$(get lat_commit_p50_ms)" != - ]; then
+		row "  first leg: call -> sender's commit, p50" "$(get lat_commit_p50_ms) ms" "the record.add answer [$(get lat_commit_p50_ms_runs)]"
+		row "  first leg: call -> sender's commit, p99" "$(get lat_commit_p99_ms) ms" "[$(get lat_commit_p99_ms_runs)]"
+	fi
 	echo
 	if [ "$(get audit_append_per_s)" != - ]; then
 		row "audit append, $AN entries (audit_append)" "$(get audit_append_per_s)/s" "1,000 per durable transaction; store $(get audit_store_mib) MiB"

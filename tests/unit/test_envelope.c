@@ -212,6 +212,63 @@ test_truncated_and_trailing(void **state)
 	free(env);
 }
 
+/*
+ * tafel_env_parse_hdr reads the same header as the full parse, of a full
+ * envelope and of a header-only copy, and refuses what the full parse
+ * refuses in the outer map: truncation, trailing bytes, and every byte
+ * flip that the full parse refuses before the signature check.
+ */
+static void
+test_parse_hdr(void **state)
+{
+	struct tafel_env *e = calloc(1, sizeof(*e));
+	struct tafel_hdr *h = calloc(1, sizeof(*h));
+	uint8_t *env, *ho, *big;
+	size_t len, holen, i;
+	int full, part;
+
+	assert_non_null(e);
+	assert_non_null(h);
+	seal(&env, &len);
+	assert_int_equal(tafel_env_parse(env, len, e), 0);
+	assert_int_equal(tafel_env_parse_hdr(env, len, h), 0);
+	assert_memory_equal(h, &e->h, sizeof(*h));
+	assert_string_equal(h->table, "aalst");
+	assert_int_equal(h->lamport, 7);
+	assert_int_equal(tafel_env_header_only(e, &ho, &holen), 0);
+	assert_int_equal(tafel_env_parse_hdr(ho, holen, h), 0);
+	assert_memory_equal(h, &e->h, sizeof(*h));
+	for (i = 0; i < len; i++)
+		assert_int_not_equal(tafel_env_parse_hdr(env, i, h), 0);
+	assert_non_null(big = malloc(len + 1));
+	memcpy(big, env, len);
+	big[len] = 0xc0;
+	assert_int_equal(tafel_env_parse_hdr(big, len + 1, h),
+	    TAFEL_EMALFORMED);
+	free(big);
+	/*
+	 * A flip the full parse refuses outside the wraps and the hashes
+	 * is refused here too; one it accepts gives the same header.
+	 */
+	for (i = 0; i < len; i++) {
+		env[i] ^= 0x01;
+		full = tafel_env_parse(env, len, e);
+		part = tafel_env_parse_hdr(env, len, h);
+		if (full == 0)
+			assert_int_equal(part, 0);
+		if (full == 0 && part == 0)
+			assert_memory_equal(h, &e->h, sizeof(*h));
+		if (part != 0)
+			assert_int_not_equal(full, 0);
+		env[i] ^= 0x01;
+	}
+	assert_int_equal(tafel_env_parse_hdr(NULL, 0, h), TAFEL_EMALFORMED);
+	free(ho);
+	free(env);
+	free(h);
+	free(e);
+}
+
 /* Builds an envelope map by hand with the given extra/missing keys. */
 static void
 test_keys(void **state)
@@ -645,6 +702,7 @@ main(void)
 		cmocka_unit_test(test_flip_every_byte),
 		cmocka_unit_test(test_wrong_signer),
 		cmocka_unit_test(test_header_only),
+		cmocka_unit_test(test_parse_hdr),
 		cmocka_unit_test(test_truncated_and_trailing),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_oversized_counts),
