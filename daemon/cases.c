@@ -1,6 +1,7 @@
 /*
  * Cases: opening a case, adding records, applying envelopes from peers,
- * and showing a case's timeline.
+ * and showing a case's timeline.  Relaying earlier events to a member
+ * added later is in history.c; cases_int.h is what the two share.
  *
  * At rest: each case has a random 32-byte data key, stored wrapped under
  * the store key (keys module).  Event bodies and the pseudonym are stored
@@ -14,29 +15,10 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "cases_int.h"
 #include "tafel/util.h"
 
 #define CASE_REC_MAX	8192
-#define SEALED_OVERHEAD	(24 + 16)
-
-struct dcase {
-	uint8_t		id[TAFEL_ID_BYTES];
-	char		table[TAFEL_ORG_MAX + 1];
-	char		owner[TAFEL_ORG_MAX + 1];
-	size_t		nmembers;
-	char		members[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
-	uint64_t	opened;
-	bool		minor;		/* the case is about a minor */
-	uint64_t	closed;		/* time of a close event, or 0 */
-	uint64_t	lamport;
-	size_t		ncleared;	/* may receive identity records */
-	char		cleared[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
-	size_t		nheads;		/* events nothing here follows yet */
-	uint8_t		heads[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
-	uint8_t		wkey[KEYS_WRAPPED_LEN];
-	size_t		pseudolen;
-	uint8_t		pseudo[SEALED_OVERHEAD + TAFEL_PSEUDONYM_MAX];
-};
 
 /* Case records in DB_CASES. */
 
@@ -153,7 +135,7 @@ out:
 	return rc;
 }
 
-static bool
+bool
 case_cleared(const struct dcase *c, const char *org)
 {
 	size_t i;
@@ -166,7 +148,7 @@ case_cleared(const struct dcase *c, const char *org)
 	return false;
 }
 
-static bool
+bool
 case_has_member(const struct dcase *c, const char *org)
 {
 	size_t i;
@@ -178,7 +160,7 @@ case_has_member(const struct dcase *c, const char *org)
 }
 
 /* Reads a case in txn.  Returns 0, 1 when absent, -1 on a bad record. */
-static int
+int
 case_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
     struct dcase *c)
 {
@@ -199,7 +181,7 @@ case_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
 	return 0;
 }
 
-static int
+int
 case_put(struct tafeld *d, MDB_txn *txn, const struct dcase *c)
 {
 	MDB_val k, v;
@@ -299,7 +281,7 @@ heads_add(struct dcase *c, const struct tafel_hdr *h, const uint8_t e[32])
  * member, whether it got the content or a header-only copy).
  */
 
-static void
+void
 event_key(uint8_t key[56], const uint8_t case_id[16], uint64_t lamport,
     const uint8_t hash[32])
 {
@@ -309,6 +291,106 @@ event_key(uint8_t key[56], const uint8_t case_id[16], uint64_t lamport,
 	for (i = 0; i < 8; i++)
 		key[16 + i] = (uint8_t)(lamport >> (56 - 8 * i));
 	memcpy(key + 24, hash, 32);
+}
+
+int
+cases_row_decode(const uint8_t *buf, size_t len, struct event_row *r)
+{
+	struct tafel_mp_field f[] = {
+		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
+		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
+		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
+		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
+		    false, NULL },
+		{ "ckey", TAFEL_MP_BIN, SEALED_OVERHEAD + 32,
+		    SEALED_OVERHEAD + 32, true, NULL },
+	};
+	msgpack_unpacked u;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (tafel_mp_decode(&u, buf, len, 2) != 0)
+		return -1;
+	/* Bin objects point into buf, not into u. */
+	if (tafel_mp_fields(&u.data, f, 5) == 0) {
+		r->env = (const uint8_t *)f[1].obj->via.bin.ptr;
+		r->hdr = (const uint8_t *)f[2].obj->via.bin.ptr;
+		r->hdrlen = f[2].obj->via.bin.size;
+		r->body = (const uint8_t *)f[3].obj->via.bin.ptr;
+		r->bodylen = f[3].obj->via.bin.size;
+		if (f[4].obj != NULL) {
+			r->ckey = (const uint8_t *)f[4].obj->via.bin.ptr;
+			r->ckeylen = f[4].obj->via.bin.size;
+		}
+		rc = 0;
+	}
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+/*
+ * Writes the row cases_row_decode reads, and the event's DB_EVIDX entry
+ * (later events may name it in prev: 11, gaps).
+ */
+int
+case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
+    uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
+    const uint8_t *body, size_t bodylen, const uint8_t *ckey)
+{
+	struct tafel_mpw w;
+	uint8_t key[56], ad[48], *sealed, *row, wck[SEALED_OVERHEAD + 32];
+	size_t rowlen;
+	bool withkey = body != NULL && ckey != NULL;
+	MDB_val k, v;
+	int rc;
+
+	/* An empty body where only the header reached us. */
+	if ((sealed = malloc(bodylen + SEALED_OVERHEAD)) == NULL) {
+		sodium_memzero(ck, 32);
+		return -1;
+	}
+	if (body != NULL) {
+		seal_ad(ad, case_id, ehash, 32);
+		case_seal(ck, ad, body, bodylen, sealed);
+	}
+	/* The content key, to re-share the content later (8.12). */
+	if (withkey) {
+		ckey_ad(ad, case_id, ehash);
+		case_seal(ck, ad, ckey, 32, wck);
+	}
+	sodium_memzero(ck, 32);
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, withkey ? 5 : 4);
+	tafel_mpw_str(&w, "v");
+	tafel_mpw_uint(&w, 1);
+	tafel_mpw_str(&w, "env");
+	tafel_mpw_bin(&w, e->hash, 32);
+	tafel_mpw_str(&w, "hdr");
+	tafel_mpw_bin(&w, e->hdr, e->hdrlen);
+	tafel_mpw_str(&w, "body");
+	tafel_mpw_bin(&w, sealed, body != NULL ? bodylen + SEALED_OVERHEAD :
+	    0);
+	if (withkey) {
+		tafel_mpw_str(&w, "ckey");
+		tafel_mpw_bin(&w, wck, sizeof(wck));
+	}
+	free(sealed);
+	if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
+		return -1;
+	event_key(key, case_id, e->h.lamport, ehash);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = row;
+	v.mv_size = rowlen;
+	rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
+	free(row);
+	if (rc != 0)
+		return rc;
+	k.mv_data = (void *)ehash;
+	k.mv_size = 32;
+	v.mv_data = key;
+	v.mv_size = 24;		/* case id, lamport */
+	return mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v, 0);
 }
 
 struct apply {
@@ -432,21 +514,16 @@ gap_note(struct tafeld *d, const uint8_t h[32], bool waiting)
 		fatal("zhashx_insert");
 }
 
-#define REFUSE(a, s, ...)	do {					\
-		(a)->st = (s);						\
-		snprintf((a)->why, sizeof((a)->why), __VA_ARGS__);	\
-		return 0;						\
-	} while (0)
-
-/* The sent or received entry of one envelope; to: NULL for received. */
-static int
-audit_env(struct apply *a, MDB_txn *txn, enum tafel_audit_kind kind,
-    const uint8_t hash[32], const char *const *to, size_t nto)
+/*
+ * A new exchange log entry of kind about the envelope hash of the event
+ * whose header is h: ids and hashes only.  The caller adds what the kind
+ * needs, then audit_entry_add.
+ */
+static struct tafel_audit_entry *
+audit_entry_new(enum tafel_audit_kind kind, const struct tafel_hdr *h,
+    const uint8_t hash[32])
 {
-	const struct tafel_hdr *h = &a->e->h;
 	struct tafel_audit_entry *ae;
-	size_t i;
-	int rc;
 
 	if ((ae = calloc(1, sizeof(*ae))) == NULL)
 		fatal("calloc");
@@ -456,6 +533,34 @@ audit_env(struct apply *a, MDB_txn *txn, enum tafel_audit_kind kind,
 	memcpy(ae->case_id, h->case_id, 16);
 	ae->has_env = true;
 	memcpy(ae->env, hash, 32);
+	return ae;
+}
+
+/* Appends ae to the exchange log in txn, and frees it. */
+static int
+audit_entry_add(struct tafeld *d, MDB_txn *txn, struct tafel_audit_entry *ae)
+{
+	int rc;
+
+	ae->has_to = ae->nto > 0;
+	rc = audit_append(d, txn, ae);
+	free(ae);
+	return rc;
+}
+
+/*
+ * The sent or received entry of one envelope: h its header, hash the
+ * hash of the envelope as sent or received; to: NULL for received (the
+ * header's recipients are logged).
+ */
+int
+case_audit_env(struct tafeld *d, MDB_txn *txn, enum tafel_audit_kind kind,
+    const struct tafel_hdr *h, const uint8_t hash[32], const char *const *to,
+    size_t nto)
+{
+	struct tafel_audit_entry *ae = audit_entry_new(kind, h, hash);
+	size_t i;
+
 	snprintf(ae->event, sizeof(ae->event), "%s", h->type);
 	snprintf(ae->cat, sizeof(ae->cat), "%s", h->cat);
 	memcpy(ae->from, h->from, sizeof(ae->from));
@@ -469,10 +574,7 @@ audit_env(struct apply *a, MDB_txn *txn, enum tafel_audit_kind kind,
 			memcpy(ae->to[i], h->to[i], sizeof(ae->to[i]));
 		ae->nto = h->nto;
 	}
-	ae->has_to = ae->nto > 0;
-	rc = audit_append(a->d, txn, ae);
-	free(ae);
-	return rc;
+	return audit_entry_add(d, txn, ae);
 }
 
 /*
@@ -492,13 +594,14 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
 	int rc;
 
 	if (!a->local)
-		return audit_env(a, txn, TAFEL_AUDIT_RECEIVED, a->rxhash, NULL,
-		    0);
-	if (a->noutbox > 0 && (rc = audit_env(a, txn, TAFEL_AUDIT_SENT,
-	    a->e->hash, a->outbox, a->noutbox)) != 0)
+		return case_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, h,
+		    a->rxhash, NULL, 0);
+	if (a->noutbox > 0 && (rc = case_audit_env(a->d, txn,
+	    TAFEL_AUDIT_SENT, h, a->e->hash, a->outbox, a->noutbox)) != 0)
 		return rc;
-	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = audit_env(a, txn,
-	    TAFEL_AUDIT_SENT, a->hohash, a->outbox_ho, a->noutbox_ho)) != 0)
+	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = case_audit_env(a->d,
+	    txn, TAFEL_AUDIT_SENT, h, a->hohash, a->outbox_ho,
+	    a->noutbox_ho)) != 0)
 		return rc;
 	if (strcmp(h->type, "open") == 0)
 		kind = TAFEL_AUDIT_CASE_OPENED;
@@ -512,14 +615,7 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
 		kind = TAFEL_AUDIT_CLOSED;
 	if (kind == 0)
 		return 0;
-	if ((ae = calloc(1, sizeof(*ae))) == NULL)
-		fatal("calloc");
-	ae->kind = kind;
-	memcpy(ae->table, h->table, sizeof(ae->table));
-	ae->has_case = true;
-	memcpy(ae->case_id, h->case_id, 16);
-	ae->has_env = true;
-	memcpy(ae->env, a->e->hash, 32);
+	ae = audit_entry_new(kind, h, a->e->hash);
 	snprintf(ae->person, sizeof(ae->person), "%s", h->by);
 	if (kind == TAFEL_AUDIT_REVEALED) {
 		snprintf(ae->to[0], sizeof(ae->to[0]), "%s", a->reveal);
@@ -531,10 +627,7 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
 			memcpy(ae->to[i], c->members[i], sizeof(ae->to[i]));
 		ae->nto = c->nmembers;
 	}
-	ae->has_to = ae->nto > 0;
-	rc = audit_append(a->d, txn, ae);
-	free(ae);
-	return rc;
+	return audit_entry_add(a->d, txn, ae);
 }
 
 /*
@@ -549,9 +642,8 @@ apply_txn(MDB_txn *txn, void *arg)
 	struct apply *a = arg;
 	struct tafeld *d = a->d;
 	const struct tafel_hdr *h = &a->e->h;
-	uint8_t key[56], ck[32], ad[48], ehash[32];
+	uint8_t ck[32], ad[48], ehash[32];
 	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
-	uint8_t *sealed = NULL;
 	struct dcase c;
 	MDB_val k, v;
 	size_t i, n;
@@ -698,64 +790,10 @@ apply_txn(MDB_txn *txn, void *arg)
 	if (strcmp(h->type, "close") == 0 && c.closed == 0)
 		c.closed = h->time;
 
-	/*
-	 * The event row: header bytes, body sealed under the case key (an
-	 * empty body where only the header reached us).
-	 */
-	if ((sealed = malloc(a->bodylen + SEALED_OVERHEAD)) == NULL) {
-		sodium_memzero(ck, sizeof(ck));
-		return -1;
-	}
-	seal_ad(ad, c.id, ehash, 32);
-	if (a->body != NULL)
-		case_seal(ck, ad, a->body, a->bodylen, sealed);
-	{
-		struct tafel_mpw w;
-		uint8_t *row, wck[SEALED_OVERHEAD + 32];
-		size_t rowlen;
-		bool withkey = a->body != NULL && a->ckey != NULL;
-
-		/* The content key, to re-share the content later (8.12). */
-		if (withkey) {
-			ckey_ad(ad, c.id, ehash);
-			case_seal(ck, ad, a->ckey, 32, wck);
-		}
-		sodium_memzero(ck, sizeof(ck));
-		tafel_mpw_init(&w);
-		tafel_mpw_map(&w, withkey ? 5 : 4);
-		tafel_mpw_str(&w, "v");
-		tafel_mpw_uint(&w, 1);
-		tafel_mpw_str(&w, "env");
-		tafel_mpw_bin(&w, a->e->hash, 32);
-		tafel_mpw_str(&w, "hdr");
-		tafel_mpw_bin(&w, a->e->hdr, a->e->hdrlen);
-		tafel_mpw_str(&w, "body");
-		tafel_mpw_bin(&w, sealed, a->body != NULL ? a->bodylen +
-		    SEALED_OVERHEAD : 0);
-		if (withkey) {
-			tafel_mpw_str(&w, "ckey");
-			tafel_mpw_bin(&w, wck, sizeof(wck));
-		}
-		free(sealed);
-		if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
-			return -1;
-		event_key(key, c.id, h->lamport, ehash);
-		k.mv_data = key;
-		k.mv_size = sizeof(key);
-		v.mv_data = row;
-		v.mv_size = rowlen;
-		rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
-		free(row);
-		if (rc != 0)
-			return rc;
-		k.mv_data = ehash;
-		k.mv_size = 32;
-		v.mv_data = key;
-		v.mv_size = 24;		/* case id, lamport */
-		if ((rc = mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v,
-		    0)) != 0)
-			return rc;
-	}
+	/* The event row (the case key is wiped there). */
+	if ((rc = case_row_put(d, txn, c.id, ck, a->e, ehash, a->body,
+	    a->bodylen, a->ckey)) != 0)
+		return rc;
 	if ((rc = case_put(d, txn, &c)) != 0)
 		return rc;
 	k.mv_data = (void *)a->e->hash;
@@ -844,7 +882,7 @@ seen_before(struct tafeld *d, const struct tafel_env *e)
 	return rc;
 }
 
-static int
+int
 rules_allow(const struct dtable *dt, const char *from_role, const char *to_role,
     const char *cat)
 {
@@ -856,10 +894,6 @@ rules_allow(const struct dtable *dt, const char *from_role, const char *to_role,
 	return (dt->t->rules.send[rf] & (1u << ci)) &&
 	    (dt->t->rules.recv[rt] & (1u << ci));
 }
-
-static void	history_receive(struct tafeld *, struct dtable *,
-		    const struct tafel_member *, const struct tafel_env *,
-		    enum tafel_ack_status *, char *, size_t);
 
 void
 cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
@@ -1159,35 +1193,6 @@ done:
 
 /* Local events: written here, then queued for the recipients. */
 
-struct local {
-	struct dtable		*dt;
-	const char		*type;
-	const uint8_t		*case_id;
-	const char		*cat;
-	const char		*person;
-	const char *const	*to;
-	size_t			 nto;
-	uint64_t		 lamport;
-	const uint8_t		(*prev)[TAFEL_HASH_BYTES];	/* heads */
-	size_t			 nprev;
-	const char		*text;		/* or the reason */
-	size_t			 textlen;
-	const char		*followup;	/* "decide" only */
-	uint64_t		 review;	/* "decide" only */
-	const char		*reveal;	/* "reveal" only: the org */
-	const char *const	*wrap;		/* content for; NULL: all to */
-	size_t			 nwrap;
-	const uint8_t		*body;		/* encoded already, or NULL */
-	size_t			 bodylen;
-	const struct tafel_members_body *mb;	/* "members" only */
-	const uint8_t		*ck;		/* "open" only */
-	const uint8_t		*wkey;		/* "open" only */
-	bool			 minor;		/* "open" only */
-	int			(*extra)(MDB_txn *, void *);	/* or NULL */
-	void			*extra_arg;
-	uint8_t			 id[TAFEL_ID_BYTES];	/* out */
-};
-
 static bool
 named_has(char named[][TAFEL_ORG_MAX + 1], size_t n, const char *org)
 {
@@ -1216,7 +1221,7 @@ in_list(const char *const *list, size_t n, const char *org)
  * others are sent a header-only copy.  Stores and queues it in one
  * transaction, then tries to send.
  */
-static int
+int
 local_event(struct tafeld *d, struct local *l, const char **code, char *err,
     size_t errlen)
 {
@@ -1509,7 +1514,7 @@ ctl_case(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 }
 
 /* Every other member of the case that is still at its table. */
-static size_t
+size_t
 case_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
     const char *to[TAFEL_MAX_RECIPIENTS])
 {
@@ -1523,7 +1528,7 @@ case_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 }
 
 /* A new event of case c, after its current heads. */
-static void
+void
 local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
     const char *type, const char *cat, const char *person,
     const char *const *to, size_t nto)
@@ -1547,7 +1552,7 @@ local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
  * one of its members and it is not closed.  hex receives its id.  On
  * failure the error answer is written to w.
  */
-static int
+int
 case_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
     struct dtable **dtp, char hex[33], struct tafel_mpw *w)
 {
@@ -1857,19 +1862,6 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 static int	case_pseudonym(struct tafeld *, const struct dcase *, char *,
 		    size_t);
 
-struct hist {
-	struct tafeld		*d;
-	struct hist_item	*it;
-	size_t			 n;
-};
-static int	history_build(struct tafeld *, struct dtable *,
-		    const struct dcase *, const char *,
-		    const struct tafel_member *, bool, struct hist *,
-		    struct tafel_share_body *);
-static int	hist_txn(MDB_txn *, void *);
-static void	hist_kick(struct hist *);
-static void	hist_free(struct hist *);
-
 /*
  * case.members: the owner adds or removes members.  The new list goes
  * to every member that stays or joins (with the pseudonym, so that a new
@@ -2004,7 +1996,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	l.body = body;
 	l.bodylen = bodylen;
 	l.mb = mb;
-	l.extra = hist_txn;
+	l.extra = history_txn;
 	l.extra_arg = &hs;
 	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		sodium_memzero(body, bodylen);
@@ -2014,7 +2006,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	}
 	sodium_memzero(body, bodylen);
 	free(body);
-	hist_kick(&hs);
+	history_kick(&hs);
 	log_info("case %.8s: members changed by %s (+%zu -%zu); %zu earlier "
 	    "event header(s) sent to the new member(s)", hex, person,
 	    mb->nadd, mb->nremove, hs.n);
@@ -2024,7 +2016,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, "event");
 	tafel_mpw_str(w, hex);
 out:
-	hist_free(&hs);
+	history_free(&hs);
 	sodium_memzero(pseudo, sizeof(pseudo));
 	free(mb);
 }
@@ -2050,30 +2042,7 @@ case_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
 	return 0;
 }
 
-/* One event of a case, as read back from the store. */
-struct ev {
-	struct tafel_hdr h;
-	uint8_t		 ehash[TAFEL_HASH_BYTES];
-	uint8_t		 env[TAFEL_HASH_BYTES];	/* envelope stored */
-	uint8_t		*body;		/* plaintext, owned; NULL: none */
-	size_t		 bodylen;
-	const char	*text;		/* into body: text, pseudonym, reason */
-	size_t		 textlen;
-	char		 followup[TAFEL_FOLLOWUP_MAX + 1];
-	uint64_t	 review;
-	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal", "share" */
-	struct tafel_members_body *mb;		/* "members", owned */
-	struct tafel_share_body *sb;		/* "share", owned */
-	bool		 haskey;		/* ckey holds its content key */
-	uint8_t		 ckey[32];
-};
-
-struct evlist {
-	struct ev	*ev;
-	size_t		 n;
-};
-
-static void
+void
 evlist_free(struct evlist *l)
 {
 	size_t i;
@@ -2093,19 +2062,10 @@ evlist_free(struct evlist *l)
 }
 
 /* Reads every event of a case, in timeline order (lamport, hash). */
-static int
+int
 case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 {
-	struct tafel_mp_field f[] = {
-		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
-		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
-		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
-		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
-		    false, NULL },
-		{ "ckey", TAFEL_MP_BIN, SEALED_OVERHEAD + 32,
-		    SEALED_OVERHEAD + 32, true, NULL },
-	};
-	msgpack_unpacked u;
+	struct event_row row;
 	uint8_t ck[32], ad[48];
 	MDB_cursor *cur;
 	MDB_txn *txn;
@@ -2131,42 +2091,32 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 		l->ev = p;
 		e = &l->ev[l->n];
 		memset(e, 0, sizeof(*e));
-		if (tafel_mp_decode(&u, v.mv_data, v.mv_size, 2) != 0)
+		if (cases_row_decode(v.mv_data, v.mv_size, &row) != 0 ||
+		    tafel_hdr_decode(row.hdr, row.hdrlen, &e->h) != 0)
 			goto bad;
-		if (tafel_mp_fields(&u.data, f, 5) != 0 ||
-		    tafel_hdr_decode((const uint8_t *)f[2].obj->via.bin.ptr,
-		    f[2].obj->via.bin.size, &e->h) != 0) {
-			msgpack_unpacked_destroy(&u);
-			goto bad;
-		}
-		crypto_hash_sha256(e->ehash, (const uint8_t *)
-		    f[2].obj->via.bin.ptr, f[2].obj->via.bin.size);
-		memcpy(e->env, f[1].obj->via.bin.ptr, 32);
-		if (f[4].obj != NULL && f[3].obj->via.bin.size > 0) {
+		crypto_hash_sha256(e->ehash, row.hdr, row.hdrlen);
+		memcpy(e->env, row.env, 32);
+		if (row.ckey != NULL && row.bodylen > 0) {
 			size_t kl;
 
 			ckey_ad(ad, c->id, e->ehash);
-			if (case_unseal(ck, ad, (const uint8_t *)
-			    f[4].obj->via.bin.ptr, f[4].obj->via.bin.size,
-			    e->ckey, &kl) != 0 || kl != 32) {
-				msgpack_unpacked_destroy(&u);
+			if (case_unseal(ck, ad, row.ckey, row.ckeylen, e->ckey,
+			    &kl) != 0 || kl != 32) {
 				l->n++;
 				goto bad;
 			}
 			e->haskey = true;
 		}
-		if (f[3].obj->via.bin.size == 0) {
+		if (row.bodylen == 0) {
 			/* Only the header reached us: no content. */
-			msgpack_unpacked_destroy(&u);
 			l->n++;
 			continue;
 		}
-		if ((e->body = malloc(f[3].obj->via.bin.size)) == NULL)
+		if ((e->body = malloc(row.bodylen)) == NULL)
 			fatal("malloc");
 		seal_ad(ad, c->id, e->ehash, 32);
-		rc = case_unseal(ck, ad, (const uint8_t *)f[3].obj->via.bin.ptr,
-		    f[3].obj->via.bin.size, e->body, &e->bodylen);
-		msgpack_unpacked_destroy(&u);
+		rc = case_unseal(ck, ad, row.body, row.bodylen, e->body,
+		    &e->bodylen);
 		l->n++;
 		if (rc != 0)
 			goto bad;
@@ -2350,6 +2300,47 @@ emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
 	}
 }
 
+/*
+ * Entries of a case's map in the answers to case.show and case.list:
+ * who and what it is (emit_case), and where it stands (emit_followup).
+ */
+static void
+emit_case(struct tafel_mpw *w, const struct dcase *c, const char *pseudo)
+{
+	char hex[33];
+	size_t i;
+
+	tafel_hex(hex, c->id, 16);
+	tafel_mpw_str(w, "case");
+	tafel_mpw_str(w, hex);
+	tafel_mpw_str(w, "table");
+	tafel_mpw_str(w, c->table);
+	tafel_mpw_str(w, "owner");
+	tafel_mpw_str(w, c->owner);
+	tafel_mpw_str(w, "pseudonym");
+	tafel_mpw_str(w, pseudo);
+	tafel_mpw_str(w, "minor");
+	tafel_mpw_bool(w, c->minor);
+	tafel_mpw_str(w, "members");
+	tafel_mpw_array(w, c->nmembers);
+	for (i = 0; i < c->nmembers; i++)
+		tafel_mpw_str(w, c->members[i]);
+}
+
+static void
+emit_followup(struct tafel_mpw *w, const struct dcase *c,
+    const struct followup *fu)
+{
+	tafel_mpw_str(w, "opened");
+	tafel_mpw_uint(w, c->opened);
+	tafel_mpw_str(w, "followup");
+	tafel_mpw_str(w, fu->level);
+	tafel_mpw_str(w, "review");
+	tafel_mpw_uint(w, fu->review);
+	tafel_mpw_str(w, "closed");
+	tafel_mpw_uint(w, fu->closed);
+}
+
 static void
 op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
     const char *person, struct tafel_mpw *w)
@@ -2358,7 +2349,7 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
 		{ "delivery", TAFEL_MP_BOOL, 0, 0, true, NULL },
 	};
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
+	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
 	struct followup fu;
 	struct evlist l;
 	struct dcase c;
@@ -2386,31 +2377,10 @@ op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
 		fatal("calloc");
 	case_followup(&l, &fu, current);
-	tafel_hex(hex, c.id, 16);
 	tafel_ctl_ok_begin(w);
 	tafel_mpw_map(w, 11);
-	tafel_mpw_str(w, "case");
-	tafel_mpw_str(w, hex);
-	tafel_mpw_str(w, "table");
-	tafel_mpw_str(w, c.table);
-	tafel_mpw_str(w, "owner");
-	tafel_mpw_str(w, c.owner);
-	tafel_mpw_str(w, "pseudonym");
-	tafel_mpw_str(w, pseudo);
-	tafel_mpw_str(w, "minor");
-	tafel_mpw_bool(w, c.minor);
-	tafel_mpw_str(w, "members");
-	tafel_mpw_array(w, c.nmembers);
-	for (i = 0; i < c.nmembers; i++)
-		tafel_mpw_str(w, c.members[i]);
-	tafel_mpw_str(w, "opened");
-	tafel_mpw_uint(w, c.opened);
-	tafel_mpw_str(w, "followup");
-	tafel_mpw_str(w, fu.level);
-	tafel_mpw_str(w, "review");
-	tafel_mpw_uint(w, fu.review);
-	tafel_mpw_str(w, "closed");
-	tafel_mpw_uint(w, fu.closed);
+	emit_case(w, &c, pseudo);
+	emit_followup(w, &c, &fu);
 	tafel_mpw_str(w, "events");
 	tafel_mpw_array(w, l.n);
 	for (i = 0; i < l.n; i++)
@@ -2426,7 +2396,7 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
     struct tafel_mpw *w)
 {
 	struct tafel_mp_field none[1];
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
+	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
 	char level[TAFEL_FOLLOWUP_MAX + 1];
 	struct followup fu;
 	struct evlist l;
@@ -2476,32 +2446,11 @@ op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
 			free(current);
 			evlist_free(&l);
 		}
-		tafel_hex(hex, c.id, 16);
 		tafel_mpw_map(w, 11);
-		tafel_mpw_str(w, "case");
-		tafel_mpw_str(w, hex);
-		tafel_mpw_str(w, "table");
-		tafel_mpw_str(w, c.table);
-		tafel_mpw_str(w, "owner");
-		tafel_mpw_str(w, c.owner);
-		tafel_mpw_str(w, "pseudonym");
-		tafel_mpw_str(w, pseudo);
-		tafel_mpw_str(w, "minor");
-		tafel_mpw_bool(w, c.minor);
-		tafel_mpw_str(w, "members");
-		tafel_mpw_array(w, c.nmembers);
-		for (i = 0; i < c.nmembers; i++)
-			tafel_mpw_str(w, c.members[i]);
+		emit_case(w, &c, pseudo);
 		tafel_mpw_str(w, "records");
 		tafel_mpw_uint(w, n);
-		tafel_mpw_str(w, "opened");
-		tafel_mpw_uint(w, c.opened);
-		tafel_mpw_str(w, "followup");
-		tafel_mpw_str(w, fu.level);
-		tafel_mpw_str(w, "review");
-		tafel_mpw_uint(w, fu.review);
-		tafel_mpw_str(w, "closed");
-		tafel_mpw_uint(w, fu.closed);
+		emit_followup(w, &c, &fu);
 		done++;
 	}
 	mdb_cursor_close(cur);
@@ -2527,841 +2476,6 @@ cases_count(struct tafeld *d)
 	return n;
 }
 
-/* ---- History: earlier events for a member that was not told (8.12) ---- */
-
-/*
- * Earlier events of a case, relayed to a member that was not one of
- * their recipients.  When the owner adds a member, it sends that member
- * a header-only copy of every earlier event it holds, so that the
- * member's DAG and timeline are complete.  `case.share_history`
- * re-shares the content of earlier events the sharer may pass on, each
- * with its content key, so that the receiver can check that the content
- * is what the event's author sealed and signed.  Each event travels in
- * an envelope of its own, of type "history", addressed to that one
- * member; it is not an event of the timeline.  Re-sharing content is
- * recorded by a "share" event that every member receives.
- */
-
-/* At most this many header-only copies are sent to one new member. */
-#define HISTORY_MAX	4096
-
-struct hist_item {
-	char		 org[TAFEL_ORG_MAX + 1];
-	uint8_t		 hash[TAFEL_HASH_BYTES];
-	uint8_t		*env;
-	size_t		 envlen;
-};
-
-static void
-hist_free(struct hist *hs)
-{
-	size_t i;
-
-	for (i = 0; i < hs->n; i++)
-		free(hs->it[i].env);
-	free(hs->it);
-	hs->it = NULL;
-	hs->n = 0;
-}
-
-/* The exchange log's "sent" entry of one relayed-history envelope. */
-static int
-hist_audit(MDB_txn *txn, struct hist *hs, const struct hist_item *it)
-{
-	struct tafel_audit_entry *ae;
-	struct tafel_env *e;
-	int rc = -1;
-
-	if ((ae = calloc(1, sizeof(*ae))) == NULL ||
-	    (e = calloc(1, sizeof(*e))) == NULL)
-		fatal("calloc");
-	if (tafel_env_parse(it->env, it->envlen, e) == 0) {
-		ae->kind = TAFEL_AUDIT_SENT;
-		memcpy(ae->table, e->h.table, sizeof(ae->table));
-		ae->has_case = true;
-		memcpy(ae->case_id, e->h.case_id, 16);
-		ae->has_env = true;
-		memcpy(ae->env, it->hash, 32);
-		snprintf(ae->event, sizeof(ae->event), "%s", e->h.type);
-		snprintf(ae->cat, sizeof(ae->cat), "%s", e->h.cat);
-		memcpy(ae->from, e->h.from, sizeof(ae->from));
-		snprintf(ae->person, sizeof(ae->person), "%s", e->h.by);
-		snprintf(ae->to[0], sizeof(ae->to[0]), "%s", it->org);
-		ae->nto = 1;
-		ae->has_to = true;
-		rc = audit_append(hs->d, txn, ae);
-	}
-	free(e);
-	free(ae);
-	return rc;
-}
-
-/* Inside the event's write transaction: store and queue every item. */
-static int
-hist_txn(MDB_txn *txn, void *arg)
-{
-	struct hist *hs = arg;
-	const char *org;
-	MDB_val k, v;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < hs->n; i++) {
-		k.mv_data = hs->it[i].hash;
-		k.mv_size = 32;
-		v.mv_data = hs->it[i].env;
-		v.mv_size = hs->it[i].envlen;
-		org = hs->it[i].org;
-		if ((rc = mdb_put(txn, store_dbi(hs->d->store, DB_ENVS), &k, &v,
-		    0)) != 0 || (rc = outbox_add(hs->d, txn, OUTBOX_ENV,
-		    hs->it[i].hash, &org, 1)) != 0 ||
-		    (rc = hist_audit(txn, hs, &hs->it[i])) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-static void
-hist_kick(struct hist *hs)
-{
-	const char *org;
-	size_t i;
-
-	for (i = 0; i < hs->n; i++) {
-		org = hs->it[i].org;
-		outbox_kick(hs->d, hs->it[i].hash, NULL, &org, 1);
-	}
-}
-
-/*
- * Was record e narrowed (8.5): is there a recipient without a wrap that
- * the rules let read it (in a case about a minor too) and that, for an
- * identity record, is cleared?  A recipient no longer at the table, or an
- * author no longer at it, counts as narrowed: nothing is re-shared then.
- */
-static bool
-record_narrowed(struct dtable *dt, const struct dcase *c,
-    const struct tafel_env *e)
-{
-	const struct tafel_member *from = tables_member(dt, e->h.from), *m;
-	size_t i, w;
-
-	if (from == NULL)
-		return true;
-	for (i = 0; i < e->h.nto; i++) {
-		for (w = 0; w < e->nwraps; w++)
-			if (strcmp(e->wrap[w].org, e->h.to[i]) == 0)
-				break;
-		if (w < e->nwraps)
-			continue;
-		if ((m = tables_member(dt, e->h.to[i])) == NULL)
-			return true;
-		if (!rules_allow(dt, from->card.role, m->card.role, e->h.cat))
-			continue;
-		if (c->minor && !tafel_rules_minor_allows(&dt->t->rules,
-		    m->card.role, e->h.cat))
-			continue;
-		if (strcmp(e->h.cat, "identity") == 0 &&
-		    !case_cleared(c, e->h.to[i]))
-			continue;
-		return true;
-	}
-	return false;
-}
-
-/*
- * The header-only copy of the envelope of an event held here, parsed
- * into e (pointing into *hop, which the caller frees).
- */
-static int
-stored_ho(struct tafeld *d, const uint8_t envhash[32], uint8_t **hop,
-    size_t *holen, struct tafel_env *e)
-{
-	uint8_t *buf = NULL;
-	MDB_txn *txn;
-	MDB_val k, v;
-	size_t len;
-	int rc;
-
-	*hop = NULL;
-	if (store_read(d->store, &txn) != 0)
-		return -1;
-	k.mv_data = (void *)envhash;
-	k.mv_size = 32;
-	if ((rc = mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v)) == 0) {
-		if ((buf = malloc(v.mv_size)) == NULL)
-			fatal("malloc");
-		memcpy(buf, v.mv_data, v.mv_size);
-		len = v.mv_size;
-	}
-	mdb_txn_abort(txn);
-	if (rc != 0 || tafel_env_parse(buf, len, e) != 0) {
-		free(buf);
-		return -1;
-	}
-	if (e->ct == NULL) {
-		*hop = buf;
-		*holen = len;
-		return 0;
-	}
-	rc = tafel_env_header_only(e, hop, holen);
-	free(buf);
-	if (rc != 0 || tafel_env_parse(*hop, *holen, e) != 0) {
-		free(*hop);
-		*hop = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * May event ev be relayed to the member om?  Not when om received it (it
- * is in its "to", or wrote it), nor when its author has left the table
- * (om could not check its signature).  With content, also not: without
- * a content key or body here, a record narrowed to others (8.5), an
- * identity record om is not cleared for (8.6), a category the rules (or,
- * in a case about a minor, the minors rule) keep from om's role.
- * Returns NULL when it may, else the reason.
- */
-static const char *
-history_refusal(struct dtable *dt, const struct dcase *c,
-    const struct tafel_member *om, const struct ev *ev,
-    const struct tafel_env *e, bool content)
-{
-	const struct tafel_member *am = tables_member(dt, ev->h.from);
-	size_t i;
-
-	if (strcmp(ev->h.from, om->card.org) == 0)
-		return "written by it";
-	for (i = 0; i < ev->h.nto; i++)
-		if (strcmp(ev->h.to[i], om->card.org) == 0)
-			return "it received it";
-	if (am == NULL)
-		return "its author is no longer at the table";
-	if (!content)
-		return NULL;
-	if (ev->body == NULL || !ev->haskey)
-		return "its content is not held here";
-	if (ev->bodylen > TAFEL_HISTORY_BODY_MAX)
-		return "too large";
-	if (strcmp(ev->h.type, "record") != 0)
-		return NULL;
-	if (!rules_allow(dt, am->card.role, om->card.role, ev->h.cat))
-		return "the rules do not let it receive the category";
-	if (c->minor && !tafel_rules_minor_allows(&dt->t->rules,
-	    om->card.role, ev->h.cat))
-		return "the minors rule does not let it receive the category";
-	if (strcmp(ev->h.cat, "identity") == 0 &&
-	    !case_cleared(c, om->card.org))
-		return "it is not cleared for identity records";
-	if (record_narrowed(dt, c, e))
-		return "narrowed to other members";
-	return NULL;
-}
-
-/* Seals one history envelope of event ev for om and adds it to hs. */
-static int
-history_item(struct tafeld *d, struct dtable *dt, const struct dcase *c,
-    const char *person, const struct tafel_member *om, const struct ev *ev,
-    const uint8_t *ho, size_t holen, bool content, struct hist *hs)
-{
-	struct tafel_history_body hb;
-	struct tafel_hdr *h;
-	struct hist_item *p;
-	const char *org = om->card.org;
-	uint8_t *body = NULL, *env = NULL;
-	size_t bodylen = 0, envlen;
-	int rc = -1;
-
-	memset(&hb, 0, sizeof(hb));
-	hb.env = ho;
-	hb.envlen = holen;
-	if (content) {
-		hb.content = true;
-		memcpy(hb.key, ev->ckey, 32);
-		hb.body = ev->body;
-		hb.bodylen = ev->bodylen;
-	}
-	if ((h = calloc(1, sizeof(*h))) == NULL)
-		fatal("calloc");
-	snprintf(h->type, sizeof(h->type), "history");
-	randombytes_buf(h->id, sizeof(h->id));
-	memcpy(h->table, dt->t->id, sizeof(h->table));
-	h->tver = dt->t->version;
-	memcpy(h->case_id, c->id, TAFEL_ID_BYTES);
-	memcpy(h->from, d->self.org, sizeof(h->from));
-	snprintf(h->by, sizeof(h->by), "%s", person);
-	snprintf(h->to[0], sizeof(h->to[0]), "%s", org);
-	h->nto = 1;
-	h->time = now_sec();
-	/*
-	 * Not an event of the DAG: its counter only makes a sender that
-	 * sends in Lamport order send it after the members or share event
-	 * that goes with it (c->lamport + 1).
-	 */
-	h->lamport = c->lamport + 2;
-	if (tafel_history_encode(&hb, &body, &bodylen) != 0 ||
-	    keys_seal(d->keys, h, body, bodylen, &org,
-	    (const uint8_t (*)[32])om->card.box_pk, 1, &env, &envlen) != 0)
-		goto out;
-	if ((p = realloc(hs->it, (hs->n + 1) * sizeof(*p))) == NULL)
-		fatal("realloc");
-	hs->it = p;
-	p = &hs->it[hs->n++];
-	snprintf(p->org, sizeof(p->org), "%s", org);
-	crypto_hash_sha256(p->hash, env, envlen);
-	p->env = env;
-	p->envlen = envlen;
-	env = NULL;
-	rc = 0;
-out:
-	sodium_memzero(hb.key, sizeof(hb.key));
-	if (body != NULL) {
-		sodium_memzero(body, bodylen);
-		free(body);
-	}
-	free(env);
-	free(h);
-	return rc;
-}
-
-/*
- * The history of case c for om: header-only copies (content false) of
- * every earlier event om may not have, or the content of those it may
- * read (content true).  Adds one item per event to hs and, with shared
- * not NULL, the event hashes to shared.  Returns 0 or -1.
- */
-static int
-history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
-    const char *person, const struct tafel_member *om, bool content,
-    struct hist *hs, struct tafel_share_body *shared)
-{
-	struct tafel_env *e;
-	struct evlist l;
-	const char *why;
-	uint8_t *ho;
-	size_t holen, i, max = content ? TAFEL_SHARE_MAX : HISTORY_MAX;
-	size_t start = hs->n;	/* hs may hold items for other members */
-	char hex[33];
-	int rc = 0;
-
-	if (case_events(d, c, &l) != 0)
-		return -1;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		fatal("calloc");
-	tafel_hex(hex, c->id, 16);
-	for (i = 0; i < l.n && rc == 0; i++) {
-		if (stored_ho(d, l.ev[i].env, &ho, &holen, e) != 0) {
-			log_warnx("case %.8s: the envelope of an event is not "
-			    "in the store; not relayed", hex);
-			continue;
-		}
-		if ((why = history_refusal(dt, c, om, &l.ev[i], e,
-		    content)) != NULL) {
-			if (content)
-				log_debug("case %.8s: %s %s not re-shared with "
-				    "%s: %s", hex, l.ev[i].h.type,
-				    l.ev[i].h.cat, om->card.org, why);
-		} else if (hs->n - start >= max) {
-			log_warnx("case %.8s: more than %zu earlier events; "
-			    "the rest is not relayed to %s", hex, max,
-			    om->card.org);
-			free(ho);
-			break;
-		} else if (history_item(d, dt, c, person, om, &l.ev[i], ho,
-		    holen, content, hs) != 0)
-			rc = -1;
-		else if (shared != NULL)
-			memcpy(shared->events[shared->nevents++],
-			    l.ev[i].ehash, 32);
-		free(ho);
-	}
-	free(e);
-	evlist_free(&l);
-	return rc;
-}
-
-/*
- * case.share_history: re-shares the content of the case's earlier events
- * with a member that did not receive them (it joined later), as far as
- * need-to-know allows (history_refusal).  Every member receives a
- * "share" event naming the member and the events.
- */
-static void
-op_case_share_history(struct tafeld *d, const struct tafel_ctl_req *r,
-    const char *person, struct tafel_mpw *w)
-{
-	struct tafel_mp_field f[] = {
-		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
-		{ "to", TAFEL_MP_ID, 1, TAFEL_ORG_MAX, false, NULL },
-	};
-	const char *to[TAFEL_MAX_RECIPIENTS], *code = "internal";
-	char org[TAFEL_ORG_MAX + 1], err[512], hex[33];
-	const struct tafel_member *om;
-	struct tafel_share_body *sb;
-	struct hist hs = { d, NULL, 0 };
-	struct dtable *dt;
-	struct dcase c;
-	struct local l;
-	uint8_t *body = NULL;
-	size_t bodylen = 0, n;
-
-	if ((sb = calloc(1, sizeof(*sb))) == NULL)
-		fatal("calloc");
-	if (tafel_mp_fields(r->args, f, 2) != 0 ||
-	    tafel_mp_strcpy(org, sizeof(org), f[1].obj) != 0) {
-		tafel_ctl_err(w, "bad-request", "case.share_history: bad "
-		    "arguments");
-		goto out;
-	}
-	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
-		goto out;
-	if (strcmp(org, d->self.org) == 0) {
-		tafel_ctl_err(w, "bad-request", "--to names your own "
-		    "organisation");
-		goto out;
-	}
-	if (!case_has_member(&c, org) || (om = tables_member(dt, org)) ==
-	    NULL) {
-		snprintf(err, sizeof(err), "%s is not a member of case %s (the "
-		    "owner adds it with: tafel case members --add)", org, hex);
-		tafel_ctl_err(w, "not-member", err);
-		goto out;
-	}
-	if (history_build(d, dt, &c, person, om, true, &hs, sb) != 0) {
-		tafel_ctl_err(w, "storage", "the case cannot be read from the "
-		    "store");
-		goto out;
-	}
-	if (hs.n == 0) {
-		snprintf(err, sizeof(err), "nothing to share with %s: it "
-		    "received every event of case %s that it may read here; "
-		    "records narrowed to others, identity records it is not "
-		    "cleared for and categories the rules keep from it are "
-		    "never re-shared", org, hex);
-		tafel_ctl_err(w, "forbidden", err);
-		goto out;
-	}
-	snprintf(sb->org, sizeof(sb->org), "%s", org);
-	if (tafel_share_encode(sb, &body, &bodylen) != 0) {
-		tafel_ctl_err(w, "internal", "cannot encode the share");
-		goto out;
-	}
-	n = case_recipients(d, dt, &c, to);
-	local_begin(&l, dt, &c, "share", "", person, to, n);
-	l.body = body;
-	l.bodylen = bodylen;
-	l.extra = hist_txn;
-	l.extra_arg = &hs;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
-		tafel_ctl_err(w, code, err);
-		goto out;
-	}
-	hist_kick(&hs);
-	log_info("case %.8s: %zu earlier event(s) re-shared with %s by %s",
-	    hex, hs.n, org, person);
-	tafel_hex(hex, l.id, 16);
-	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 2);
-	tafel_mpw_str(w, "event");
-	tafel_mpw_str(w, hex);
-	tafel_mpw_str(w, "shared");
-	tafel_mpw_uint(w, hs.n);
-out:
-	hist_free(&hs);
-	free(body);
-	free(sb);
-}
-
-/* Receiving one history envelope. */
-struct happly {
-	struct tafeld		*d;
-	struct dtable		*dt;
-	const struct tafel_env	*outer;
-	const struct tafel_env	*in;		/* the relayed event */
-	const uint8_t		*ho;		/* its header-only copy */
-	size_t			 holen;
-	const uint8_t		*body;		/* its body, or NULL */
-	size_t			 bodylen;
-	const uint8_t		*ckey;
-	const char		*reveal;	/* "reveal" with content */
-	enum tafel_ack_status	 st;
-	bool			 dup;
-	bool			 held;		/* already held: nothing new */
-	char			 why[TAFEL_PEER_WHY_MAX + 1];
-};
-
-/* Does the event row at key carry content? 1 yes, 0 no, -1 bad row. */
-static int
-row_has_body(const MDB_val *v)
-{
-	struct tafel_mp_field f[] = {
-		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
-		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
-		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
-		{ "body", TAFEL_MP_BIN, 0, SEALED_OVERHEAD + TAFEL_MAX_BODY,
-		    false, NULL },
-		{ "ckey", TAFEL_MP_BIN, SEALED_OVERHEAD + 32,
-		    SEALED_OVERHEAD + 32, true, NULL },
-	};
-	msgpack_unpacked u;
-	int rc;
-
-	if (tafel_mp_decode(&u, v->mv_data, v->mv_size, 2) != 0)
-		return -1;
-	rc = tafel_mp_fields(&u.data, f, 5) != 0 ? -1 :
-	    f[3].obj->via.bin.size > 0;
-	msgpack_unpacked_destroy(&u);
-	return rc;
-}
-
-static int
-happly_txn(MDB_txn *txn, void *arg)
-{
-	struct happly *a = arg;
-	struct tafeld *d = a->d;
-	const struct tafel_hdr *h = &a->in->h, *oh = &a->outer->h;
-	uint8_t key[56], ck[32], ad[48], ehash[32], wck[SEALED_OVERHEAD + 32];
-	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES], *sealed, *row;
-	struct tafel_mpw w;
-	struct dcase c;
-	MDB_val k, v;
-	size_t n, rowlen;
-	int rc, got;
-
-	a->st = TAFEL_ACK_OK;
-	a->dup = a->held = false;
-	a->why[0] = '\0';
-	n = strlen(oh->from);
-	memcpy(seenk, oh->from, n);
-	seenk[n] = 0;
-	memcpy(seenk + n + 1, oh->id, TAFEL_ID_BYTES);
-	k.mv_data = seenk;
-	k.mv_size = n + 1 + TAFEL_ID_BYTES;
-	if ((rc = mdb_get(txn, store_dbi(d->store, DB_SEEN), &k, &v)) == 0) {
-		if (v.mv_size == 32 &&
-		    memcmp(v.mv_data, a->outer->hash, 32) == 0) {
-			a->dup = true;
-			return 0;
-		}
-		REFUSE(a, TAFEL_ACK_REFUSED, "message id reused with other "
-		    "content");
-	} else if (rc != MDB_NOTFOUND)
-		return rc;
-	if ((got = case_get(d, txn, h->case_id, &c)) < 0)
-		return -1;
-	if (got == 1)
-		REFUSE(a, TAFEL_ACK_RETRY, "case not known here yet");
-	if (strcmp(c.table, h->table) != 0)
-		REFUSE(a, TAFEL_ACK_REFUSED, "case belongs to another table");
-	if (!case_has_member(&c, oh->from))
-		REFUSE(a, TAFEL_ACK_REFUSED, "sender is not a member of the "
-		    "case");
-	if (!case_has_member(&c, d->self.org))
-		REFUSE(a, TAFEL_ACK_REFUSED, "we are not a member of the case");
-	if (a->body != NULL && strcmp(h->type, "record") == 0) {
-		if (c.minor && !tafel_rules_minor_allows(&a->dt->t->rules,
-		    d->self.role, h->cat))
-			REFUSE(a, TAFEL_ACK_REFUSED, "the rules of table %s do "
-			    "not let %s receive %s in a case about a minor",
-			    h->table, d->self.role, h->cat);
-		if (strcmp(h->cat, "identity") == 0 &&
-		    !case_cleared(&c, d->self.org))
-			REFUSE(a, TAFEL_ACK_RETRY, "not cleared for identity "
-			    "records of this case (yet)");
-		if (record_narrowed(a->dt, &c, a->in))
-			REFUSE(a, TAFEL_ACK_REFUSED, "the relayed record was "
-			    "narrowed to other members");
-	}
-	crypto_hash_sha256(ehash, a->in->hdr, a->in->hdrlen);
-	event_key(key, c.id, h->lamport, ehash);
-	k.mv_data = key;
-	k.mv_size = sizeof(key);
-	if ((rc = mdb_get(txn, store_dbi(d->store, DB_EVENTS), &k, &v)) == 0) {
-		if ((got = row_has_body(&v)) < 0)
-			return -1;
-		a->held = got == 1 || a->body == NULL;
-	} else if (rc != MDB_NOTFOUND)
-		return rc;
-	if (!a->held) {
-		if (keys_unwrap_casekey(d->keys, c.id, c.wkey, ck) != 0) {
-			log_warnx("store: cannot unwrap a case key");
-			return -1;
-		}
-		if ((sealed = malloc(a->bodylen + SEALED_OVERHEAD)) == NULL)
-			fatal("malloc");
-		if (a->body != NULL) {
-			seal_ad(ad, c.id, ehash, 32);
-			case_seal(ck, ad, a->body, a->bodylen, sealed);
-			ckey_ad(ad, c.id, ehash);
-			case_seal(ck, ad, a->ckey, 32, wck);
-		}
-		sodium_memzero(ck, sizeof(ck));
-		tafel_mpw_init(&w);
-		tafel_mpw_map(&w, a->body != NULL ? 5 : 4);
-		tafel_mpw_str(&w, "v");
-		tafel_mpw_uint(&w, 1);
-		tafel_mpw_str(&w, "env");
-		tafel_mpw_bin(&w, a->in->hash, 32);
-		tafel_mpw_str(&w, "hdr");
-		tafel_mpw_bin(&w, a->in->hdr, a->in->hdrlen);
-		tafel_mpw_str(&w, "body");
-		tafel_mpw_bin(&w, sealed, a->body != NULL ? a->bodylen +
-		    SEALED_OVERHEAD : 0);
-		if (a->body != NULL) {
-			tafel_mpw_str(&w, "ckey");
-			tafel_mpw_bin(&w, wck, sizeof(wck));
-		}
-		free(sealed);
-		if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
-			return -1;
-		v.mv_data = row;
-		v.mv_size = rowlen;
-		rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
-		free(row);
-		if (rc != 0)
-			return rc;
-		/* Later events may name it in prev (11, gaps). */
-		k.mv_data = ehash;
-		k.mv_size = 32;
-		v.mv_data = key;
-		v.mv_size = 24;		/* case id, lamport */
-		if ((rc = mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v,
-		    0)) != 0)
-			return rc;
-		k.mv_data = (void *)a->in->hash;
-		k.mv_size = 32;
-		v.mv_data = (void *)a->ho;
-		v.mv_size = a->holen;
-		if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v,
-		    0)) != 0)
-			return rc;
-		/* An earlier event: the heads stay; the counter catches up. */
-		if (h->lamport > c.lamport)
-			c.lamport = h->lamport;
-		if (a->reveal != NULL && !case_cleared(&c, a->reveal) &&
-		    c.ncleared < TAFEL_MAX_RECIPIENTS)
-			snprintf(c.cleared[c.ncleared++], sizeof(c.cleared[0]),
-			    "%s", a->reveal);
-		if ((rc = case_put(d, txn, &c)) != 0)
-			return rc;
-	}
-	k.mv_data = seenk;
-	k.mv_size = n + 1 + TAFEL_ID_BYTES;
-	v.mv_data = (void *)a->outer->hash;
-	v.mv_size = 32;
-	return mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0);
-}
-
-/* The exchange log's "received" entry of a relayed-history envelope. */
-static int
-happly_audit(MDB_txn *txn, struct happly *a)
-{
-	const struct tafel_hdr *h = &a->outer->h;
-	struct tafel_audit_entry *ae;
-	size_t i;
-	int rc;
-
-	if ((ae = calloc(1, sizeof(*ae))) == NULL)
-		fatal("calloc");
-	ae->kind = TAFEL_AUDIT_RECEIVED;
-	memcpy(ae->table, h->table, sizeof(ae->table));
-	ae->has_case = true;
-	memcpy(ae->case_id, h->case_id, 16);
-	ae->has_env = true;
-	memcpy(ae->env, a->outer->hash, 32);
-	snprintf(ae->event, sizeof(ae->event), "%s", h->type);
-	snprintf(ae->cat, sizeof(ae->cat), "%s", h->cat);
-	memcpy(ae->from, h->from, sizeof(ae->from));
-	for (i = 0; i < h->nto; i++)
-		memcpy(ae->to[i], h->to[i], sizeof(ae->to[i]));
-	ae->nto = h->nto;
-	ae->has_to = ae->nto > 0;
-	rc = audit_append(a->d, txn, ae);
-	free(ae);
-	return rc;
-}
-
-static int
-happly_guarded(MDB_txn *txn, void *arg)
-{
-	struct happly *a = arg;
-	int rc;
-
-	if ((rc = happly_txn(txn, arg)) != 0)
-		return rc;
-	if (a->st != TAFEL_ACK_OK || a->dup)
-		return 1;
-	return happly_audit(txn, a);
-}
-
-/* Is type one of the event types of a timeline (8.1)? */
-static bool
-timeline_type(const char *type)
-{
-	static const char *const types[] = { "open", "record", "reveal",
-	    "decide", "close", "decline", "members", "share" };
-	size_t i;
-
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(type, types[i]) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Checks a relayed body against its type as cases_receive does; for a
- * reveal, copies the org cleared into reveal.
- */
-static const char *
-history_body_refusal(struct dtable *dt, const struct tafel_member *am,
-    struct tafeld *d, const struct tafel_hdr *h, const uint8_t *body,
-    size_t len, char reveal[TAFEL_ORG_MAX + 1])
-{
-	struct tafel_members_body *mb;
-	struct tafel_share_body *sb;
-	char level[TAFEL_FOLLOWUP_MAX + 1];
-	const char *text;
-	size_t textlen;
-	uint64_t review;
-	bool minor;
-	int rc;
-
-	if (strcmp(h->type, "open") == 0)
-		rc = tafel_open_decode(body, len, &text, &textlen, &minor);
-	else if (strcmp(h->type, "reveal") == 0)
-		rc = tafel_reveal_decode(body, len, reveal, &text, &textlen);
-	else if (strcmp(h->type, "decide") == 0)
-		rc = tafel_decision_decode(body, len, level, &text, &textlen,
-		    &review);
-	else if (strcmp(h->type, "members") == 0) {
-		if ((mb = malloc(sizeof(*mb))) == NULL)
-			fatal("malloc");
-		rc = tafel_members_decode(body, len, mb);
-		free(mb);
-	} else if (strcmp(h->type, "share") == 0) {
-		if ((sb = malloc(sizeof(*sb))) == NULL)
-			fatal("malloc");
-		rc = tafel_share_decode(body, len, sb);
-		free(sb);
-	} else {
-		rc = tafel_body_decode(h->type, body, len, &text, &textlen);
-		if (rc == 0 && strcmp(h->type, "record") == 0) {
-			if (!rules_allow(dt, am->card.role, d->self.role,
-			    h->cat))
-				return "the rules do not let this organisation "
-				    "receive the relayed record's category";
-			if (textlen > dt->t->rules.max_record)
-				return "the relayed record is longer than the "
-				    "table allows";
-		}
-	}
-	return rc != 0 ? "malformed body of the relayed event" : NULL;
-}
-
-static void
-history_receive(struct tafeld *d, struct dtable *dt,
-    const struct tafel_member *m, const struct tafel_env *e,
-    enum tafel_ack_status *st, char *why, size_t whylen)
-{
-	struct tafel_history_body hb;
-	const struct tafel_member *am;
-	struct tafel_env *in;
-	struct happly a;
-	char reveal[TAFEL_ORG_MAX + 1] = "";
-	const char *no;
-	uint8_t *body;
-	size_t bodylen, bodymax;
-	int rc;
-
-	*st = TAFEL_ACK_REFUSED;
-	memset(&hb, 0, sizeof(hb));
-	/* The plaintext is shorter than its ciphertext. */
-	bodymax = e->ct != NULL && e->ctlen < TAFEL_MAX_BODY ? e->ctlen :
-	    TAFEL_MAX_BODY;
-	if ((in = calloc(1, sizeof(*in))) == NULL ||
-	    (body = malloc(bodymax)) == NULL)
-		fatal("calloc");
-#define NO(s, ...)	do {						\
-		*st = (s);						\
-		snprintf(why, whylen, __VA_ARGS__);			\
-		goto done;						\
-	} while (0)
-	if (e->h.cat[0] != '\0' || e->h.nto != 1)
-		NO(TAFEL_ACK_REFUSED, "a history envelope has no category and "
-		    "one recipient");
-	if ((rc = keys_open(d->keys, e, d->self.org, m->card.box_pk, body,
-	    bodymax, &bodylen)) != 0)
-		NO(TAFEL_ACK_REFUSED, "cannot open the envelope: %s",
-		    tafel_strerror(rc));
-	if (tafel_history_decode(body, bodylen, &hb) != 0)
-		NO(TAFEL_ACK_REFUSED, "malformed body");
-	if ((rc = tafel_env_parse(hb.env, hb.envlen, in)) != 0)
-		NO(TAFEL_ACK_REFUSED, "malformed relayed event: %s",
-		    tafel_strerror(rc));
-	if (in->ct != NULL)
-		NO(TAFEL_ACK_REFUSED, "malformed relayed event: not a "
-		    "header-only copy");
-	if (strcmp(in->h.table, e->h.table) != 0 ||
-	    memcmp(in->h.case_id, e->h.case_id, TAFEL_ID_BYTES) != 0)
-		NO(TAFEL_ACK_REFUSED, "the relayed event is of another case");
-	if (!timeline_type(in->h.type))
-		NO(TAFEL_ACK_REFUSED, "unknown event type %s", in->h.type);
-	if ((am = tables_member(dt, in->h.from)) == NULL)
-		NO(TAFEL_ACK_REFUSED, "the author %s of the relayed event is "
-		    "not a member of table %s", in->h.from, e->h.table);
-	if (tafel_env_verify(in, am->card.sign_pk) != 0)
-		NO(TAFEL_ACK_REFUSED, "bad signature on the relayed event");
-	if (in->h.time > now_sec() + TAFELD_CLOCK_SKEW ||
-	    in->h.time + (uint64_t)dt->t->rules.retention_days * 86400 <
-	    now_sec())
-		NO(TAFEL_ACK_REFUSED, "the relayed event's time is in the "
-		    "future or older than the retention period");
-	if ((strcmp(in->h.type, "record") == 0) !=
-	    (tafel_cat_index(in->h.cat) >= 0))
-		NO(TAFEL_ACK_REFUSED, "the relayed event has a bad category");
-	if (hb.content) {
-		if ((rc = tafel_env_content_check(in, hb.key, hb.body,
-		    hb.bodylen)) != 0)
-			NO(rc == TAFEL_ENOMEM ? TAFEL_ACK_RETRY :
-			    TAFEL_ACK_REFUSED, "the relayed content is not "
-			    "what its author sealed");
-		if ((no = history_body_refusal(dt, am, d, &in->h, hb.body,
-		    hb.bodylen, reveal)) != NULL)
-			NO(TAFEL_ACK_REFUSED, "%s", no);
-	}
-	memset(&a, 0, sizeof(a));
-	a.d = d;
-	a.dt = dt;
-	a.outer = e;
-	a.in = in;
-	a.ho = hb.env;
-	a.holen = hb.envlen;
-	if (hb.content) {
-		a.body = hb.body;
-		a.bodylen = hb.bodylen;
-		a.ckey = hb.key;
-		if (strcmp(in->h.type, "reveal") == 0)
-			a.reveal = reveal;
-	}
-	if ((rc = commit_begin(d)) == 0)
-		rc = store_write(d->store, happly_guarded, &a);
-	if (rc != 0 && rc != 1)
-		NO(TAFEL_ACK_RETRY, "could not store the event durably");
-	*st = a.st;
-	snprintf(why, whylen, "%s", a.dup ? "duplicate" : a.why);
-	if (a.st == TAFEL_ACK_OK && !a.dup)
-		log_info("history from %s: %s %s of %s (%s)%s", e->h.from,
-		    in->h.type, in->h.cat, in->h.from, hb.content ? "content" :
-		    "header only", a.held ? ", held already" : "");
-done:
-#undef NO
-	sodium_memzero(hb.key, sizeof(hb.key));
-	sodium_memzero(body, bodymax);
-	free(body);
-	free(in);
-}
-
 int
 cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
     const char *person, struct tafel_mpw *w)
@@ -3385,7 +2499,7 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 	else if (strcmp(r->op, "case.members") == 0)
 		op_case_members(d, r, person, w);
 	else if (strcmp(r->op, "case.share_history") == 0)
-		op_case_share_history(d, r, person, w);
+		history_ctl_share(d, r, person, w);
 	else
 		return -1;
 	return 0;

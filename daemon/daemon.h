@@ -313,6 +313,28 @@ void	cases_receive(struct tafeld *, const char *peer_org,
 	    enum tafel_ack_status *st, char *why, size_t whylen);
 size_t	cases_count(struct tafeld *);
 void	cases_free(struct tafeld *);
+/*
+ * An event row of DB_EVENTS, as case_row_put (cases.c) writes it for
+ * events applied here and for those relayed as history: a map of "v" (1),
+ * "env" (the hash of the envelope stored in DB_ENVS), "hdr" (the exact
+ * signed header bytes), "body" (the plaintext sealed under the case key;
+ * empty where only the header reached us) and, optionally, "ckey" (the
+ * content key, sealed under the case key).  cases_row_decode rejects
+ * anything else: an unknown or repeated key, a wrong type or size.  The
+ * pointers point into buf (for an MDB_val: valid until its transaction
+ * ends).  Returns 0 or -1.
+ */
+struct event_row {
+	const uint8_t	*env;		/* TAFEL_HASH_BYTES */
+	const uint8_t	*hdr;
+	size_t		 hdrlen;
+	const uint8_t	*body;		/* sealed */
+	size_t		 bodylen;	/* 0: header only */
+	const uint8_t	*ckey;		/* sealed content key, or NULL */
+	size_t		 ckeylen;
+};
+int	cases_row_decode(const uint8_t *buf, size_t len, struct event_row *)
+	    __attribute__((warn_unused_result));
 
 /* delivery.c: what became of this organisation's envelopes. */
 /*

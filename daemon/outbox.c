@@ -694,17 +694,9 @@ static int
 event_env(struct tafeld *d, MDB_txn *txn, const uint8_t eh[32],
     uint8_t env[32])
 {
-	struct tafel_mp_field f[] = {
-		{ "v", TAFEL_MP_UINT, 1, 1, false, NULL },
-		{ "env", TAFEL_MP_BIN, 32, 32, false, NULL },
-		{ "hdr", TAFEL_MP_BIN, 1, 16384, false, NULL },
-		{ "body", TAFEL_MP_BIN, 0, UINT32_MAX, false, NULL },
-		{ "ckey", TAFEL_MP_BIN, 0, UINT32_MAX, true, NULL },
-	};
+	struct event_row row;
 	uint8_t key[56];
-	msgpack_unpacked u;
 	MDB_val k, v;
-	int rc;
 
 	k.mv_data = (void *)eh;
 	k.mv_size = 32;
@@ -716,13 +708,10 @@ event_env(struct tafeld *d, MDB_txn *txn, const uint8_t eh[32],
 	k.mv_data = key;
 	k.mv_size = sizeof(key);
 	if (mdb_get(txn, store_dbi(d->store, DB_EVENTS), &k, &v) != 0 ||
-	    tafel_mp_decode(&u, v.mv_data, v.mv_size, 2) != 0)
+	    cases_row_decode(v.mv_data, v.mv_size, &row) != 0)
 		return -1;
-	rc = tafel_mp_fields(&u.data, f, 5) == 0 ? 0 : -1;
-	if (rc == 0)
-		memcpy(env, f[1].obj->via.bin.ptr, 32);
-	msgpack_unpacked_destroy(&u);
-	return rc;
+	memcpy(env, row.env, 32);
+	return 0;
 }
 
 void

@@ -6,39 +6,10 @@
 # and closing; the agenda of cases due for review.
 . "$(dirname "$0")/lib.sh"
 
-for o in stad:coordinator:1 politie:police:2 caw:caw:3 ocmw:ocmw:4; do
-	mkorg "${o%%:*}" "$(echo "$o" | cut -d: -f2)" "${o##*:}" || exit 1
-done
-for o in stad politie caw ocmw; do start "$o" || exit 1; done
 # The police may also open cases and decide on them at this table.
-cat >"$T/rules" <<'RULES'
-open coordinator police
-send coordinator all
-send police all
-send caw all
-send ocmw all
-recv coordinator all
-recv police all
-recv caw all
-recv ocmw all
-retention-days 1825
-max-record 65536
-RULES
-for o in stad politie caw ocmw; do "$TAFEL" -d "$T/$o" card >"$T/$o.card"; done
-"$TAFEL" -d "$T/stad" table draft --table aalst --rules "$T/rules" \
-    --cards "$T/stad.card" "$T/politie.card" "$T/caw.card" "$T/ocmw.card" \
-    --signers stad --threshold 1 -o "$T/aalst.table" >/dev/null &&
-    "$TAFEL" -d "$T/stad" table sign "$T/aalst.table" >/dev/null ||
-    fail "table"
-FPR=$("$TAFEL" table fingerprint "$T/aalst.table")
-for o in stad politie caw ocmw; do
-	"$TAFEL" -d "$T/$o" table adopt "$T/aalst.table" --expect "$FPR" \
-	    >/dev/null || fail "adopt on $o"
-done
+four_partners "coordinator police"
 
-"$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
-    --pseudonym "Casus-$$" >"$T/open.out" 2>&1
-CASE=$(tail -n 1 "$T/open.out")
+open_case "Casus-$$"
 has_case() { "$TAFEL" -d "$T/$1" case show "$CASE" >/dev/null 2>&1; }
 check "the police has the case" wait_for 20 has_case politie
 check "CAW has the case" wait_for 20 has_case caw

@@ -12,45 +12,15 @@ if [ ! -x "$POKE" ]; then
 	exit 1
 fi
 
-for o in stad:coordinator:1 politie:police:2 caw:caw:3 ocmw:ocmw:4; do
-	mkorg "${o%%:*}" "$(echo "$o" | cut -d: -f2)" "${o##*:}" || exit 1
-done
-for o in stad politie caw ocmw; do start "$o" || exit 1; done
 # In a case about a minor, CAW does not receive assessments.
-cat >"$T/rules" <<'RULES'
-open coordinator
-send coordinator all
-send police all
-send caw all
-send ocmw all
-recv coordinator all
-recv police all
-recv caw all
-recv ocmw all
-minors caw assessment
-retention-days 1825
-max-record 65536
-RULES
-for o in stad politie caw ocmw; do "$TAFEL" -d "$T/$o" card >"$T/$o.card"; done
-"$TAFEL" -d "$T/stad" table draft --table aalst --rules "$T/rules" \
-    --cards "$T/stad.card" "$T/politie.card" "$T/caw.card" "$T/ocmw.card" \
-    --signers stad --threshold 1 -o "$T/aalst.table" >/dev/null &&
-    "$TAFEL" -d "$T/stad" table sign "$T/aalst.table" >/dev/null ||
-    fail "table"
-FPR=$("$TAFEL" table fingerprint "$T/aalst.table")
-for o in stad politie caw ocmw; do
-	"$TAFEL" -d "$T/$o" table adopt "$T/aalst.table" --expect "$FPR" \
-	    >/dev/null || fail "adopt on $o"
-done
+four_partners coordinator "minors caw assessment"
 check "table show --json gives the minors rule" \
     sh -c "'$TAFEL' -d '$T/caw' table show aalst --json | grep -A2 '\"minors\"' | grep -q '\"assessment\"'"
 check "table show prints the minors rule" \
     sh -c "'$TAFEL' -d '$T/caw' table show aalst | grep -q '^    minors caw assessment$'"
 
 M=$$
-"$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
-    --pseudonym "Hist-$M" >"$T/open.out" 2>&1
-CASE=$(tail -n 1 "$T/open.out")
+open_case "Hist-$M"
 shows() { "$TAFEL" -d "$T/$1" case show "$CASE" 2>/dev/null | grep -qF "$2"; }
 json() { "$TAFEL" -d "$T/$1" case show "$CASE" --json; }
 nevents() { json "$1" | grep -c '"type": '; }

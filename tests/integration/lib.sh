@@ -147,9 +147,10 @@ stop() {
 	fi
 }
 
-# table ID THRESHOLD SIGNERS ORG...: drafts a table of the given orgs,
-# has every signer sign it and every org adopt it (only the orgs listed
-# in ADOPTERS, when that is set).
+# table ID THRESHOLD SIGNERS ORG...: drafts a table of the given orgs
+# (under the rules in the file RULES, when that is set), has every
+# signer sign it and every org adopt it (only the orgs listed in
+# ADOPTERS, when that is set).
 table() {
 	id=$1
 	thr=$2
@@ -162,8 +163,8 @@ table() {
 	done
 	# shellcheck disable=SC2086
 	"$TAFEL" -d "$T/$1" table draft --table "$id" --cards $cards \
-	    --signers "$signers" --threshold "$thr" -o "$T/$id.table" \
-	    >/dev/null || return 1
+	    ${RULES:+--rules "$RULES"} --signers "$signers" \
+	    --threshold "$thr" -o "$T/$id.table" >/dev/null || return 1
 	for s in $(echo "$signers" | tr ',' ' '); do
 		"$TAFEL" -d "$T/$s" table sign "$T/$id.table" >/dev/null ||
 		    return 1
@@ -175,20 +176,61 @@ table() {
 	done
 }
 
+# partners ORG:ROLE...: a state directory for each org (ports 1, 2, ...
+# in the order given), then each daemon started.
+partners() {
+	n=0
+	for o in "$@"; do
+		n=$((n + 1))
+		mkorg "${o%%:*}" "${o#*:}" "$n" || exit 1
+	done
+	for o in "$@"; do
+		start "${o%%:*}" || exit 1
+	done
+}
+
+# open_case PSEUDONYM: the coordinator opens a case at table aalst with
+# the police and CAW.  Sets CASE.
+open_case() {
+	"$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
+	    --pseudonym "$1" >"$T/open.out" 2>&1
+	CASE=$(tail -n 1 "$T/open.out")
+}
+
 # three_partners PSEUDONYM: the coordinator (stad), the police (politie)
 # and CAW (caw), running, at table aalst; the coordinator opens a case
 # with the other two.  Sets CASE.
 three_partners() {
-	mkorg stad coordinator 1 || exit 1
-	mkorg politie police 2 || exit 1
-	mkorg caw caw 3 || exit 1
-	start stad || exit 1
-	start politie || exit 1
-	start caw || exit 1
+	partners stad:coordinator politie:police caw:caw
 	check "a table is adopted" table aalst 1 stad stad politie caw
-	"$TAFEL" -d "$T/stad" case open --table aalst --members politie,caw \
-	    --pseudonym "$1" >"$T/open.out" 2>&1
-	CASE=$(tail -n 1 "$T/open.out")
+	open_case "$1"
+}
+
+# four_partners OPENERS [RULE...]: the same three and the OCMW (ocmw),
+# running, at a table aalst signed by the coordinator alone, whose
+# rules ($T/rules) let the roles OPENERS open cases, every role send
+# and receive every category, with the RULE lines given (e.g. "minors
+# caw assessment") after those.  No case yet.
+four_partners() {
+	{
+		echo "open $1"
+		for r in coordinator police caw ocmw; do
+			echo "send $r all"
+		done
+		for r in coordinator police caw ocmw; do
+			echo "recv $r all"
+		done
+		shift
+		for l in "$@"; do
+			echo "$l"
+		done
+		echo "retention-days 1825"
+		echo "max-record 65536"
+	} >"$T/rules"
+	partners stad:coordinator politie:police caw:caw ocmw:ocmw
+	RULES=$T/rules
+	table aalst 1 stad stad politie caw ocmw || fail "table"
+	RULES=
 }
 
 # finish: stops every daemon still running (each must exit cleanly) and

@@ -1,0 +1,190 @@
+/*
+ * tafeld: what the two files of the cases module share, and nobody else.
+ *
+ * cases.c holds case records, the timeline and the events written here
+ * or received; history.c relays earlier events to a member that joined
+ * later (share-history).  Included by those two files only: the rest of
+ * the daemon sees the cases module through daemon.h.  The helpers keep
+ * the names they had as static functions of cases.c.
+ */
+#ifndef TAFELD_CASES_INT_H
+#define TAFELD_CASES_INT_H
+
+/* A value sealed under a case key: nonce and tag (XChaCha20-Poly1305). */
+#define SEALED_OVERHEAD	(24 + 16)
+
+/* A case record (DB_CASES), decoded. */
+struct dcase {
+	uint8_t		id[TAFEL_ID_BYTES];
+	char		table[TAFEL_ORG_MAX + 1];
+	char		owner[TAFEL_ORG_MAX + 1];
+	size_t		nmembers;
+	char		members[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+	uint64_t	opened;
+	bool		minor;		/* the case is about a minor */
+	uint64_t	closed;		/* time of a close event, or 0 */
+	uint64_t	lamport;
+	size_t		ncleared;	/* may receive identity records */
+	char		cleared[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
+	size_t		nheads;		/* events nothing here follows yet */
+	uint8_t		heads[TAFEL_MAX_PREV][TAFEL_HASH_BYTES];
+	uint8_t		wkey[KEYS_WRAPPED_LEN];
+	size_t		pseudolen;
+	uint8_t		pseudo[SEALED_OVERHEAD + TAFEL_PSEUDONYM_MAX];
+};
+
+/* One event of a case, as read back from the store. */
+struct ev {
+	struct tafel_hdr h;
+	uint8_t		 ehash[TAFEL_HASH_BYTES];
+	uint8_t		 env[TAFEL_HASH_BYTES];	/* envelope stored */
+	uint8_t		*body;		/* plaintext, owned; NULL: none */
+	size_t		 bodylen;
+	const char	*text;		/* into body: text, pseudonym, reason */
+	size_t		 textlen;
+	char		 followup[TAFEL_FOLLOWUP_MAX + 1];
+	uint64_t	 review;
+	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal", "share" */
+	struct tafel_members_body *mb;		/* "members", owned */
+	struct tafel_share_body *sb;		/* "share", owned */
+	bool		 haskey;		/* ckey holds its content key */
+	uint8_t		 ckey[32];
+};
+
+struct evlist {
+	struct ev	*ev;
+	size_t		 n;
+};
+
+/* A new event of this organisation's (local_begin, local_event). */
+struct local {
+	struct dtable		*dt;
+	const char		*type;
+	const uint8_t		*case_id;
+	const char		*cat;
+	const char		*person;
+	const char *const	*to;
+	size_t			 nto;
+	uint64_t		 lamport;
+	const uint8_t		(*prev)[TAFEL_HASH_BYTES];	/* heads */
+	size_t			 nprev;
+	const char		*text;		/* or the reason */
+	size_t			 textlen;
+	const char		*followup;	/* "decide" only */
+	uint64_t		 review;	/* "decide" only */
+	const char		*reveal;	/* "reveal" only: the org */
+	const char *const	*wrap;		/* content for; NULL: all to */
+	size_t			 nwrap;
+	const uint8_t		*body;		/* encoded already, or NULL */
+	size_t			 bodylen;
+	const struct tafel_members_body *mb;	/* "members" only */
+	const uint8_t		*ck;		/* "open" only */
+	const uint8_t		*wkey;		/* "open" only */
+	bool			 minor;		/* "open" only */
+	int			(*extra)(MDB_txn *, void *);	/* or NULL */
+	void			*extra_arg;
+	uint8_t			 id[TAFEL_ID_BYTES];	/* out */
+};
+
+/*
+ * In a function that applies an event in a write transaction: refuses
+ * it (a->st, a->why) and returns 0, having written nothing.
+ */
+#define REFUSE(a, s, ...)	do {					\
+		(a)->st = (s);						\
+		snprintf((a)->why, sizeof((a)->why), __VA_ARGS__);	\
+		return 0;						\
+	} while (0)
+
+/* cases.c */
+/* Is org the owner, or cleared for the case's identity records? */
+bool	case_cleared(const struct dcase *, const char *org);
+bool	case_has_member(const struct dcase *, const char *org);
+/* Reads a case in txn.  Returns 0, 1 when absent, -1 on a bad record. */
+int	case_get(struct tafeld *, MDB_txn *, const uint8_t id[16],
+	    struct dcase *) __attribute__((warn_unused_result));
+/* Writes a case record in txn: 0 or an LMDB error (or -1). */
+int	case_put(struct tafeld *, MDB_txn *, const struct dcase *)
+	    __attribute__((warn_unused_result));
+/*
+ * Inside the write transaction: the event row of event e (hash ehash) of
+ * the case, as cases_row_decode reads it, with the body (NULL: only the
+ * header reached us) and, with a body, the content key ckey (unless
+ * NULL) sealed under the case key ck, which it wipes; and the event's
+ * DB_EVIDX entry.  0, an LMDB error or -1.
+ */
+int	case_row_put(struct tafeld *, MDB_txn *, const uint8_t case_id[16],
+	    uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
+	    const uint8_t *body, size_t bodylen, const uint8_t *ckey)
+	    __attribute__((warn_unused_result));
+/* The DB_EVENTS key of an event: case id || lamport (be64) || hash. */
+void	event_key(uint8_t key[56], const uint8_t case_id[16],
+	    uint64_t lamport, const uint8_t hash[32]);
+/* Do the table's rules let from_role send cat to to_role? 1 or 0. */
+int	rules_allow(const struct dtable *, const char *from_role,
+	    const char *to_role, const char *cat);
+/*
+ * Inside the write transaction: the exchange log's "sent" (to: the
+ * recipients) or "received" entry (to: NULL) of the envelope with hash
+ * whose header is h.  0, or audit_append's error.
+ */
+int	case_audit_env(struct tafeld *, MDB_txn *, enum tafel_audit_kind,
+	    const struct tafel_hdr *h, const uint8_t hash[32],
+	    const char *const *to, size_t nto)
+	    __attribute__((warn_unused_result));
+/*
+ * Every event of case c, in timeline order, decrypted: the caller frees
+ * l with evlist_free (which wipes the plaintext).  0 or -1 (logged).
+ */
+int	case_events(struct tafeld *, const struct dcase *c, struct evlist *l)
+	    __attribute__((warn_unused_result));
+void	evlist_free(struct evlist *);
+/*
+ * For a control request: the case o names, ready for a new event from
+ * here (case_writable; on failure the answer is written to w and -1
+ * returned); its other members still at the table (case_recipients,
+ * pointers into c); a new event after its heads (local_begin); sealing,
+ * storing and queueing it (local_event: 0, or -1 with *code and err).
+ */
+int	case_writable(struct tafeld *, const msgpack_object *o,
+	    struct dcase *c, struct dtable **, char hex[33],
+	    struct tafel_mpw *w) __attribute__((warn_unused_result));
+size_t	case_recipients(struct tafeld *, struct dtable *,
+	    const struct dcase *c, const char *to[TAFEL_MAX_RECIPIENTS]);
+void	local_begin(struct local *, struct dtable *, const struct dcase *c,
+	    const char *type, const char *cat, const char *person,
+	    const char *const *to, size_t nto);
+int	local_event(struct tafeld *, struct local *, const char **code,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* history.c: earlier events for a member that was not told (8.12). */
+struct hist_item;
+/* Envelopes of history to store and send with an event. */
+struct hist {
+	struct tafeld		*d;
+	struct hist_item	*it;	/* owned; history_free */
+	size_t			 n;
+};
+/*
+ * Adds to hs the history of case c for the member om: header-only copies
+ * (content false) or the content it may read (content true), recording
+ * in shared (unless NULL) the events re-shared.  0 or -1.
+ */
+int	history_build(struct tafeld *, struct dtable *, const struct dcase *c,
+	    const char *person, const struct tafel_member *om, bool content,
+	    struct hist *hs, struct tafel_share_body *shared)
+	    __attribute__((warn_unused_result));
+/* struct local's extra (arg: a struct hist): stores and queues them. */
+int	history_txn(MDB_txn *, void *arg);
+/* After the event is applied: sends them. */
+void	history_kick(struct hist *);
+void	history_free(struct hist *);
+/* The control op case.share_history. */
+void	history_ctl_share(struct tafeld *, const struct tafel_ctl_req *,
+	    const char *person, struct tafel_mpw *);
+/* A "history" envelope e from member m (cases_receive), and its answer. */
+void	history_receive(struct tafeld *, struct dtable *,
+	    const struct tafel_member *m, const struct tafel_env *e,
+	    enum tafel_ack_status *st, char *why, size_t whylen);
+
+#endif
