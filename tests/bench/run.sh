@@ -286,8 +286,9 @@ put lat_to "$(awk '$1 == "lat_to" { v = $2 } END { print v }' "$T/lat.all")"
 
 # ---- 3. audit -----------------------------------------------------------
 
-# The daemon's audit module (issue 6) is not on main yet: bench_audit
-# measures its building blocks (libtafel's Merkle tree over LMDB).
+# The building blocks of the exchange log: bench_audit measures
+# libtafel's Merkle tree over LMDB alone, the floor under the daemon's
+# audit module measured next.
 if [ -x "$AUDIT" ]; then
 	say "audit building blocks: ${BENCH_AUDIT_N:-1000000} entries"
 	"$AUDIT" "$T" "${BENCH_AUDIT_N:-1000000}" >"$T/audit.out" \
@@ -461,7 +462,7 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 		row "tafel audit export, $AN entries" "$(get audit_export_s) s" "bundle $(get audit_bundle_mib) MiB"
 		row "tafel audit verify, $AN entries" "$(get audit_verify_per_s)/s" "offline, with --vkey: every leaf, root, signature"
 	else
-		row "audit append / proof / tafel audit verify" "-" "not measured: audit log not on main yet"
+		row "audit append / proof / tafel audit verify" "-" "not measured: bench_auditlog was not built"
 	fi
 	if [ "$(get blk_append_per_s)" != - ]; then
 		row "  building blocks: Merkle log in LMDB" "" "libtafel merkle.c, not the daemon's audit module:"
