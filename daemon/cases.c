@@ -636,6 +636,54 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
  * A refusal or a duplicate sets a->st or a->dup and returns 0 having
  * written nothing; apply_guarded then aborts the transaction.
  */
+/* DB_SEEN's key: the sender's org, a NUL, the message id. */
+static size_t
+seen_key(uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES], const char *from,
+    const uint8_t id[TAFEL_ID_BYTES])
+{
+	size_t n = strnlen(from, TAFEL_ORG_MAX);
+
+	memcpy(key, from, n);
+	key[n] = 0;
+	memcpy(key + n + 1, id, TAFEL_ID_BYTES);
+	return n + 1 + TAFEL_ID_BYTES;
+}
+
+int
+seen_lookup(struct tafeld *d, MDB_txn *txn, const char *from,
+    const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32], int *state)
+{
+	uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
+	MDB_val k, v;
+	int rc;
+
+	*state = SEEN_NO;
+	k.mv_data = key;
+	k.mv_size = seen_key(key, from, id);
+	if ((rc = mdb_get(txn, store_dbi(d->store, DB_SEEN), &k, &v)) ==
+	    MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	*state = v.mv_size == 32 && memcmp(v.mv_data, hash, 32) == 0 ?
+	    SEEN_SAME : SEEN_OTHER;
+	return 0;
+}
+
+int
+seen_put(struct tafeld *d, MDB_txn *txn, const char *from,
+    const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32])
+{
+	uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
+	MDB_val k, v;
+
+	k.mv_data = key;
+	k.mv_size = seen_key(key, from, id);
+	v.mv_data = (void *)hash;
+	v.mv_size = 32;
+	return mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0);
+}
+
 static int
 apply_txn(MDB_txn *txn, void *arg)
 {
@@ -643,11 +691,10 @@ apply_txn(MDB_txn *txn, void *arg)
 	struct tafeld *d = a->d;
 	const struct tafel_hdr *h = &a->e->h;
 	uint8_t ck[32], ad[48], ehash[32];
-	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
 	struct dcase c;
 	MDB_val k, v;
-	size_t i, n;
-	int rc, got;
+	size_t i;
+	int rc, got, seen;
 
 	a->st = TAFEL_ACK_OK;
 	a->dup = false;
@@ -659,21 +706,15 @@ apply_txn(MDB_txn *txn, void *arg)
 		crypto_hash_sha256(ehash, a->e->hdr, a->e->hdrlen);
 
 	/* Duplicate? */
-	n = strlen(h->from);
-	memcpy(seenk, h->from, n);
-	seenk[n] = 0;
-	memcpy(seenk + n + 1, h->id, TAFEL_ID_BYTES);
-	k.mv_data = seenk;
-	k.mv_size = n + 1 + TAFEL_ID_BYTES;
-	if ((rc = mdb_get(txn, store_dbi(d->store, DB_SEEN), &k, &v)) == 0) {
-		if (v.mv_size == 32 && memcmp(v.mv_data, a->e->hash, 32) == 0) {
-			a->dup = true;
-			return 0;
-		}
+	if ((rc = seen_lookup(d, txn, h->from, h->id, a->e->hash, &seen)) != 0)
+		return rc;
+	if (seen == SEEN_SAME) {
+		a->dup = true;
+		return 0;
+	}
+	if (seen == SEEN_OTHER)
 		REFUSE(a, TAFEL_ACK_REFUSED, "message id reused with other "
 		    "content");
-	} else if (rc != MDB_NOTFOUND)
-		return rc;
 
 	got = case_get(d, txn, h->case_id, &c);
 	if (got < 0)
@@ -802,11 +843,7 @@ apply_txn(MDB_txn *txn, void *arg)
 	v.mv_size = a->envlen;
 	if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v, 0)) != 0)
 		return rc;
-	k.mv_data = seenk;
-	k.mv_size = n + 1 + TAFEL_ID_BYTES;
-	v.mv_data = (void *)a->e->hash;
-	v.mv_size = 32;
-	if ((rc = mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0)) != 0)
+	if ((rc = seen_put(d, txn, h->from, h->id, a->e->hash)) != 0)
 		return rc;
 	if (a->noutbox > 0 && (rc = outbox_add(d, txn, OUTBOX_ENV, a->e->hash,
 	    a->outbox, a->noutbox)) != 0)
@@ -859,27 +896,14 @@ run_apply(struct tafeld *d, struct apply *a)
 static int
 seen_before(struct tafeld *d, const struct tafel_env *e)
 {
-	uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
-	size_t n = strlen(e->h.from);
 	MDB_txn *txn;
-	MDB_val k, v;
-	int rc;
+	int rc, seen;
 
-	memcpy(key, e->h.from, n);
-	key[n] = 0;
-	memcpy(key + n + 1, e->h.id, TAFEL_ID_BYTES);
-	k.mv_data = key;
-	k.mv_size = n + 1 + TAFEL_ID_BYTES;
 	if (store_read(d->store, &txn) != 0)
 		return -1;
-	rc = mdb_get(txn, store_dbi(d->store, DB_SEEN), &k, &v);
-	if (rc == 0)
-		rc = v.mv_size == 32 && memcmp(v.mv_data, e->hash, 32) == 0 ?
-		    1 : 2;
-	else
-		rc = rc == MDB_NOTFOUND ? 0 : -1;
+	rc = seen_lookup(d, txn, e->h.from, e->h.id, e->hash, &seen);
 	mdb_txn_abort(txn);
-	return rc;
+	return rc != 0 ? -1 : seen;
 }
 
 int

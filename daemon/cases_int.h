@@ -117,6 +117,19 @@ int	case_row_put(struct tafeld *, MDB_txn *, const uint8_t case_id[16],
 	    uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
 	    const uint8_t *body, size_t bodylen, const uint8_t *ckey)
 	    __attribute__((warn_unused_result));
+/*
+ * DB_SEEN: (sender, message id) -> the hash of the envelope applied.
+ * seen_lookup sets *state to SEEN_NO, SEEN_SAME (this hash: a
+ * duplicate) or SEEN_OTHER (the id was used for other content) and
+ * returns 0, or returns an LMDB error.  seen_put records one.
+ */
+enum { SEEN_NO = 0, SEEN_SAME = 1, SEEN_OTHER = 2 };
+int	seen_lookup(struct tafeld *, MDB_txn *, const char *from,
+	    const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32],
+	    int *state) __attribute__((warn_unused_result));
+int	seen_put(struct tafeld *, MDB_txn *, const char *from,
+	    const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32])
+	    __attribute__((warn_unused_result));
 /* The DB_EVENTS key of an event: case id || lamport (be64) || hash. */
 void	event_key(uint8_t key[56], const uint8_t case_id[16],
 	    uint64_t lamport, const uint8_t hash[32]);

@@ -468,31 +468,23 @@ happly_txn(MDB_txn *txn, void *arg)
 	struct tafeld *d = a->d;
 	const struct tafel_hdr *h = &a->in->h, *oh = &a->outer->h;
 	uint8_t key[56], ck[32], ehash[32];
-	uint8_t seenk[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
 	struct dcase c;
 	MDB_val k, v;
-	size_t n;
-	int rc, got;
+	int rc, got, seen;
 
 	a->st = TAFEL_ACK_OK;
 	a->dup = a->held = false;
 	a->why[0] = '\0';
-	n = strlen(oh->from);
-	memcpy(seenk, oh->from, n);
-	seenk[n] = 0;
-	memcpy(seenk + n + 1, oh->id, TAFEL_ID_BYTES);
-	k.mv_data = seenk;
-	k.mv_size = n + 1 + TAFEL_ID_BYTES;
-	if ((rc = mdb_get(txn, store_dbi(d->store, DB_SEEN), &k, &v)) == 0) {
-		if (v.mv_size == 32 &&
-		    memcmp(v.mv_data, a->outer->hash, 32) == 0) {
-			a->dup = true;
-			return 0;
-		}
+	if ((rc = seen_lookup(d, txn, oh->from, oh->id, a->outer->hash,
+	    &seen)) != 0)
+		return rc;
+	if (seen == SEEN_SAME) {
+		a->dup = true;
+		return 0;
+	}
+	if (seen == SEEN_OTHER)
 		REFUSE(a, TAFEL_ACK_REFUSED, "message id reused with other "
 		    "content");
-	} else if (rc != MDB_NOTFOUND)
-		return rc;
 	if ((got = case_get(d, txn, h->case_id, &c)) < 0)
 		return -1;
 	if (got == 1)
@@ -555,11 +547,7 @@ happly_txn(MDB_txn *txn, void *arg)
 		if ((rc = case_put(d, txn, &c)) != 0)
 			return rc;
 	}
-	k.mv_data = seenk;
-	k.mv_size = n + 1 + TAFEL_ID_BYTES;
-	v.mv_data = (void *)a->outer->hash;
-	v.mv_size = 32;
-	return mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0);
+	return seen_put(d, txn, oh->from, oh->id, a->outer->hash);
 }
 
 static int
