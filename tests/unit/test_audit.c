@@ -178,97 +178,68 @@ test_entry_kinds(void **state)
 	    TAFEL_EINVAL);
 }
 
-/* Builds a map by hand to test what the encoder never writes. */
+/*
+ * A map written by hand, to test what the encoder never writes: pairs
+ * of key and value up to NULL; a value "#N" is the unsigned integer N,
+ * any other a string.
+ */
+static void
+hand_map(struct tafel_mpw *w, ...)
+{
+	const char *k, *val;
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, w);
+	while (va_arg(ap, const char *) != NULL) {
+		(void)va_arg(ap, const char *);
+		n++;
+	}
+	va_end(ap);
+	tafel_mpw_init(w);
+	tafel_mpw_map(w, n);
+	va_start(ap, w);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		val = va_arg(ap, const char *);
+		tafel_mpw_str(w, k);
+		if (val[0] == '#')
+			tafel_mpw_uint(w, strtoull(val + 1, NULL, 10));
+		else
+			tafel_mpw_str(w, val);
+	}
+	va_end(ap);
+}
+
 static void
 hand(struct tafel_mpw *w, int variant)
 {
-	tafel_mpw_init(w);
 	switch (variant) {
 	case 0:		/* keys out of order */
-		tafel_mpw_map(w, 5);
-		tafel_mpw_str(w, "v");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "time");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "seq");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "kind");
-		tafel_mpw_str(w, "exported");
-		tafel_mpw_str(w, "person");
-		tafel_mpw_str(w, "x");
+		hand_map(w, "v", "#1", "time", "#1", "seq", "#1",
+		    "kind", "exported", "person", "x", NULL);
 		break;
 	case 1:		/* an unknown key */
-		tafel_mpw_map(w, 6);
-		tafel_mpw_str(w, "v");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "seq");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "time");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "kind");
-		tafel_mpw_str(w, "exported");
-		tafel_mpw_str(w, "person");
-		tafel_mpw_str(w, "x");
-		tafel_mpw_str(w, "text");
-		tafel_mpw_str(w, "case content");
+		hand_map(w, "v", "#1", "seq", "#1", "time", "#1",
+		    "kind", "exported", "person", "x",
+		    "text", "case content", NULL);
 		break;
 	case 2:		/* version 2 */
-		tafel_mpw_map(w, 5);
-		tafel_mpw_str(w, "v");
-		tafel_mpw_uint(w, 2);
-		tafel_mpw_str(w, "seq");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "time");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "kind");
-		tafel_mpw_str(w, "exported");
-		tafel_mpw_str(w, "person");
-		tafel_mpw_str(w, "x");
+		hand_map(w, "v", "#2", "seq", "#1", "time", "#1",
+		    "kind", "exported", "person", "x", NULL);
 		break;
 	case 3:		/* an unknown kind */
-		tafel_mpw_map(w, 5);
-		tafel_mpw_str(w, "v");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "seq");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "time");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "kind");
-		tafel_mpw_str(w, "purged");
-		tafel_mpw_str(w, "person");
-		tafel_mpw_str(w, "x");
+		hand_map(w, "v", "#1", "seq", "#1", "time", "#1",
+		    "kind", "purged", "person", "x", NULL);
 		break;
 	case 4:		/* a string where bin belongs */
-		tafel_mpw_map(w, 8);
-		tafel_mpw_str(w, "v");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "seq");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "time");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "kind");
-		tafel_mpw_str(w, "viewed");
-		tafel_mpw_str(w, "table");
-		tafel_mpw_str(w, "t");
-		tafel_mpw_str(w, "case");
-		tafel_mpw_str(w, "0123456789abcdef");
-		tafel_mpw_str(w, "person");
-		tafel_mpw_str(w, "x");
-		tafel_mpw_str(w, "why");
-		tafel_mpw_str(w, "");
+		hand_map(w, "v", "#1", "seq", "#1", "time", "#1",
+		    "kind", "viewed", "table", "t",
+		    "case", "0123456789abcdef", "person", "x", "why", "",
+		    NULL);
 		break;
 	default:	/* duplicate key */
-		tafel_mpw_map(w, 5);
-		tafel_mpw_str(w, "v");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "seq");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "seq");
-		tafel_mpw_uint(w, 1);
-		tafel_mpw_str(w, "kind");
-		tafel_mpw_str(w, "exported");
-		tafel_mpw_str(w, "person");
-		tafel_mpw_str(w, "x");
+		hand_map(w, "v", "#1", "seq", "#1", "seq", "#1",
+		    "kind", "exported", "person", "x", NULL);
 		break;
 	}
 }
