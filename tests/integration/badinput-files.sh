@@ -55,6 +55,13 @@ poke_byte() {
 	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
+# other_char FILE: FILE with the 11th character of line 9 (base64 inside
+# the armour) replaced by another base64 character, whatever it was.
+other_char() {
+	awk 'NR == 9 { c = substr($0, 11, 1) == "A" ? "B" : "A"
+	    $0 = substr($0, 1, 10) c substr($0, 12) } { print }' "$1"
+}
+
 # Armoured documents: the bytes between the blank line and END.
 unarmour() { sed -n '/^$/,/^-----END/p' "$1" | sed '1d;$d' | base64 -d; }
 # rearmour IN BIN OUT: IN's header and comment lines around BIN.
@@ -92,7 +99,7 @@ signs_nothing "clear key file that claims a passphrase" "passphrase"
 key; flip_byte "$K/secret.key" 70
 signs_nothing "key file with a damaged signing key" \
     "does not belong to the member card"
-key; poke_byte "$K/secret.key" 210 '\377'
+key; flip_byte "$K/secret.key" 210
 signs_nothing "key file with damaged padding" "is damaged"
 # A damaged box key (offset 98..129 in a clear key file): the public half
 # no longer matches the card, so the client refuses it as the daemon does.
@@ -120,7 +127,7 @@ before=$(counts)
 head -c 5000 /dev/urandom >"$T/t.random"
 head -n 10 "$T/good.table" >"$T/t.truncated"
 sed 's/^Table: brugge/Table: gent/' "$T/good.table" >"$T/t.edited"
-sed '9s/^\(.\{10\}\)./\1Z/' "$T/good.table" >"$T/t.base64"
+other_char "$T/good.table" >"$T/t.base64"
 head -c 2000000 /dev/zero | tr '\0' 'A' >"$T/t.huge"
 cp "$T/stad-brugge.card" "$T/t.card"
 sed 's/-----END TAFEL TABLE-----/-----END TAFEL CARD-----/' \
@@ -142,7 +149,7 @@ done
 # (the fingerprint, a hash of the body, stays the same).
 unarmour "$T/good.table" >"$T/bin"
 n=$(wc -c <"$T/bin")
-poke_byte "$T/bin" $((n - 10)) '\377'
+flip_byte "$T/bin" $((n - 10))
 rearmour "$T/good.table" "$T/bin" "$T/t.badsig"
 refuses "table adopt with a broken signature: the daemon refuses it" \
     "only 0 of 1 required signatures" \
@@ -161,14 +168,14 @@ fi
 # 3. Corrupted member cards, to table draft and in DIR/card.
 : >"$T/c.empty"
 sed 's/^Org: stad-brugge/Org: stad-gent/' "$T/stad-brugge.card" >"$T/c.edited"
-sed '9s/^\(.\{10\}\)./\1Z/' "$T/stad-brugge.card" >"$T/c.base64"
+other_char "$T/stad-brugge.card" >"$T/c.base64"
 head -n 8 "$T/stad-brugge.card" >"$T/c.truncated"
 head -c 100000 /dev/zero | tr '\0' 'A' >"$T/c.huge"
 head -c 3000 /dev/urandom >"$T/c.random"
 cp "$T/good.table" "$T/c.table"
 unarmour "$T/stad-brugge.card" >"$T/bin"
 n=$(wc -c <"$T/bin")
-poke_byte "$T/bin" $((n - 5)) '\377'
+flip_byte "$T/bin" $((n - 5))
 rearmour "$T/stad-brugge.card" "$T/bin" "$T/c.badsig"
 for f in empty edited base64 truncated huge random table badsig; do
 	refuses "table draft refuses a card: $f" "c.$f" \
