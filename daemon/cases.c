@@ -1266,7 +1266,7 @@ local_event(struct tafeld *d, struct local *l, const char **code, char *err,
 	    (pks = calloc(nwrap ? nwrap : 1, 32)) == NULL)
 		fatal("calloc");
 	snprintf(h->type, sizeof(h->type), "%s", l->type);
-	randombytes_buf(h->id, sizeof(h->id));
+	msgid_new(h->id);
 	memcpy(h->table, l->dt->t->id, sizeof(h->table));
 	h->tver = l->dt->t->version;
 	memcpy(h->case_id, l->case_id, TAFEL_ID_BYTES);
@@ -1754,7 +1754,7 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		return;
 	}
 	tafel_hex(hex, l.id, 16);
-	log_info("record %.8s (%s) added to case %.8s by %s: content for "
+	log_info("record %s (%s) added to case %.8s by %s: content for "
 	    "%zu, header only for %zu", hex, cat, chex, person, nwrap,
 	    n - nwrap);
 	tafel_ctl_ok_begin(w);

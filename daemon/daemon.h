@@ -218,6 +218,7 @@ struct tafeld {
 uint64_t	now_sec(void);
 uint64_t	now_ms(void);		/* monotonic */
 uint64_t	now_ms_wall(void);	/* Unix time in ms */
+void		msgid_new(uint8_t id[16]);	/* time first, then random */
 
 /* tables.c */
 int	tables_load(struct tafeld *) __attribute__((warn_unused_result));

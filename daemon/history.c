@@ -255,7 +255,7 @@ history_item(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		fatal("calloc");
 	snprintf(h->type, sizeof(h->type), "history");
-	randombytes_buf(h->id, sizeof(h->id));
+	msgid_new(h->id);
 	memcpy(h->table, dt->t->id, sizeof(h->table));
 	h->tver = dt->t->version;
 	memcpy(h->case_id, c->id, TAFEL_ID_BYTES);

@@ -523,8 +523,8 @@ settle(struct tafeld *d, const char *org, const struct tafel_rcpt_item *items,
 {
 	struct ack_arg a;
 	bool had[TAFEL_RCPT_MAX_ITEMS];
-	char hex[65];
-	size_t i;
+	char hex[65], first[17] = "";
+	size_t i, ok;
 	int rc;
 
 	if (n == 0 || n > TAFEL_RCPT_MAX_ITEMS)
@@ -549,17 +549,30 @@ settle(struct tafeld *d, const char *org, const struct tafel_rcpt_item *items,
 		log_warnx("outbox: could not record the receipt of %s", org);
 		return;
 	}
-	for (i = 0; i < n; i++) {
+	/*
+	 * One line per receipt under load (a receipt covers a commit's
+	 * worth of envelopes; the exchange log and record.delivery keep
+	 * each one), one line per item at -v.  A refusal is always its
+	 * own warning.
+	 */
+	for (i = 0, ok = 0; i < n; i++) {
 		if (!had[i])
 			continue;
 		retry_drop(d, org, items[i].h);
 		tafel_hex(hex, items[i].h, 32);
-		if (items[i].st == TAFEL_ACK_OK)
-			log_info("delivered %.16s to %s", hex, org);
-		else
+		if (items[i].st == TAFEL_ACK_OK) {
+			log_debug("delivered %.16s to %s", hex, org);
+			if (ok++ == 0)
+				memcpy(first, hex, sizeof(first) - 1);
+		} else
 			log_warnx("%s refused %.16s: %s", org, hex,
 			    items[i].why);
 	}
+	if (ok == 1)
+		log_info("delivered %s to %s", first, org);
+	else if (ok > 1)
+		log_info("delivered %zu items to %s in one receipt", ok,
+		    org);
 }
 
 void

@@ -30,6 +30,8 @@
  * record.add answer (the durable commit) for latency.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -52,6 +54,7 @@
 #define SETTLE_POLL_MS	10
 
 static char sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static const char *statedir;	/* the sender's, -d */
 
 static void __attribute__((format(printf, 1, 2), noreturn))
 die(const char *fmt, ...)
@@ -636,13 +639,50 @@ cpu_ms(long pid)
 }
 
 /*
+ * Writes so far to the block device that holds path, from
+ * /sys/dev/block/MAJ:MIN/stat: *reqs the write requests completed
+ * (field 5; adjacent pages merge into one request), and the bytes
+ * (field 7 counts 512-byte sectors).  That is what the disk was asked
+ * to do, the file system's own writes included, for every process on
+ * the machine.  -1 when there is no such device (tmpfs).  The kernel's
+ * per-process "write_bytes" is no measure of it: with large folios it
+ * counts a whole folio for each 4 KiB page dirtied.
+ */
+static double
+disk_written(const char *path, double *reqs)
+{
+	char sys[96];
+	unsigned long long w, sectors;
+	struct stat st;
+	FILE *f;
+	int n;
+
+	*reqs = -1;
+	if (stat(path, &st) == -1)
+		return -1;
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/stat",
+	    major(st.st_dev), minor(st.st_dev));
+	if ((f = fopen(sys, "re")) == NULL)
+		return -1;
+	n = fscanf(f, "%*u %*u %*u %*u %llu %*u %llu", &w, &sectors);
+	fclose(f);
+	if (n != 2)
+		return -1;
+	*reqs = w;
+	return sectors * 512.0;
+}
+
+/*
  * BENCH_CPU_PIDS="SENDER RECEIVER...": the daemons whose CPU time a
- * throughput run reports per record.
+ * throughput run reports per record; and the bytes written to the disk
+ * that holds their stores.
  */
 struct cpu {
 	long	 pid[8];
 	int	 n;
 	double	 t[8];
+	double	 disk;
+	double	 disk_reqs;
 };
 
 static void
@@ -662,14 +702,19 @@ cpu_start(struct cpu *c)
 	}
 	for (i = 0; i < c->n; i++)
 		c->t[i] = cpu_ms(c->pid[i]);
+	c->disk = disk_written(statedir, &c->disk_reqs);
 }
 
 static void
 cpu_report(struct cpu *c, size_t n)
 {
-	double r = 0;
+	double r = 0, w, reqs;
 	int i;
 
+	if ((w = disk_written(statedir, &reqs)) >= 0 && c->disk >= 0) {
+		printf("tp_disk_kib %.1f\n", (w - c->disk) / 1024 / n);
+		printf("tp_disk_reqs %.1f\n", (reqs - c->disk_reqs) / n);
+	}
 	if (c->n == 0)
 		return;
 	printf("tp_cpu_sender_us %.0f\n", (cpu_ms(c->pid[0]) - c->t[0]) *
@@ -807,6 +852,7 @@ main(int argc, char *argv[])
 
 	if (argc < 4 || strcmp(argv[1], "-d") != 0)
 		usage();
+	statedir = argv[2];
 	if ((size_t)snprintf(sockpath, sizeof(sockpath), "%s/%s", argv[2],
 	    TAFEL_CTL_SOCK) >= sizeof(sockpath))
 		die("%s", "socket path too long");

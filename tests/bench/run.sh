@@ -261,7 +261,7 @@ if [ "${BENCH_PERF:-0}" = 1 ] && perf_start record; then
 	perf_report
 fi
 for k in tp_per_s tp_commit_per_s tp_outbox_per_s tp_cpu_sender_us \
-    tp_cpu_receiver_us; do
+    tp_cpu_receiver_us tp_disk_kib tp_disk_reqs; do
 	put "$k" "$(awk -v k=$k '$1 == k { print $2 }' "$T/tp.all" | median)"
 	put "${k}_runs" "$(awk -v k=$k '$1 == k { printf "%s%s", s, $2; s = "/" }' "$T/tp.all")"
 done
@@ -442,6 +442,8 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 	row "  record.add answered (committed)" "$(get tp_commit_per_s) rec/s" "$(get tp_records) records/run, $K in flight [$(get tp_commit_per_s_runs)]"
 	row "  CPU per record (user+sys): sender" "$(get tp_cpu_sender_us) us" "model S = $(get model_sender_us) us (b = 1) [$(get tp_cpu_sender_us_runs)]"
 	row "  CPU per record: each receiver" "$(get tp_cpu_receiver_us) us" "model R = $(get model_receiver_us) us (b = 1) [$(get tp_cpu_receiver_us_runs)]"
+	row "  disk writes per record, 4 stores" "$(get tp_disk_kib) KiB" "from the device's counters, whole machine [$(get tp_disk_kib_runs)]"
+	row "  disk write requests per record" "$(get tp_disk_reqs)" "adjacent pages merge into one [$(get tp_disk_reqs_runs)]"
 	row "  limit, 1 receipt per record (model)" "$lim rec/s" "ratio e2e/limit $ratio"
 	row "  limit, 1 receipt per $K records" "$lim1 rec/s" "ratio e2e/limit $ratio1"
 	if [ "$(get lat_to)" = receipt ]; then

@@ -1,7 +1,8 @@
 /*
  * The store's group commit: writes nested in an open batch, each undone
  * alone when it fails, readers that see the batch, durability only at
- * store_batch_commit, and a map that fills up in the middle of a batch.
+ * store_batch_commit, and a map that fills up in the middle of a batch;
+ * and the message ids, whose time prefix keeps DB_SEEN growing at its end.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -161,6 +162,32 @@ test_map_full_in_batch(void **state)
 	store_close(&s);
 }
 
+/* Time in ms first (big-endian, 48 bits), then 10 random bytes. */
+static void
+test_msgid(void **state)
+{
+	uint8_t id[16], prev[16];
+	uint64_t before, after, t;
+	int i, j, same_tail = 0;
+
+	(void)state;
+	before = now_ms_wall();
+	msgid_new(prev);
+	for (i = 0; i < 1000; i++) {
+		msgid_new(id);
+		/* Later ids never sort before earlier ones by their time. */
+		assert_true(memcmp(prev, id, 6) <= 0);
+		if (memcmp(prev + 6, id + 6, 10) == 0)
+			same_tail++;
+		memcpy(prev, id, sizeof(id));
+	}
+	after = now_ms_wall();
+	for (t = 0, j = 0; j < 6; j++)
+		t = t << 8 | id[j];
+	assert_true(t >= before && t <= after);
+	assert_int_equal(same_tail, 0);
+}
+
 int
 main(void)
 {
@@ -168,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_uncommitted_is_lost),
 		cmocka_unit_test(test_map_full_in_batch),
+		cmocka_unit_test(test_msgid),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);
