@@ -1,7 +1,8 @@
 /*
- * Cases: opening a case, adding records, applying envelopes from peers,
- * and showing a case's timeline.  Relaying earlier events to a member
- * added later is in history.c; cases_int.h is what the two share.
+ * Cases: opening a case, adding records and the other events written
+ * here, and applying envelopes from peers.  Reading a case's events back
+ * (case.show, case.list) is in timeline.c, relaying earlier events to a
+ * member added later in history.c; cases_int.h is what the three share.
  *
  * At rest: each case has a random 32-byte data key, stored wrapped under
  * the store key (keys module).  Event bodies and the pseudonym are stored
@@ -63,8 +64,8 @@ case_encode(const struct dcase *c, uint8_t **out, size_t *outlen)
 	return tafel_mpw_finish(&w, out, outlen);
 }
 
-static int
-case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
+int
+cases_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
     struct dcase *c)
 {
 	struct tafel_mp_field f[] = {
@@ -174,7 +175,7 @@ case_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
 		return 1;
 	if (rc != 0)
 		return -1;
-	if (case_decode(id, v.mv_data, v.mv_size, c) != 0) {
+	if (cases_decode(id, v.mv_data, v.mv_size, c) != 0) {
 		log_warnx("store: case record does not decode");
 		return -1;
 	}
@@ -248,6 +249,26 @@ ckey_ad(uint8_t ad[48], const uint8_t case_id[16], const uint8_t ehash[32])
 	crypto_hash_sha256_update(&st, (const uint8_t *)"ckey", 4);
 	crypto_hash_sha256_update(&st, ehash, 32);
 	crypto_hash_sha256_final(&st, ad + 16);
+}
+
+int
+cases_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
+    size_t bufsz)
+{
+	uint8_t ck[32], ad[48];
+	size_t n;
+	int rc;
+
+	if (bufsz < TAFEL_PSEUDONYM_MAX + 1 ||
+	    keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
+		return -1;
+	seal_ad(ad, c->id, (const uint8_t *)"pseudonym", 9);
+	rc = case_unseal(ck, ad, c->pseudo, c->pseudolen, (uint8_t *)buf, &n);
+	sodium_memzero(ck, sizeof(ck));
+	if (rc != 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
 }
 
 /*
@@ -391,6 +412,77 @@ case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
 	v.mv_data = key;
 	v.mv_size = 24;		/* case id, lamport */
 	return mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v, 0);
+}
+
+/*
+ * Opens a row of DB_EVENTS of case case_id (as cases_row_decode reads
+ * it) into e, which the caller zeroed: the header and its hash, the
+ * envelope's hash and, where the content reached us, the content key
+ * and the body, decrypted under the case key ck and decoded by type.
+ * 0 or -1; what e holds then, after a failure too, the caller frees
+ * (evlist_free).
+ */
+int
+cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],
+    const uint8_t *buf, size_t len, struct ev *e)
+{
+	struct event_row row;
+	uint8_t ad[48];
+	size_t kl;
+	int rc;
+
+	if (cases_row_decode(buf, len, &row) != 0 ||
+	    tafel_hdr_decode(row.hdr, row.hdrlen, &e->h) != 0)
+		return -1;
+	crypto_hash_sha256(e->ehash, row.hdr, row.hdrlen);
+	memcpy(e->env, row.env, 32);
+	if (row.ckey != NULL && row.bodylen > 0) {
+		ckey_ad(ad, case_id, e->ehash);
+		if (case_unseal(ck, ad, row.ckey, row.ckeylen, e->ckey,
+		    &kl) != 0 || kl != 32)
+			return -1;
+		e->haskey = true;
+	}
+	/* Only the header reached us: no content. */
+	if (row.bodylen == 0)
+		return 0;
+	if ((e->body = malloc(row.bodylen)) == NULL)
+		fatal("malloc");
+	seal_ad(ad, case_id, e->ehash, 32);
+	if (case_unseal(ck, ad, row.body, row.bodylen, e->body,
+	    &e->bodylen) != 0)
+		return -1;
+	if (strcmp(e->h.type, "reveal") == 0)
+		rc = tafel_reveal_decode(e->body, e->bodylen, e->org,
+		    &e->text, &e->textlen);
+	else if (strcmp(e->h.type, "members") == 0) {
+		if ((e->mb = malloc(sizeof(*e->mb))) == NULL)
+			fatal("malloc");
+		if ((rc = tafel_members_decode(e->body, e->bodylen,
+		    e->mb)) == 0) {
+			e->text = e->mb->reason;
+			e->textlen = e->mb->reasonlen;
+		}
+	}
+	else if (strcmp(e->h.type, "decide") == 0)
+		rc = tafel_decision_decode(e->body, e->bodylen,
+		    e->followup, &e->text, &e->textlen, &e->review);
+	else if (strcmp(e->h.type, "open") == 0) {
+		bool minor;
+
+		rc = tafel_open_decode(e->body, e->bodylen, &e->text,
+		    &e->textlen, &minor);
+	} else if (strcmp(e->h.type, "share") == 0) {
+		if ((e->sb = malloc(sizeof(*e->sb))) == NULL)
+			fatal("malloc");
+		if ((rc = tafel_share_decode(e->body, e->bodylen,
+		    e->sb)) == 0)
+			snprintf(e->org, sizeof(e->org), "%s",
+			    e->sb->org);
+	} else
+		rc = tafel_body_decode(e->h.type, e->body, e->bodylen,
+		    &e->text, &e->textlen);
+	return rc != 0 ? -1 : 0;
 }
 
 struct apply {
@@ -1508,9 +1600,8 @@ op_case_open(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, hex);
 }
 
-/* Reads a case by its hex id for a control request. */
-static int
-ctl_case(struct tafeld *d, const msgpack_object *o, struct dcase *c,
+int
+cases_ctl_get(struct tafeld *d, const msgpack_object *o, struct dcase *c,
     struct tafel_mpw *w)
 {
 	char hex[33], err[128];
@@ -1583,7 +1674,7 @@ case_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 	const char *code = "internal";
 	char err[512];
 
-	if (ctl_case(d, o, c, w) != 0)
+	if (cases_ctl_get(d, o, c, w) != 0)
 		return -1;
 	tafel_hex(hex, c->id, 16);
 	if ((*dtp = tables_find(d, c->table)) == NULL) {
@@ -1883,9 +1974,6 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, hex);
 }
 
-static int	case_pseudonym(struct tafeld *, const struct dcase *, char *,
-		    size_t);
-
 /*
  * case.members: the owner adds or removes members.  The new list goes
  * to every member that stays or joins (with the pseudonym, so that a new
@@ -1994,7 +2082,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	for (i = 1; i < mb->nmembers; i++)
 		if (tables_member(dt, mb->members[i]) != NULL)
 			to[n++] = mb->members[i];
-	if (case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0) {
+	if (cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0) {
 		tafel_ctl_err(w, "storage", "the case cannot be read");
 		goto out;
 	}
@@ -2045,446 +2133,6 @@ out:
 	free(mb);
 }
 
-/* The pseudonym of a case, decrypted into buf (NUL terminated). */
-static int
-case_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
-    size_t bufsz)
-{
-	uint8_t ck[32], ad[48];
-	size_t n;
-	int rc;
-
-	if (bufsz < TAFEL_PSEUDONYM_MAX + 1 ||
-	    keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
-		return -1;
-	seal_ad(ad, c->id, (const uint8_t *)"pseudonym", 9);
-	rc = case_unseal(ck, ad, c->pseudo, c->pseudolen, (uint8_t *)buf, &n);
-	sodium_memzero(ck, sizeof(ck));
-	if (rc != 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-void
-evlist_free(struct evlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		if (l->ev[i].body != NULL) {
-			sodium_memzero(l->ev[i].body, l->ev[i].bodylen);
-			free(l->ev[i].body);
-		}
-		free(l->ev[i].mb);
-		free(l->ev[i].sb);
-		sodium_memzero(l->ev[i].ckey, sizeof(l->ev[i].ckey));
-	}
-	free(l->ev);
-	l->ev = NULL;
-	l->n = 0;
-}
-
-/* Reads every event of a case, in timeline order (lamport, hash). */
-int
-case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
-{
-	struct event_row row;
-	uint8_t ck[32], ad[48];
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
-	struct ev *e, *p;
-	int rc, ret = -1;
-
-	memset(l, 0, sizeof(*l));
-	if (keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
-		return -1;
-	if (store_read(d->store, &txn) != 0)
-		goto nocursor;
-	if (mdb_cursor_open(txn, store_dbi(d->store, DB_EVENTS), &cur) != 0)
-		goto notxn;
-	k.mv_data = (void *)c->id;
-	k.mv_size = 16;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 56 || memcmp(k.mv_data, c->id, 16) != 0)
-			break;
-		if ((p = realloc(l->ev, (l->n + 1) * sizeof(*p))) == NULL)
-			fatal("realloc");
-		l->ev = p;
-		e = &l->ev[l->n];
-		memset(e, 0, sizeof(*e));
-		if (cases_row_decode(v.mv_data, v.mv_size, &row) != 0 ||
-		    tafel_hdr_decode(row.hdr, row.hdrlen, &e->h) != 0)
-			goto bad;
-		crypto_hash_sha256(e->ehash, row.hdr, row.hdrlen);
-		memcpy(e->env, row.env, 32);
-		if (row.ckey != NULL && row.bodylen > 0) {
-			size_t kl;
-
-			ckey_ad(ad, c->id, e->ehash);
-			if (case_unseal(ck, ad, row.ckey, row.ckeylen, e->ckey,
-			    &kl) != 0 || kl != 32) {
-				l->n++;
-				goto bad;
-			}
-			e->haskey = true;
-		}
-		if (row.bodylen == 0) {
-			/* Only the header reached us: no content. */
-			l->n++;
-			continue;
-		}
-		if ((e->body = malloc(row.bodylen)) == NULL)
-			fatal("malloc");
-		seal_ad(ad, c->id, e->ehash, 32);
-		rc = case_unseal(ck, ad, row.body, row.bodylen, e->body,
-		    &e->bodylen);
-		l->n++;
-		if (rc != 0)
-			goto bad;
-		if (strcmp(e->h.type, "reveal") == 0)
-			rc = tafel_reveal_decode(e->body, e->bodylen, e->org,
-			    &e->text, &e->textlen);
-		else if (strcmp(e->h.type, "members") == 0) {
-			if ((e->mb = malloc(sizeof(*e->mb))) == NULL)
-				fatal("malloc");
-			if ((rc = tafel_members_decode(e->body, e->bodylen,
-			    e->mb)) == 0) {
-				e->text = e->mb->reason;
-				e->textlen = e->mb->reasonlen;
-			}
-		}
-		else if (strcmp(e->h.type, "decide") == 0)
-			rc = tafel_decision_decode(e->body, e->bodylen,
-			    e->followup, &e->text, &e->textlen, &e->review);
-		else if (strcmp(e->h.type, "open") == 0) {
-			bool minor;
-
-			rc = tafel_open_decode(e->body, e->bodylen, &e->text,
-			    &e->textlen, &minor);
-		} else if (strcmp(e->h.type, "share") == 0) {
-			if ((e->sb = malloc(sizeof(*e->sb))) == NULL)
-				fatal("malloc");
-			if ((rc = tafel_share_decode(e->body, e->bodylen,
-			    e->sb)) == 0)
-				snprintf(e->org, sizeof(e->org), "%s",
-				    e->sb->org);
-		} else
-			rc = tafel_body_decode(e->h.type, e->body, e->bodylen,
-			    &e->text, &e->textlen);
-		if (rc != 0)
-			goto bad;
-	}
-	ret = 0;
-	goto out;
-bad:
-	log_warnx("store: an event row of a case does not decode");
-	evlist_free(l);
-out:
-	mdb_cursor_close(cur);
-notxn:
-	mdb_txn_abort(txn);
-nocursor:
-	sodium_memzero(ck, sizeof(ck));
-	return ret;
-}
-
-/* Is event a an ancestor of event b (through prev links)? */
-static bool
-ancestor(const struct evlist *l, size_t a, size_t b, uint8_t *seen)
-{
-	size_t i, k;
-
-	for (i = 0; i < l->ev[b].h.nprev; i++)
-		for (k = 0; k < l->n; k++) {
-			if (seen[k] || memcmp(l->ev[k].ehash,
-			    l->ev[b].h.prev[i], 32) != 0)
-				continue;
-			seen[k] = 1;
-			if (k == a || ancestor(l, a, k, seen))
-				return true;
-		}
-	return false;
-}
-
-/*
- * The follow-up in force: the decisions that no later decision follows
- * (through the DAG).  One: its level and review date; more: a conflict,
- * until somebody decides again knowing both.  Marks them in current.
- */
-struct followup {
-	const char	*level;		/* "": none yet; "conflict" */
-	uint64_t	 review;
-	uint64_t	 closed;	/* time of a close event, or 0 */
-	size_t		 ncurrent;
-};
-
-static void
-case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
-{
-	uint8_t *seen;
-	size_t i, j;
-
-	memset(fu, 0, sizeof(*fu));
-	fu->level = "";
-	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL)
-		fatal("calloc");
-	for (i = 0; i < l->n; i++) {
-		current[i] = 0;
-		if (strcmp(l->ev[i].h.type, "close") == 0)
-			fu->closed = l->ev[i].h.time;
-		if (strcmp(l->ev[i].h.type, "decide") != 0)
-			continue;
-		current[i] = 1;
-		for (j = 0; j < l->n && current[i]; j++) {
-			if (j == i || strcmp(l->ev[j].h.type, "decide") != 0)
-				continue;
-			memset(seen, 0, l->n);
-			if (ancestor(l, i, j, seen))
-				current[i] = 0;
-		}
-		if (current[i]) {
-			fu->ncurrent++;
-			fu->level = l->ev[i].followup;
-			fu->review = l->ev[i].review;
-		}
-	}
-	if (fu->ncurrent > 1) {
-		fu->level = "conflict";
-		fu->review = 0;
-	}
-	free(seen);
-}
-
-static void
-emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
-    bool conflict, bool delivery)
-{
-	char hex[65];
-	bool text = strcmp(e->h.type, "open") != 0;
-	size_t i;
-
-	/* Delivery: only for this organisation's own events, on request. */
-	delivery = delivery && strcmp(e->h.from, d->self.org) == 0;
-	tafel_hex(hex, e->h.id, 16);
-	tafel_mpw_map(w, delivery ? 18 : 17);
-	tafel_mpw_str(w, "id");
-	tafel_mpw_str(w, hex);
-	tafel_hex(hex, e->ehash, 32);
-	tafel_mpw_str(w, "hash");
-	tafel_mpw_str(w, hex);
-	tafel_mpw_str(w, "type");
-	tafel_mpw_str(w, e->h.type);
-	tafel_mpw_str(w, "from");
-	tafel_mpw_str(w, e->h.from);
-	tafel_mpw_str(w, "by");
-	tafel_mpw_str(w, e->h.by);
-	tafel_mpw_str(w, "time");
-	tafel_mpw_uint(w, e->h.time);
-	tafel_mpw_str(w, "lamport");
-	tafel_mpw_uint(w, e->h.lamport);
-	tafel_mpw_str(w, "category");
-	tafel_mpw_str(w, e->h.cat);
-	tafel_mpw_str(w, "text");
-	tafel_mpw_strn(w, e->text != NULL && text ? e->text : "",
-	    e->text != NULL && text ? e->textlen : 0);
-	tafel_mpw_str(w, "followup");
-	tafel_mpw_str(w, e->followup);
-	tafel_mpw_str(w, "review");
-	tafel_mpw_uint(w, e->review);
-	tafel_mpw_str(w, "conflict");
-	tafel_mpw_bool(w, conflict);
-	tafel_mpw_str(w, "org");
-	tafel_mpw_str(w, e->org);
-	tafel_mpw_str(w, "content");
-	tafel_mpw_bool(w, e->body != NULL);
-	tafel_mpw_str(w, "add");
-	tafel_mpw_array(w, e->mb != NULL ? e->mb->nadd : 0);
-	for (i = 0; e->mb != NULL && i < e->mb->nadd; i++)
-		tafel_mpw_str(w, e->mb->add[i]);
-	tafel_mpw_str(w, "remove");
-	tafel_mpw_array(w, e->mb != NULL ? e->mb->nremove : 0);
-	for (i = 0; e->mb != NULL && i < e->mb->nremove; i++)
-		tafel_mpw_str(w, e->mb->remove[i]);
-	tafel_mpw_str(w, "shared");
-	tafel_mpw_array(w, e->sb != NULL ? e->sb->nevents : 0);
-	for (i = 0; e->sb != NULL && i < e->sb->nevents; i++) {
-		tafel_hex(hex, e->sb->events[i], 32);
-		tafel_mpw_str(w, hex);
-	}
-	if (delivery) {
-		const char *to[TAFEL_MAX_RECIPIENTS];
-
-		for (i = 0; i < e->h.nto && i < TAFEL_MAX_RECIPIENTS; i++)
-			to[i] = e->h.to[i];
-		tafel_mpw_str(w, "delivery");
-		delivery_emit(d, e->env, to, i, w);
-	}
-}
-
-/*
- * Entries of a case's map in the answers to case.show and case.list:
- * who and what it is (emit_case), and where it stands (emit_followup).
- */
-static void
-emit_case(struct tafel_mpw *w, const struct dcase *c, const char *pseudo)
-{
-	char hex[33];
-	size_t i;
-
-	tafel_hex(hex, c->id, 16);
-	tafel_mpw_str(w, "case");
-	tafel_mpw_str(w, hex);
-	tafel_mpw_str(w, "table");
-	tafel_mpw_str(w, c->table);
-	tafel_mpw_str(w, "owner");
-	tafel_mpw_str(w, c->owner);
-	tafel_mpw_str(w, "pseudonym");
-	tafel_mpw_str(w, pseudo);
-	tafel_mpw_str(w, "minor");
-	tafel_mpw_bool(w, c->minor);
-	tafel_mpw_str(w, "members");
-	tafel_mpw_array(w, c->nmembers);
-	for (i = 0; i < c->nmembers; i++)
-		tafel_mpw_str(w, c->members[i]);
-}
-
-static void
-emit_followup(struct tafel_mpw *w, const struct dcase *c,
-    const struct followup *fu)
-{
-	tafel_mpw_str(w, "opened");
-	tafel_mpw_uint(w, c->opened);
-	tafel_mpw_str(w, "followup");
-	tafel_mpw_str(w, fu->level);
-	tafel_mpw_str(w, "review");
-	tafel_mpw_uint(w, fu->review);
-	tafel_mpw_str(w, "closed");
-	tafel_mpw_uint(w, fu->closed);
-}
-
-static void
-op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
-    const char *person, struct tafel_mpw *w)
-{
-	struct tafel_mp_field f[] = {
-		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
-		{ "delivery", TAFEL_MP_BOOL, 0, 0, true, NULL },
-	};
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
-	struct followup fu;
-	struct evlist l;
-	struct dcase c;
-	uint8_t *current;
-	size_t i;
-
-	if (tafel_mp_fields(r->args, f, 2) != 0) {
-		tafel_ctl_err(w, "bad-request", "case.show: bad arguments");
-		return;
-	}
-	if (ctl_case(d, f[0].obj, &c, w) != 0)
-		return;
-	/* Who looked at a case is logged before anything is shown. */
-	if (audit_viewed(d, c.table, c.id, person) != 0) {
-		tafel_ctl_err(w, "storage", "the view cannot be logged, so the "
-		    "case is not shown");
-		return;
-	}
-	if (case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0 ||
-	    case_events(d, &c, &l) != 0) {
-		tafel_ctl_err(w, "storage", "the case cannot be read from the "
-		    "store");
-		return;
-	}
-	if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
-		fatal("calloc");
-	case_followup(&l, &fu, current);
-	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 11);
-	emit_case(w, &c, pseudo);
-	emit_followup(w, &c, &fu);
-	tafel_mpw_str(w, "events");
-	tafel_mpw_array(w, l.n);
-	for (i = 0; i < l.n; i++)
-		emit_event(d, w, &l.ev[i], fu.ncurrent > 1 && current[i],
-		    f[1].obj != NULL && f[1].obj->via.boolean);
-	free(current);
-	evlist_free(&l);
-	sodium_memzero(pseudo, sizeof(pseudo));
-}
-
-static void
-op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
-    struct tafel_mpw *w)
-{
-	struct tafel_mp_field none[1];
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
-	char level[TAFEL_FOLLOWUP_MAX + 1];
-	struct followup fu;
-	struct evlist l;
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
-	MDB_stat st;
-	struct dcase c;
-	uint8_t *current;
-	size_t i, n, count, done = 0;
-	int rc;
-
-	if (tafel_mp_fields(r->args, none, 0) != 0) {
-		tafel_ctl_err(w, "bad-request", "case.list takes no arguments");
-		return;
-	}
-	if (store_read(d->store, &txn) != 0)
-		goto fail;
-	if (mdb_stat(txn, store_dbi(d->store, DB_CASES), &st) != 0 ||
-	    mdb_cursor_open(txn, store_dbi(d->store, DB_CASES), &cur) != 0) {
-		mdb_txn_abort(txn);
-		goto fail;
-	}
-	count = st.ms_entries;
-	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 1);
-	tafel_mpw_str(w, "cases");
-	tafel_mpw_array(w, count);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 &&
-	    done < count; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		memset(&fu, 0, sizeof(fu));
-		fu.level = "";
-		n = 0;
-		if (k.mv_size != 16 ||
-		    case_decode(k.mv_data, v.mv_data, v.mv_size, &c) != 0 ||
-		    case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0)
-			snprintf(pseudo, sizeof(pseudo), "(unreadable)");
-		else if (case_events(d, &c, &l) == 0) {
-			if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
-				fatal("calloc");
-			case_followup(&l, &fu, current);
-			for (i = 0; i < l.n; i++)
-				n += strcmp(l.ev[i].h.type, "record") == 0;
-			/* fu.level may point into l, which goes now. */
-			snprintf(level, sizeof(level), "%s", fu.level);
-			fu.level = level;
-			free(current);
-			evlist_free(&l);
-		}
-		tafel_mpw_map(w, 11);
-		emit_case(w, &c, pseudo);
-		tafel_mpw_str(w, "records");
-		tafel_mpw_uint(w, n);
-		emit_followup(w, &c, &fu);
-		done++;
-	}
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	sodium_memzero(pseudo, sizeof(pseudo));
-	return;
-fail:
-	tafel_ctl_err(w, "storage", "cannot read the store");
-}
-
 size_t
 cases_count(struct tafeld *d)
 {
@@ -2509,9 +2157,9 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 	else if (strcmp(r->op, "record.add") == 0)
 		op_record_add(d, r, person, w);
 	else if (strcmp(r->op, "case.show") == 0)
-		op_case_show(d, r, person, w);
+		timeline_ctl_show(d, r, person, w);
 	else if (strcmp(r->op, "case.list") == 0)
-		op_case_list(d, r, w);
+		timeline_ctl_list(d, r, w);
 	else if (strcmp(r->op, "case.decide") == 0)
 		op_case_event(d, r, person, w, "decide");
 	else if (strcmp(r->op, "case.close") == 0)
@@ -2547,7 +2195,7 @@ cases_revoke(struct tafeld *d, MDB_txn *txn, const struct tafel_table *t)
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != 16 ||
-		    case_decode(k.mv_data, v.mv_data, v.mv_size, c) != 0 ||
+		    cases_decode(k.mv_data, v.mv_data, v.mv_size, c) != 0 ||
 		    strcmp(c->table, t->id) != 0)
 			continue;
 		for (i = 0, keep = 0; i < c->nmembers; i++)

@@ -1,11 +1,12 @@
 /*
- * tafeld: what the two files of the cases module share, and nobody else.
+ * tafeld: what the three files of the cases module share, and nobody else.
  *
- * cases.c holds case records, the timeline and the events written here
- * or received; history.c relays earlier events to a member that joined
- * later (share-history).  Included by those two files only: the rest of
- * the daemon sees the cases module through daemon.h.  The helpers keep
- * the names they had as static functions of cases.c.
+ * cases.c holds case records and the events written here or received;
+ * timeline.c reads a case's events back and answers case.show and
+ * case.list; history.c relays earlier events to a member that joined
+ * later (share-history).  Included by those three files only: the rest
+ * of the daemon sees the cases module through daemon.h.  The helpers
+ * keep the names they had as static functions of cases.c.
  */
 #ifndef TAFELD_CASES_INT_H
 #define TAFELD_CASES_INT_H
@@ -100,6 +101,9 @@ struct local {
 /* Is org the owner, or cleared for the case's identity records? */
 bool	case_cleared(const struct dcase *, const char *org);
 bool	case_has_member(const struct dcase *, const char *org);
+/* Decodes the DB_CASES record buf of case id into c: 0 or -1. */
+int	cases_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
+	    struct dcase *c) __attribute__((warn_unused_result));
 /* Reads a case in txn.  Returns 0, 1 when absent, -1 on a bad record. */
 int	case_get(struct tafeld *, MDB_txn *, const uint8_t id[16],
 	    struct dcase *) __attribute__((warn_unused_result));
@@ -117,6 +121,18 @@ int	case_row_put(struct tafeld *, MDB_txn *, const uint8_t case_id[16],
 	    uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
 	    const uint8_t *body, size_t bodylen, const uint8_t *ckey)
 	    __attribute__((warn_unused_result));
+/*
+ * Opens a DB_EVENTS row of case case_id into e, which the caller zeroed:
+ * header, hashes and, with content, the content key and the body
+ * decrypted under the case key ck and decoded.  0 or -1; what e holds,
+ * after a failure too, the caller frees (evlist_free).
+ */
+int	cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],
+	    const uint8_t *buf, size_t len, struct ev *e)
+	    __attribute__((warn_unused_result));
+/* The pseudonym of case c, decrypted into buf (NUL terminated): 0 or -1. */
+int	cases_pseudonym(struct tafeld *, const struct dcase *c, char *buf,
+	    size_t bufsz) __attribute__((warn_unused_result));
 /*
  * DB_SEEN: (sender, message id) -> the hash of the envelope applied.
  * seen_lookup sets *state to SEEN_NO, SEEN_SAME (this hash: a
@@ -146,12 +162,12 @@ int	case_audit_env(struct tafeld *, MDB_txn *, enum tafel_audit_kind,
 	    const char *const *to, size_t nto)
 	    __attribute__((warn_unused_result));
 /*
- * Every event of case c, in timeline order, decrypted: the caller frees
- * l with evlist_free (which wipes the plaintext).  0 or -1 (logged).
+ * For a control request: the case whose hex id is o, read into c.  0, or
+ * -1 with the error answer written to w.
  */
-int	case_events(struct tafeld *, const struct dcase *c, struct evlist *l)
+int	cases_ctl_get(struct tafeld *, const msgpack_object *o,
+	    struct dcase *c, struct tafel_mpw *w)
 	    __attribute__((warn_unused_result));
-void	evlist_free(struct evlist *);
 /*
  * For a control request: the case o names, ready for a new event from
  * here (case_writable; on failure the answer is written to w and -1
@@ -169,6 +185,20 @@ void	local_begin(struct local *, struct dtable *, const struct dcase *c,
 	    const char *const *to, size_t nto);
 int	local_event(struct tafeld *, struct local *, const char **code,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* timeline.c: a case's events read back, and what is shown of them. */
+/*
+ * Every event of case c, in timeline order, decrypted: the caller frees
+ * l with evlist_free (which wipes the plaintext).  0 or -1 (logged).
+ */
+int	case_events(struct tafeld *, const struct dcase *c, struct evlist *l)
+	    __attribute__((warn_unused_result));
+void	evlist_free(struct evlist *);
+/* The control ops case.show and case.list. */
+void	timeline_ctl_show(struct tafeld *, const struct tafel_ctl_req *,
+	    const char *person, struct tafel_mpw *);
+void	timeline_ctl_list(struct tafeld *, const struct tafel_ctl_req *,
+	    struct tafel_mpw *);
 
 /* history.c: earlier events for a member that was not told (8.12). */
 struct hist_item;
