@@ -415,6 +415,56 @@ case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
 }
 
 /*
+ * The one decoder of a body by its event type: for bodies received
+ * (cases_receive), relayed (history.c) and read back (cases_row_open).
+ * Checks against the table or the case are the caller's.
+ */
+int
+cases_body_decode(const char *type, const uint8_t *body, size_t len,
+    struct evbody *b)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (strcmp(type, "open") == 0)
+		rc = tafel_open_decode(body, len, &b->text, &b->textlen,
+		    &b->minor);
+	else if (strcmp(type, "reveal") == 0)
+		rc = tafel_reveal_decode(body, len, b->org, &b->text,
+		    &b->textlen);
+	else if (strcmp(type, "decide") == 0)
+		rc = tafel_decision_decode(body, len, b->followup, &b->text,
+		    &b->textlen, &b->review);
+	else if (strcmp(type, "members") == 0) {
+		if ((b->mb = malloc(sizeof(*b->mb))) == NULL)
+			fatal("malloc");
+		if ((rc = tafel_members_decode(body, len, b->mb)) == 0) {
+			b->text = b->mb->reason;
+			b->textlen = b->mb->reasonlen;
+		}
+	} else if (strcmp(type, "share") == 0) {
+		if ((b->sb = malloc(sizeof(*b->sb))) == NULL)
+			fatal("malloc");
+		if ((rc = tafel_share_decode(body, len, b->sb)) == 0)
+			snprintf(b->org, sizeof(b->org), "%s", b->sb->org);
+	} else
+		rc = tafel_body_decode(type, body, len, &b->text, &b->textlen);
+	if (rc != 0) {
+		cases_body_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cases_body_free(struct evbody *b)
+{
+	free(b->mb);
+	free(b->sb);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
  * Opens a row of DB_EVENTS of case case_id (as cases_row_decode reads
  * it) into e, which the caller zeroed: the header and its hash, the
  * envelope's hash and, where the content reached us, the content key
@@ -429,7 +479,6 @@ cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],
 	struct event_row row;
 	uint8_t ad[48];
 	size_t kl;
-	int rc;
 
 	if (cases_row_decode(buf, len, &row) != 0 ||
 	    tafel_hdr_decode(row.hdr, row.hdrlen, &e->h) != 0)
@@ -452,37 +501,7 @@ cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],
 	if (case_unseal(ck, ad, row.body, row.bodylen, e->body,
 	    &e->bodylen) != 0)
 		return -1;
-	if (strcmp(e->h.type, "reveal") == 0)
-		rc = tafel_reveal_decode(e->body, e->bodylen, e->org,
-		    &e->text, &e->textlen);
-	else if (strcmp(e->h.type, "members") == 0) {
-		if ((e->mb = malloc(sizeof(*e->mb))) == NULL)
-			fatal("malloc");
-		if ((rc = tafel_members_decode(e->body, e->bodylen,
-		    e->mb)) == 0) {
-			e->text = e->mb->reason;
-			e->textlen = e->mb->reasonlen;
-		}
-	}
-	else if (strcmp(e->h.type, "decide") == 0)
-		rc = tafel_decision_decode(e->body, e->bodylen,
-		    e->followup, &e->text, &e->textlen, &e->review);
-	else if (strcmp(e->h.type, "open") == 0) {
-		bool minor;
-
-		rc = tafel_open_decode(e->body, e->bodylen, &e->text,
-		    &e->textlen, &minor);
-	} else if (strcmp(e->h.type, "share") == 0) {
-		if ((e->sb = malloc(sizeof(*e->sb))) == NULL)
-			fatal("malloc");
-		if ((rc = tafel_share_decode(e->body, e->bodylen,
-		    e->sb)) == 0)
-			snprintf(e->org, sizeof(e->org), "%s",
-			    e->sb->org);
-	} else
-		rc = tafel_body_decode(e->h.type, e->body, e->bodylen,
-		    &e->text, &e->textlen);
-	return rc != 0 ? -1 : 0;
+	return cases_body_decode(e->h.type, e->body, e->bodylen, &e->b);
 }
 
 struct apply {
@@ -1022,17 +1041,14 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	struct apply a;
 	uint8_t *body = NULL, *ho = NULL, ck[32] = { 0 }, cont[32] = { 0 };
 	uint8_t wkey[KEYS_WRAPPED_LEN];
-	struct tafel_share_body *sb = NULL;
-	bool minor = false;
-	char reveal[TAFEL_ORG_MAX + 1] = "";
-	struct tafel_members_body *mb = NULL;
-	const char *text;
-	size_t bodylen, bodymax = 0, textlen, holen;
+	struct evbody b;
+	size_t bodylen, bodymax = 0, holen;
 	int rc;
 
 	*st = TAFEL_ACK_REFUSED;
 	memset(id, 0, TAFEL_ID_BYTES);
 	memset(gap, 0, sizeof(*gap));
+	memset(&b, 0, sizeof(b));
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 #define NO(s, ...)	do {						\
@@ -1170,22 +1186,15 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		free(body);
 		body = NULL;
 		bodylen = 0;
-		text = NULL;
-		textlen = 0;
 	} else if (rc != 0)
 		NO(TAFEL_ACK_REFUSED, "cannot open the envelope: %s",
 		    tafel_strerror(rc));
-	else if (strcmp(e->h.type, "reveal") == 0) {
-		if (tafel_reveal_decode(body, bodylen, reveal, &text,
-		    &textlen) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
-	} else if (strcmp(e->h.type, "members") == 0) {
+	else if (cases_body_decode(e->h.type, body, bodylen, &b) != 0)
+		NO(TAFEL_ACK_REFUSED, "malformed body");
+	else if (b.mb != NULL) {
+		const struct tafel_members_body *mb = b.mb;
 		size_t i, k;
 
-		if ((mb = malloc(sizeof(*mb))) == NULL)
-			fatal("malloc");
-		if (tafel_members_decode(body, bodylen, mb) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
 		if (strcmp(mb->members[0], e->h.from) != 0 ||
 		    mb->nmembers != e->h.nto + 1)
 			NO(TAFEL_ACK_REFUSED, "the member list does not match "
@@ -1202,34 +1211,11 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 				NO(TAFEL_ACK_REFUSED, "the member list does not "
 				    "match the recipients");
 		}
-		text = mb->reason;
-		textlen = mb->reasonlen;
-	} else if (strcmp(e->h.type, "open") == 0) {
-		if (tafel_open_decode(body, bodylen, &text, &textlen,
-		    &minor) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
-	} else if (strcmp(e->h.type, "share") == 0) {
-		if ((sb = malloc(sizeof(*sb))) == NULL)
-			fatal("malloc");
-		if (tafel_share_decode(body, bodylen, sb) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
-		if (tables_member(dt, sb->org) == NULL)
-			NO(TAFEL_ACK_REFUSED, "%s is not a member of table %s",
-			    sb->org, e->h.table);
-		text = NULL;
-		textlen = 0;
-	} else if (strcmp(e->h.type, "decide") == 0) {
-		char level[TAFEL_FOLLOWUP_MAX + 1];
-		uint64_t review;
-
-		if (tafel_decision_decode(body, bodylen, level, &text,
-		    &textlen, &review) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
-	} else if (tafel_body_decode(e->h.type, body, bodylen, &text,
-	    &textlen) != 0)
-		NO(TAFEL_ACK_REFUSED, "malformed body");
+	} else if (b.sb != NULL && tables_member(dt, b.sb->org) == NULL)
+		NO(TAFEL_ACK_REFUSED, "%s is not a member of table %s",
+		    b.sb->org, e->h.table);
 	if (body != NULL && strcmp(e->h.type, "record") == 0 &&
-	    textlen > dt->t->rules.max_record)
+	    b.textlen > dt->t->rules.max_record)
 		NO(TAFEL_ACK_REFUSED, "record longer than table %s allows",
 		    e->h.table);
 
@@ -1247,10 +1233,10 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	a.e = e;
 	a.body = body;
 	a.bodylen = bodylen;
-	a.reveal = reveal;
-	a.mb = mb;
+	a.reveal = b.org;
+	a.mb = b.mb;
 	a.rxhash = hash;
-	a.minor = minor;
+	a.minor = b.minor;
 	a.ckey = body != NULL ? cont : NULL;
 	a.rules = &dt->t->rules;
 	if (strcmp(e->h.type, "open") == 0 ||
@@ -1260,8 +1246,8 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 			NO(TAFEL_ACK_RETRY, "internal error");
 		a.ck = ck;
 		a.wkey = wkey;
-		a.pseudonym = text;
-		a.pseudolen = textlen;
+		a.pseudonym = b.text;
+		a.pseudolen = b.textlen;
 	}
 	a.gap = gap;
 	a.gap_ok = gap_expired(d, hash);
@@ -1302,8 +1288,7 @@ done:
 		free(body);
 	}
 	free(ho);
-	free(mb);
-	free(sb);
+	cases_body_free(&b);
 	free(e);
 }
 

@@ -34,6 +34,18 @@ struct dcase {
 	uint8_t		pseudo[SEALED_OVERHEAD + TAFEL_PSEUDONYM_MAX];
 };
 
+/* The body of an event, decoded by its type (cases_body_decode). */
+struct evbody {
+	const char	*text;		/* into body: text, pseudonym, reason */
+	size_t		 textlen;
+	char		 followup[TAFEL_FOLLOWUP_MAX + 1];	/* "decide" */
+	uint64_t	 review;				/* "decide" */
+	bool		 minor;					/* "open" */
+	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal", "share" */
+	struct tafel_members_body *mb;		/* "members", owned */
+	struct tafel_share_body *sb;		/* "share", owned */
+};
+
 /* One event of a case, as read back from the store. */
 struct ev {
 	struct tafel_hdr h;
@@ -41,13 +53,7 @@ struct ev {
 	uint8_t		 env[TAFEL_HASH_BYTES];	/* envelope stored */
 	uint8_t		*body;		/* plaintext, owned; NULL: none */
 	size_t		 bodylen;
-	const char	*text;		/* into body: text, pseudonym, reason */
-	size_t		 textlen;
-	char		 followup[TAFEL_FOLLOWUP_MAX + 1];
-	uint64_t	 review;
-	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal", "share" */
-	struct tafel_members_body *mb;		/* "members", owned */
-	struct tafel_share_body *sb;		/* "share", owned */
+	struct evbody	 b;		/* body decoded; zero: none */
 	bool		 haskey;		/* ckey holds its content key */
 	uint8_t		 ckey[32];
 };
@@ -121,6 +127,15 @@ int	case_row_put(struct tafeld *, MDB_txn *, const uint8_t case_id[16],
 	    uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
 	    const uint8_t *body, size_t bodylen, const uint8_t *ckey)
 	    __attribute__((warn_unused_result));
+/*
+ * Decodes the body of an event of type type into b, whose text points
+ * into body: strictly, as tafel_*_decode do, with nothing checked
+ * against the table or the case.  0, or -1 with nothing held in b.  The
+ * caller frees b with cases_body_free.
+ */
+int	cases_body_decode(const char *type, const uint8_t *body, size_t len,
+	    struct evbody *b) __attribute__((warn_unused_result));
+void	cases_body_free(struct evbody *b);
 /*
  * Opens a DB_EVENTS row of case case_id into e, which the caller zeroed:
  * header, hashes and, with content, the content key and the body

@@ -588,45 +588,23 @@ history_body_refusal(struct dtable *dt, const struct tafel_member *am,
     struct tafeld *d, const struct tafel_hdr *h, const uint8_t *body,
     size_t len, char reveal[TAFEL_ORG_MAX + 1])
 {
-	struct tafel_members_body *mb;
-	struct tafel_share_body *sb;
-	char level[TAFEL_FOLLOWUP_MAX + 1];
-	const char *text;
-	size_t textlen;
-	uint64_t review;
-	bool minor;
-	int rc;
+	struct evbody b;
+	const char *no = NULL;
 
-	if (strcmp(h->type, "open") == 0)
-		rc = tafel_open_decode(body, len, &text, &textlen, &minor);
-	else if (strcmp(h->type, "reveal") == 0)
-		rc = tafel_reveal_decode(body, len, reveal, &text, &textlen);
-	else if (strcmp(h->type, "decide") == 0)
-		rc = tafel_decision_decode(body, len, level, &text, &textlen,
-		    &review);
-	else if (strcmp(h->type, "members") == 0) {
-		if ((mb = malloc(sizeof(*mb))) == NULL)
-			fatal("malloc");
-		rc = tafel_members_decode(body, len, mb);
-		free(mb);
-	} else if (strcmp(h->type, "share") == 0) {
-		if ((sb = malloc(sizeof(*sb))) == NULL)
-			fatal("malloc");
-		rc = tafel_share_decode(body, len, sb);
-		free(sb);
-	} else {
-		rc = tafel_body_decode(h->type, body, len, &text, &textlen);
-		if (rc == 0 && strcmp(h->type, "record") == 0) {
-			if (!rules_allow(dt, am->card.role, d->self.role,
-			    h->cat))
-				return "the rules do not let this organisation "
-				    "receive the relayed record's category";
-			if (textlen > dt->t->rules.max_record)
-				return "the relayed record is longer than the "
-				    "table allows";
-		}
+	if (cases_body_decode(h->type, body, len, &b) != 0)
+		return "malformed body of the relayed event";
+	if (strcmp(h->type, "reveal") == 0)
+		memcpy(reveal, b.org, sizeof(b.org));
+	else if (strcmp(h->type, "record") == 0) {
+		if (!rules_allow(dt, am->card.role, d->self.role, h->cat))
+			no = "the rules do not let this organisation receive "
+			    "the relayed record's category";
+		else if (b.textlen > dt->t->rules.max_record)
+			no = "the relayed record is longer than the table "
+			    "allows";
 	}
-	return rc != 0 ? "malformed body of the relayed event" : NULL;
+	cases_body_free(&b);
+	return no;
 }
 
 void

@@ -27,8 +27,7 @@ evlist_free(struct evlist *l)
 			sodium_memzero(l->ev[i].body, l->ev[i].bodylen);
 			free(l->ev[i].body);
 		}
-		free(l->ev[i].mb);
-		free(l->ev[i].sb);
+		cases_body_free(&l->ev[i].b);
 		sodium_memzero(l->ev[i].ckey, sizeof(l->ev[i].ckey));
 	}
 	free(l->ev);
@@ -138,8 +137,8 @@ case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
 		}
 		if (current[i]) {
 			fu->ncurrent++;
-			fu->level = l->ev[i].followup;
-			fu->review = l->ev[i].review;
+			fu->level = l->ev[i].b.followup;
+			fu->review = l->ev[i].b.review;
 		}
 	}
 	if (fu->ncurrent > 1) {
@@ -153,6 +152,7 @@ static void
 emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
     bool conflict, bool delivery)
 {
+	const struct evbody *b = &e->b;
 	char hex[65];
 	bool text = strcmp(e->h.type, "open") != 0;
 	size_t i;
@@ -179,30 +179,30 @@ emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
 	tafel_mpw_str(w, "category");
 	tafel_mpw_str(w, e->h.cat);
 	tafel_mpw_str(w, "text");
-	tafel_mpw_strn(w, e->text != NULL && text ? e->text : "",
-	    e->text != NULL && text ? e->textlen : 0);
+	tafel_mpw_strn(w, b->text != NULL && text ? b->text : "",
+	    b->text != NULL && text ? b->textlen : 0);
 	tafel_mpw_str(w, "followup");
-	tafel_mpw_str(w, e->followup);
+	tafel_mpw_str(w, b->followup);
 	tafel_mpw_str(w, "review");
-	tafel_mpw_uint(w, e->review);
+	tafel_mpw_uint(w, b->review);
 	tafel_mpw_str(w, "conflict");
 	tafel_mpw_bool(w, conflict);
 	tafel_mpw_str(w, "org");
-	tafel_mpw_str(w, e->org);
+	tafel_mpw_str(w, b->org);
 	tafel_mpw_str(w, "content");
 	tafel_mpw_bool(w, e->body != NULL);
 	tafel_mpw_str(w, "add");
-	tafel_mpw_array(w, e->mb != NULL ? e->mb->nadd : 0);
-	for (i = 0; e->mb != NULL && i < e->mb->nadd; i++)
-		tafel_mpw_str(w, e->mb->add[i]);
+	tafel_mpw_array(w, b->mb != NULL ? b->mb->nadd : 0);
+	for (i = 0; b->mb != NULL && i < b->mb->nadd; i++)
+		tafel_mpw_str(w, b->mb->add[i]);
 	tafel_mpw_str(w, "remove");
-	tafel_mpw_array(w, e->mb != NULL ? e->mb->nremove : 0);
-	for (i = 0; e->mb != NULL && i < e->mb->nremove; i++)
-		tafel_mpw_str(w, e->mb->remove[i]);
+	tafel_mpw_array(w, b->mb != NULL ? b->mb->nremove : 0);
+	for (i = 0; b->mb != NULL && i < b->mb->nremove; i++)
+		tafel_mpw_str(w, b->mb->remove[i]);
 	tafel_mpw_str(w, "shared");
-	tafel_mpw_array(w, e->sb != NULL ? e->sb->nevents : 0);
-	for (i = 0; e->sb != NULL && i < e->sb->nevents; i++) {
-		tafel_hex(hex, e->sb->events[i], 32);
+	tafel_mpw_array(w, b->sb != NULL ? b->sb->nevents : 0);
+	for (i = 0; b->sb != NULL && i < b->sb->nevents; i++) {
+		tafel_hex(hex, b->sb->events[i], 32);
 		tafel_mpw_str(w, hex);
 	}
 	if (delivery) {
