@@ -137,7 +137,7 @@ out:
 }
 
 bool
-case_cleared(const struct dcase *c, const char *org)
+cases_cleared(const struct dcase *c, const char *org)
 {
 	size_t i;
 
@@ -150,7 +150,7 @@ case_cleared(const struct dcase *c, const char *org)
 }
 
 bool
-case_has_member(const struct dcase *c, const char *org)
+cases_has_member(const struct dcase *c, const char *org)
 {
 	size_t i;
 
@@ -162,7 +162,7 @@ case_has_member(const struct dcase *c, const char *org)
 
 /* Reads a case in txn.  Returns 0, 1 when absent, -1 on a bad record. */
 int
-case_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
+cases_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
     struct dcase *c)
 {
 	MDB_val k, v;
@@ -183,7 +183,7 @@ case_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
 }
 
 int
-case_put(struct tafeld *d, MDB_txn *txn, const struct dcase *c)
+cases_put(struct tafeld *d, MDB_txn *txn, const struct dcase *c)
 {
 	MDB_val k, v;
 	uint8_t *buf;
@@ -303,7 +303,7 @@ heads_add(struct dcase *c, const struct tafel_hdr *h, const uint8_t e[32])
  */
 
 void
-event_key(uint8_t key[56], const uint8_t case_id[16], uint64_t lamport,
+cases_event_key(uint8_t key[56], const uint8_t case_id[16], uint64_t lamport,
     const uint8_t hash[32])
 {
 	int i;
@@ -354,7 +354,7 @@ cases_row_decode(const uint8_t *buf, size_t len, struct event_row *r)
  * (later events may name it in prev: 11, gaps).
  */
 int
-case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
+cases_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
     uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
     const uint8_t *body, size_t bodylen, const uint8_t *ckey)
 {
@@ -398,7 +398,7 @@ case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
 	free(sealed);
 	if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
 		return -1;
-	event_key(key, case_id, e->h.lamport, ehash);
+	cases_event_key(key, case_id, e->h.lamport, ehash);
 	k.mv_data = key;
 	k.mv_size = sizeof(key);
 	v.mv_data = row;
@@ -470,7 +470,7 @@ cases_body_free(struct evbody *b)
  * envelope's hash and, where the content reached us, the content key
  * and the body, decrypted under the case key ck and decoded by type.
  * 0 or -1; what e holds then, after a failure too, the caller frees
- * (evlist_free).
+ * (timeline_free).
  */
 int
 cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],
@@ -665,7 +665,7 @@ audit_entry_add(struct tafeld *d, MDB_txn *txn, struct tafel_audit_entry *ae)
  * header's recipients are logged).
  */
 int
-case_audit_env(struct tafeld *d, MDB_txn *txn, enum tafel_audit_kind kind,
+cases_audit_env(struct tafeld *d, MDB_txn *txn, enum tafel_audit_kind kind,
     const struct tafel_hdr *h, const uint8_t hash[32], const char *const *to,
     size_t nto)
 {
@@ -705,12 +705,12 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
 	int rc;
 
 	if (!a->local)
-		return case_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, h,
+		return cases_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, h,
 		    a->rxhash, NULL, 0);
-	if (a->noutbox > 0 && (rc = case_audit_env(a->d, txn,
+	if (a->noutbox > 0 && (rc = cases_audit_env(a->d, txn,
 	    TAFEL_AUDIT_SENT, h, a->e->hash, a->outbox, a->noutbox)) != 0)
 		return rc;
-	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = case_audit_env(a->d,
+	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = cases_audit_env(a->d,
 	    txn, TAFEL_AUDIT_SENT, h, a->hohash, a->outbox_ho,
 	    a->noutbox_ho)) != 0)
 		return rc;
@@ -761,7 +761,7 @@ seen_key(uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES], const char *from,
 }
 
 int
-seen_lookup(struct tafeld *d, MDB_txn *txn, const char *from,
+cases_seen_lookup(struct tafeld *d, MDB_txn *txn, const char *from,
     const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32], int *state)
 {
 	uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
@@ -782,7 +782,7 @@ seen_lookup(struct tafeld *d, MDB_txn *txn, const char *from,
 }
 
 int
-seen_put(struct tafeld *d, MDB_txn *txn, const char *from,
+cases_seen_put(struct tafeld *d, MDB_txn *txn, const char *from,
     const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32])
 {
 	uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
@@ -817,7 +817,8 @@ apply_txn(MDB_txn *txn, void *arg)
 		crypto_hash_sha256(ehash, a->e->hdr, a->e->hdrlen);
 
 	/* Duplicate? */
-	if ((rc = seen_lookup(d, txn, h->from, h->id, a->e->hash, &seen)) != 0)
+	if ((rc = cases_seen_lookup(d, txn, h->from, h->id, a->e->hash,
+	    &seen)) != 0)
 		return rc;
 	if (seen == SEEN_SAME) {
 		a->dup = true;
@@ -827,7 +828,7 @@ apply_txn(MDB_txn *txn, void *arg)
 		REFUSE(a, TAFEL_ACK_REFUSED, "message id reused with other "
 		    "content");
 
-	got = case_get(d, txn, h->case_id, &c);
+	got = cases_get(d, txn, h->case_id, &c);
 	if (got < 0)
 		return -1;
 	if (strcmp(h->type, "open") == 0) {
@@ -887,24 +888,24 @@ apply_txn(MDB_txn *txn, void *arg)
 		if (strcmp(c.table, h->table) != 0)
 			REFUSE(a, TAFEL_ACK_REFUSED, "case belongs to another "
 			    "table");
-		if (!case_has_member(&c, h->from))
+		if (!cases_has_member(&c, h->from))
 			REFUSE(a, TAFEL_ACK_REFUSED, "sender is not a member of "
 			    "the case");
-		if (!case_has_member(&c, d->self.org))
+		if (!cases_has_member(&c, d->self.org))
 			REFUSE(a, TAFEL_ACK_REFUSED, "we are not a member of the "
 			    "case");
 		if (strcmp(h->type, "reveal") == 0) {
 			if (strcmp(h->from, c.owner) != 0)
 				REFUSE(a, TAFEL_ACK_REFUSED, "only the case owner "
 				    "clears members for identity records");
-			if (!case_has_member(&c, a->reveal))
+			if (!cases_has_member(&c, a->reveal))
 				REFUSE(a, TAFEL_ACK_REFUSED, "%s is not a member "
 				    "of the case", a->reveal);
 		}
 		if (!a->local && a->body != NULL &&
 		    strcmp(h->type, "record") == 0 &&
 		    strcmp(h->cat, "identity") == 0 &&
-		    !case_cleared(&c, d->self.org))
+		    !cases_cleared(&c, d->self.org))
 			REFUSE(a, TAFEL_ACK_RETRY, "not cleared for identity "
 			    "records of this case (yet)");
 		if (!a->local && a->body != NULL && c.minor &&
@@ -932,7 +933,7 @@ apply_txn(MDB_txn *txn, void *arg)
 			    sizeof(c.members[0]));
 		c.nmembers = a->mb->nmembers;
 	}
-	if (strcmp(h->type, "reveal") == 0 && !case_cleared(&c, a->reveal) &&
+	if (strcmp(h->type, "reveal") == 0 && !cases_cleared(&c, a->reveal) &&
 	    c.ncleared < TAFEL_MAX_RECIPIENTS)
 		snprintf(c.cleared[c.ncleared++], sizeof(c.cleared[0]), "%s",
 		    a->reveal);
@@ -943,10 +944,10 @@ apply_txn(MDB_txn *txn, void *arg)
 		c.closed = h->time;
 
 	/* The event row (the case key is wiped there). */
-	if ((rc = case_row_put(d, txn, c.id, ck, a->e, ehash, a->body,
+	if ((rc = cases_row_put(d, txn, c.id, ck, a->e, ehash, a->body,
 	    a->bodylen, a->ckey)) != 0)
 		return rc;
-	if ((rc = case_put(d, txn, &c)) != 0)
+	if ((rc = cases_put(d, txn, &c)) != 0)
 		return rc;
 	k.mv_data = (void *)a->e->hash;
 	k.mv_size = 32;
@@ -954,7 +955,7 @@ apply_txn(MDB_txn *txn, void *arg)
 	v.mv_size = a->envlen;
 	if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v, 0)) != 0)
 		return rc;
-	if ((rc = seen_put(d, txn, h->from, h->id, a->e->hash)) != 0)
+	if ((rc = cases_seen_put(d, txn, h->from, h->id, a->e->hash)) != 0)
 		return rc;
 	if (a->noutbox > 0 && (rc = outbox_add(d, txn, OUTBOX_ENV, a->e->hash,
 	    a->outbox, a->noutbox)) != 0)
@@ -1012,14 +1013,14 @@ seen_before(struct tafeld *d, const struct tafel_env *e)
 
 	if (store_read(d->store, &txn) != 0)
 		return -1;
-	rc = seen_lookup(d, txn, e->h.from, e->h.id, e->hash, &seen);
+	rc = cases_seen_lookup(d, txn, e->h.from, e->h.id, e->hash, &seen);
 	mdb_txn_abort(txn);
 	return rc != 0 ? -1 : seen;
 }
 
 int
-rules_allow(const struct dtable *dt, const char *from_role, const char *to_role,
-    const char *cat)
+cases_rules_allow(const struct dtable *dt, const char *from_role,
+    const char *to_role, const char *cat)
 {
 	int rf = tafel_role_index(from_role), rt = tafel_role_index(to_role);
 	int ci = tafel_cat_index(cat);
@@ -1144,7 +1145,8 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		/* The header alone may go to every member: the rules are
 		 * about who reads what. */
 		if (content &&
-		    !rules_allow(dt, m->card.role, d->self.role, e->h.cat))
+		    !cases_rules_allow(dt, m->card.role, d->self.role,
+		    e->h.cat))
 			NO(TAFEL_ACK_REFUSED, "the rules of table %s do not "
 			    "allow %s to send %s to %s", e->h.table,
 			    m->card.role, e->h.cat, d->self.role);
@@ -1323,8 +1325,8 @@ in_list(const char *const *list, size_t n, const char *org)
  * transaction, then tries to send.
  */
 int
-local_event(struct tafeld *d, struct local *l, const char **code, char *err,
-    size_t errlen)
+cases_local_event(struct tafeld *d, struct local *l, const char **code,
+    char *err, size_t errlen)
 {
 	const char *const *wrap = l->wrap != NULL ? l->wrap : l->to;
 	size_t nwrap = l->wrap != NULL ? l->nwrap : l->nto;
@@ -1569,7 +1571,7 @@ op_case_open(struct tafeld *d, const struct tafel_ctl_req *r,
 	l.ck = ck;
 	l.wkey = wkey;
 	l.minor = f[3].obj != NULL && f[3].obj->via.boolean;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		sodium_memzero(ck, sizeof(ck));
 		tafel_ctl_err(w, code, err);
 		return;
@@ -1603,7 +1605,7 @@ cases_ctl_get(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 		tafel_ctl_err(w, "storage", "cannot read the store");
 		return -1;
 	}
-	rc = case_get(d, txn, id, c);
+	rc = cases_get(d, txn, id, c);
 	mdb_txn_abort(txn);
 	if (rc != 0) {
 		snprintf(err, sizeof(err), "no case %s here", hex);
@@ -1615,7 +1617,7 @@ cases_ctl_get(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 
 /* Every other member of the case that is still at its table. */
 size_t
-case_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
+cases_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
     const char *to[TAFEL_MAX_RECIPIENTS])
 {
 	size_t i, n = 0;
@@ -1629,7 +1631,7 @@ case_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 
 /* A new event of case c, after its current heads. */
 void
-local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
+cases_local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
     const char *type, const char *cat, const char *person,
     const char *const *to, size_t nto)
 {
@@ -1653,7 +1655,7 @@ local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
  * failure the error answer is written to w.
  */
 int
-case_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
+cases_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
     struct dtable **dtp, char hex[33], struct tafel_mpw *w)
 {
 	const char *code = "internal";
@@ -1672,7 +1674,7 @@ case_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 		tafel_ctl_err(w, code, err);
 		return -1;
 	}
-	if (!case_has_member(c, d->self.org)) {
+	if (!cases_has_member(c, d->self.org)) {
 		tafel_ctl_err(w, "not-member", "this organisation is not a "
 		    "member of the case");
 		return -1;
@@ -1737,7 +1739,7 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		}
 		nnamed = a->via.array.size;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, chex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, chex, w) != 0)
 		return;
 	role = tafel_role_index(d->self.role);
 	if (role < 0 || !(dt->t->rules.send[role] & (1u << ci))) {
@@ -1763,7 +1765,7 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 			    c.table);
 			continue;
 		}
-		if (!rules_allow(dt, d->self.role, m->card.role, cat)) {
+		if (!cases_rules_allow(dt, d->self.role, m->card.role, cat)) {
 			log_info("case %.8s: the rules do not let %s (%s) "
 			    "receive %s; not sealed for it (header only)",
 			    chex, m->card.org, m->card.role, cat);
@@ -1803,7 +1805,7 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 			tafel_ctl_err(w, "not-member", err);
 			return;
 		}
-		if (identity && !case_cleared(&c, named[i])) {
+		if (identity && !cases_cleared(&c, named[i])) {
 			snprintf(err, sizeof(err), "%.63s is not cleared for "
 			    "identity records of this case (the owner clears "
 			    "it with: tafel case reveal)", named[i]);
@@ -1816,16 +1818,16 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 			continue;
 		if (in_list(denied, ndenied, to[i]))
 			continue;
-		if (identity && !case_cleared(&c, to[i]))
+		if (identity && !cases_cleared(&c, to[i]))
 			continue;
 		wrap[nwrap++] = to[i];
 	}
-	local_begin(&l, dt, &c, "record", cat, person, to, n);
+	cases_local_begin(&l, dt, &c, "record", cat, person, to, n);
 	l.wrap = wrap;
 	l.nwrap = nwrap;
 	l.text = f[2].obj->via.str.ptr;
 	l.textlen = f[2].obj->via.str.size;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		tafel_ctl_err(w, code, err);
 		return;
 	}
@@ -1872,7 +1874,7 @@ op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", err);
 		return;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		return;
 	role = tafel_role_index(d->self.role);
 	if (strcmp(type, "decline") != 0 &&
@@ -1882,13 +1884,13 @@ op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "forbidden", err);
 		return;
 	}
-	n = case_recipients(d, dt, &c, to);
-	local_begin(&l, dt, &c, type, "", person, to, n);
+	n = cases_recipients(d, dt, &c, to);
+	cases_local_begin(&l, dt, &c, type, "", person, to, n);
 	l.text = f[1].obj->via.str.ptr;
 	l.textlen = f[1].obj->via.str.size;
 	l.followup = level;
 	l.review = decide ? f[3].obj->via.u64 : 0;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		tafel_ctl_err(w, code, err);
 		return;
 	}
@@ -1927,7 +1929,7 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", "case.reveal: bad arguments");
 		return;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		return;
 	if (strcmp(c.owner, d->self.org) != 0) {
 		snprintf(err, sizeof(err), "only the owner of case %s (%s) "
@@ -1935,18 +1937,18 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "forbidden", err);
 		return;
 	}
-	if (!case_has_member(&c, org)) {
+	if (!cases_has_member(&c, org)) {
 		snprintf(err, sizeof(err), "%s is not a member of case %s", org,
 		    hex);
 		tafel_ctl_err(w, "not-member", err);
 		return;
 	}
-	n = case_recipients(d, dt, &c, to);
-	local_begin(&l, dt, &c, "reveal", "", person, to, n);
+	n = cases_recipients(d, dt, &c, to);
+	cases_local_begin(&l, dt, &c, "reveal", "", person, to, n);
 	l.text = f[2].obj->via.str.ptr;
 	l.textlen = f[2].obj->via.str.size;
 	l.reveal = org;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		tafel_ctl_err(w, code, err);
 		return;
 	}
@@ -2014,7 +2016,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", "give --add or --remove");
 		goto out;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		goto out;
 	if (strcmp(c.owner, d->self.org) != 0) {
 		snprintf(err, sizeof(err), "only the owner of case %s (%s) "
@@ -2031,7 +2033,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 			    "remove itself from its case");
 			goto out;
 		}
-		if (!case_has_member(&c, mb->remove[i])) {
+		if (!cases_has_member(&c, mb->remove[i])) {
 			snprintf(err, sizeof(err), "%s is not a member of case "
 			    "%s", mb->remove[i], hex);
 			tafel_ctl_err(w, "not-member", err);
@@ -2044,7 +2046,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 			snprintf(mb->members[mb->nmembers++],
 			    sizeof(mb->members[0]), "%s", c.members[i]);
 	for (i = 0; i < mb->nadd; i++) {
-		if (case_has_member(&c, mb->add[i]) ||
+		if (cases_has_member(&c, mb->add[i]) ||
 		    named_has(mb->add, i, mb->add[i])) {
 			snprintf(err, sizeof(err), "%s is already a member",
 			    mb->add[i]);
@@ -2089,13 +2091,13 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "internal", "cannot encode the change");
 		goto out;
 	}
-	local_begin(&l, dt, &c, "members", "", person, to, n);
+	cases_local_begin(&l, dt, &c, "members", "", person, to, n);
 	l.body = body;
 	l.bodylen = bodylen;
 	l.mb = mb;
 	l.extra = history_txn;
 	l.extra_arg = &hs;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		sodium_memzero(body, bodylen);
 		free(body);
 		tafel_ctl_err(w, code, err);
@@ -2207,7 +2209,7 @@ cases_revoke(struct tafeld *d, MDB_txn *txn, const struct tafel_table *t)
 	for (j = 0; j < n; j++) {
 		char hex[33];
 
-		if ((rc = case_put(d, txn, &changed[j])) != 0) {
+		if ((rc = cases_put(d, txn, &changed[j])) != 0) {
 			free(changed);
 			return rc == MDB_MAP_FULL ? MDB_MAP_FULL : -1;
 		}

@@ -2,7 +2,7 @@
  * Timeline: a case's events read back in order, and what case.show and
  * case.list make of them.
  *
- * case_events reads every event row of a case in timeline order (Lamport
+ * timeline_events reads every event row of a case in timeline order (Lamport
  * counter, then event hash: the DB_EVENTS key) and opens each with the
  * case key (cases_row_open, in cases.c, which wrote them).  The
  * follow-up in force is computed from the decisions in the DAG: those no
@@ -18,7 +18,7 @@
 #include "tafel/util.h"
 
 void
-evlist_free(struct evlist *l)
+timeline_free(struct evlist *l)
 {
 	size_t i;
 
@@ -37,7 +37,7 @@ evlist_free(struct evlist *l)
 
 /* Reads every event of a case, in timeline order (lamport, hash). */
 int
-case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
+timeline_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 {
 	uint8_t ck[32];
 	MDB_cursor *cur;
@@ -71,7 +71,7 @@ case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 	goto out;
 bad:
 	log_warnx("store: an event row of a case does not decode");
-	evlist_free(l);
+	timeline_free(l);
 out:
 	mdb_cursor_close(cur);
 notxn:
@@ -284,7 +284,7 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		return;
 	}
 	if (cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0 ||
-	    case_events(d, &c, &l) != 0) {
+	    timeline_events(d, &c, &l) != 0) {
 		tafel_ctl_err(w, "storage", "the case cannot be read from the "
 		    "store");
 		return;
@@ -302,7 +302,7 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		emit_event(d, w, &l.ev[i], fu.ncurrent > 1 && current[i],
 		    f[1].obj != NULL && f[1].obj->via.boolean);
 	free(current);
-	evlist_free(&l);
+	timeline_free(&l);
 	sodium_memzero(pseudo, sizeof(pseudo));
 }
 
@@ -349,7 +349,7 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 		    cases_decode(k.mv_data, v.mv_data, v.mv_size, &c) != 0 ||
 		    cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0)
 			snprintf(pseudo, sizeof(pseudo), "(unreadable)");
-		else if (case_events(d, &c, &l) == 0) {
+		else if (timeline_events(d, &c, &l) == 0) {
 			if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
 				fatal("calloc");
 			case_followup(&l, &fu, current);
@@ -359,7 +359,7 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 			snprintf(level, sizeof(level), "%s", fu.level);
 			fu.level = level;
 			free(current);
-			evlist_free(&l);
+			timeline_free(&l);
 		}
 		tafel_mpw_map(w, 11);
 		emit_case(w, &c, pseudo);
