@@ -1,7 +1,8 @@
 /*
- * Cases: opening a case, adding records, applying envelopes from peers,
- * and showing a case's timeline.  Relaying earlier events to a member
- * added later is in history.c; cases_int.h is what the two share.
+ * Cases: opening a case, adding records and the other events written
+ * here, and applying envelopes from peers.  Reading a case's events back
+ * (case.show, case.list) is in timeline.c, relaying earlier events to a
+ * member added later in history.c; cases_int.h is what the three share.
  *
  * At rest: each case has a random 32-byte data key, stored wrapped under
  * the store key (keys module).  Event bodies and the pseudonym are stored
@@ -63,8 +64,8 @@ case_encode(const struct dcase *c, uint8_t **out, size_t *outlen)
 	return tafel_mpw_finish(&w, out, outlen);
 }
 
-static int
-case_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
+int
+cases_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
     struct dcase *c)
 {
 	struct tafel_mp_field f[] = {
@@ -136,7 +137,7 @@ out:
 }
 
 bool
-case_cleared(const struct dcase *c, const char *org)
+cases_cleared(const struct dcase *c, const char *org)
 {
 	size_t i;
 
@@ -149,7 +150,7 @@ case_cleared(const struct dcase *c, const char *org)
 }
 
 bool
-case_has_member(const struct dcase *c, const char *org)
+cases_has_member(const struct dcase *c, const char *org)
 {
 	size_t i;
 
@@ -161,7 +162,7 @@ case_has_member(const struct dcase *c, const char *org)
 
 /* Reads a case in txn.  Returns 0, 1 when absent, -1 on a bad record. */
 int
-case_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
+cases_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
     struct dcase *c)
 {
 	MDB_val k, v;
@@ -174,7 +175,7 @@ case_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
 		return 1;
 	if (rc != 0)
 		return -1;
-	if (case_decode(id, v.mv_data, v.mv_size, c) != 0) {
+	if (cases_decode(id, v.mv_data, v.mv_size, c) != 0) {
 		log_warnx("store: case record does not decode");
 		return -1;
 	}
@@ -182,7 +183,7 @@ case_get(struct tafeld *d, MDB_txn *txn, const uint8_t id[16],
 }
 
 int
-case_put(struct tafeld *d, MDB_txn *txn, const struct dcase *c)
+cases_put(struct tafeld *d, MDB_txn *txn, const struct dcase *c)
 {
 	MDB_val k, v;
 	uint8_t *buf;
@@ -250,6 +251,26 @@ ckey_ad(uint8_t ad[48], const uint8_t case_id[16], const uint8_t ehash[32])
 	crypto_hash_sha256_final(&st, ad + 16);
 }
 
+int
+cases_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
+    size_t bufsz)
+{
+	uint8_t ck[32], ad[48];
+	size_t n;
+	int rc;
+
+	if (bufsz < TAFEL_PSEUDONYM_MAX + 1 ||
+	    keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
+		return -1;
+	seal_ad(ad, c->id, (const uint8_t *)"pseudonym", 9);
+	rc = case_unseal(ck, ad, c->pseudo, c->pseudolen, (uint8_t *)buf, &n);
+	sodium_memzero(ck, sizeof(ck));
+	if (rc != 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
 /*
  * The heads of a case's DAG: events that no known event names in its
  * prev yet.  A new event replaces the heads it names; at most
@@ -282,7 +303,7 @@ heads_add(struct dcase *c, const struct tafel_hdr *h, const uint8_t e[32])
  */
 
 void
-event_key(uint8_t key[56], const uint8_t case_id[16], uint64_t lamport,
+cases_event_key(uint8_t key[56], const uint8_t case_id[16], uint64_t lamport,
     const uint8_t hash[32])
 {
 	int i;
@@ -333,7 +354,7 @@ cases_row_decode(const uint8_t *buf, size_t len, struct event_row *r)
  * (later events may name it in prev: 11, gaps).
  */
 int
-case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
+cases_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
     uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
     const uint8_t *body, size_t bodylen, const uint8_t *ckey)
 {
@@ -377,7 +398,7 @@ case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
 	free(sealed);
 	if (tafel_mpw_finish(&w, &row, &rowlen) != 0)
 		return -1;
-	event_key(key, case_id, e->h.lamport, ehash);
+	cases_event_key(key, case_id, e->h.lamport, ehash);
 	k.mv_data = key;
 	k.mv_size = sizeof(key);
 	v.mv_data = row;
@@ -391,6 +412,96 @@ case_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
 	v.mv_data = key;
 	v.mv_size = 24;		/* case id, lamport */
 	return mdb_put(txn, store_dbi(d->store, DB_EVIDX), &k, &v, 0);
+}
+
+/*
+ * The one decoder of a body by its event type: for bodies received
+ * (cases_receive), relayed (history.c) and read back (cases_row_open).
+ * Checks against the table or the case are the caller's.
+ */
+int
+cases_body_decode(const char *type, const uint8_t *body, size_t len,
+    struct evbody *b)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (strcmp(type, "open") == 0)
+		rc = tafel_open_decode(body, len, &b->text, &b->textlen,
+		    &b->minor);
+	else if (strcmp(type, "reveal") == 0)
+		rc = tafel_reveal_decode(body, len, b->org, &b->text,
+		    &b->textlen);
+	else if (strcmp(type, "decide") == 0)
+		rc = tafel_decision_decode(body, len, b->followup, &b->text,
+		    &b->textlen, &b->review);
+	else if (strcmp(type, "members") == 0) {
+		if ((b->mb = malloc(sizeof(*b->mb))) == NULL)
+			fatal("malloc");
+		if ((rc = tafel_members_decode(body, len, b->mb)) == 0) {
+			b->text = b->mb->reason;
+			b->textlen = b->mb->reasonlen;
+		}
+	} else if (strcmp(type, "share") == 0) {
+		if ((b->sb = malloc(sizeof(*b->sb))) == NULL)
+			fatal("malloc");
+		if ((rc = tafel_share_decode(body, len, b->sb)) == 0)
+			snprintf(b->org, sizeof(b->org), "%s", b->sb->org);
+	} else
+		rc = tafel_body_decode(type, body, len, &b->text, &b->textlen);
+	if (rc != 0) {
+		cases_body_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cases_body_free(struct evbody *b)
+{
+	free(b->mb);
+	free(b->sb);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Opens a row of DB_EVENTS of case case_id (as cases_row_decode reads
+ * it) into e, which the caller zeroed: the header and its hash, the
+ * envelope's hash and, where the content reached us, the content key
+ * and the body, decrypted under the case key ck and decoded by type.
+ * 0 or -1; what e holds then, after a failure too, the caller frees
+ * (timeline_free).
+ */
+int
+cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],
+    const uint8_t *buf, size_t len, struct ev *e)
+{
+	struct event_row row;
+	uint8_t ad[48];
+	size_t kl;
+
+	if (cases_row_decode(buf, len, &row) != 0 ||
+	    tafel_hdr_decode(row.hdr, row.hdrlen, &e->h) != 0)
+		return -1;
+	crypto_hash_sha256(e->ehash, row.hdr, row.hdrlen);
+	memcpy(e->env, row.env, 32);
+	if (row.ckey != NULL && row.bodylen > 0) {
+		ckey_ad(ad, case_id, e->ehash);
+		if (case_unseal(ck, ad, row.ckey, row.ckeylen, e->ckey,
+		    &kl) != 0 || kl != 32)
+			return -1;
+		e->haskey = true;
+	}
+	/* Only the header reached us: no content. */
+	if (row.bodylen == 0)
+		return 0;
+	if ((e->body = malloc(row.bodylen)) == NULL)
+		fatal("malloc");
+	seal_ad(ad, case_id, e->ehash, 32);
+	if (case_unseal(ck, ad, row.body, row.bodylen, e->body,
+	    &e->bodylen) != 0)
+		return -1;
+	return cases_body_decode(e->h.type, e->body, e->bodylen, &e->b);
 }
 
 struct apply {
@@ -554,7 +665,7 @@ audit_entry_add(struct tafeld *d, MDB_txn *txn, struct tafel_audit_entry *ae)
  * header's recipients are logged).
  */
 int
-case_audit_env(struct tafeld *d, MDB_txn *txn, enum tafel_audit_kind kind,
+cases_audit_env(struct tafeld *d, MDB_txn *txn, enum tafel_audit_kind kind,
     const struct tafel_hdr *h, const uint8_t hash[32], const char *const *to,
     size_t nto)
 {
@@ -594,12 +705,12 @@ apply_audit(MDB_txn *txn, struct apply *a, const struct dcase *c)
 	int rc;
 
 	if (!a->local)
-		return case_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, h,
+		return cases_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, h,
 		    a->rxhash, NULL, 0);
-	if (a->noutbox > 0 && (rc = case_audit_env(a->d, txn,
+	if (a->noutbox > 0 && (rc = cases_audit_env(a->d, txn,
 	    TAFEL_AUDIT_SENT, h, a->e->hash, a->outbox, a->noutbox)) != 0)
 		return rc;
-	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = case_audit_env(a->d,
+	if (a->ho != NULL && a->noutbox_ho > 0 && (rc = cases_audit_env(a->d,
 	    txn, TAFEL_AUDIT_SENT, h, a->hohash, a->outbox_ho,
 	    a->noutbox_ho)) != 0)
 		return rc;
@@ -650,7 +761,7 @@ seen_key(uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES], const char *from,
 }
 
 int
-seen_lookup(struct tafeld *d, MDB_txn *txn, const char *from,
+cases_seen_lookup(struct tafeld *d, MDB_txn *txn, const char *from,
     const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32], int *state)
 {
 	uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
@@ -671,7 +782,7 @@ seen_lookup(struct tafeld *d, MDB_txn *txn, const char *from,
 }
 
 int
-seen_put(struct tafeld *d, MDB_txn *txn, const char *from,
+cases_seen_put(struct tafeld *d, MDB_txn *txn, const char *from,
     const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32])
 {
 	uint8_t key[TAFEL_ORG_MAX + 1 + TAFEL_ID_BYTES];
@@ -706,7 +817,8 @@ apply_txn(MDB_txn *txn, void *arg)
 		crypto_hash_sha256(ehash, a->e->hdr, a->e->hdrlen);
 
 	/* Duplicate? */
-	if ((rc = seen_lookup(d, txn, h->from, h->id, a->e->hash, &seen)) != 0)
+	if ((rc = cases_seen_lookup(d, txn, h->from, h->id, a->e->hash,
+	    &seen)) != 0)
 		return rc;
 	if (seen == SEEN_SAME) {
 		a->dup = true;
@@ -716,7 +828,7 @@ apply_txn(MDB_txn *txn, void *arg)
 		REFUSE(a, TAFEL_ACK_REFUSED, "message id reused with other "
 		    "content");
 
-	got = case_get(d, txn, h->case_id, &c);
+	got = cases_get(d, txn, h->case_id, &c);
 	if (got < 0)
 		return -1;
 	if (strcmp(h->type, "open") == 0) {
@@ -776,24 +888,24 @@ apply_txn(MDB_txn *txn, void *arg)
 		if (strcmp(c.table, h->table) != 0)
 			REFUSE(a, TAFEL_ACK_REFUSED, "case belongs to another "
 			    "table");
-		if (!case_has_member(&c, h->from))
+		if (!cases_has_member(&c, h->from))
 			REFUSE(a, TAFEL_ACK_REFUSED, "sender is not a member of "
 			    "the case");
-		if (!case_has_member(&c, d->self.org))
+		if (!cases_has_member(&c, d->self.org))
 			REFUSE(a, TAFEL_ACK_REFUSED, "we are not a member of the "
 			    "case");
 		if (strcmp(h->type, "reveal") == 0) {
 			if (strcmp(h->from, c.owner) != 0)
 				REFUSE(a, TAFEL_ACK_REFUSED, "only the case owner "
 				    "clears members for identity records");
-			if (!case_has_member(&c, a->reveal))
+			if (!cases_has_member(&c, a->reveal))
 				REFUSE(a, TAFEL_ACK_REFUSED, "%s is not a member "
 				    "of the case", a->reveal);
 		}
 		if (!a->local && a->body != NULL &&
 		    strcmp(h->type, "record") == 0 &&
 		    strcmp(h->cat, "identity") == 0 &&
-		    !case_cleared(&c, d->self.org))
+		    !cases_cleared(&c, d->self.org))
 			REFUSE(a, TAFEL_ACK_RETRY, "not cleared for identity "
 			    "records of this case (yet)");
 		if (!a->local && a->body != NULL && c.minor &&
@@ -821,7 +933,7 @@ apply_txn(MDB_txn *txn, void *arg)
 			    sizeof(c.members[0]));
 		c.nmembers = a->mb->nmembers;
 	}
-	if (strcmp(h->type, "reveal") == 0 && !case_cleared(&c, a->reveal) &&
+	if (strcmp(h->type, "reveal") == 0 && !cases_cleared(&c, a->reveal) &&
 	    c.ncleared < TAFEL_MAX_RECIPIENTS)
 		snprintf(c.cleared[c.ncleared++], sizeof(c.cleared[0]), "%s",
 		    a->reveal);
@@ -832,10 +944,10 @@ apply_txn(MDB_txn *txn, void *arg)
 		c.closed = h->time;
 
 	/* The event row (the case key is wiped there). */
-	if ((rc = case_row_put(d, txn, c.id, ck, a->e, ehash, a->body,
+	if ((rc = cases_row_put(d, txn, c.id, ck, a->e, ehash, a->body,
 	    a->bodylen, a->ckey)) != 0)
 		return rc;
-	if ((rc = case_put(d, txn, &c)) != 0)
+	if ((rc = cases_put(d, txn, &c)) != 0)
 		return rc;
 	k.mv_data = (void *)a->e->hash;
 	k.mv_size = 32;
@@ -843,7 +955,7 @@ apply_txn(MDB_txn *txn, void *arg)
 	v.mv_size = a->envlen;
 	if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v, 0)) != 0)
 		return rc;
-	if ((rc = seen_put(d, txn, h->from, h->id, a->e->hash)) != 0)
+	if ((rc = cases_seen_put(d, txn, h->from, h->id, a->e->hash)) != 0)
 		return rc;
 	if (a->noutbox > 0 && (rc = outbox_add(d, txn, OUTBOX_ENV, a->e->hash,
 	    a->outbox, a->noutbox)) != 0)
@@ -901,14 +1013,14 @@ seen_before(struct tafeld *d, const struct tafel_env *e)
 
 	if (store_read(d->store, &txn) != 0)
 		return -1;
-	rc = seen_lookup(d, txn, e->h.from, e->h.id, e->hash, &seen);
+	rc = cases_seen_lookup(d, txn, e->h.from, e->h.id, e->hash, &seen);
 	mdb_txn_abort(txn);
 	return rc != 0 ? -1 : seen;
 }
 
 int
-rules_allow(const struct dtable *dt, const char *from_role, const char *to_role,
-    const char *cat)
+cases_rules_allow(const struct dtable *dt, const char *from_role,
+    const char *to_role, const char *cat)
 {
 	int rf = tafel_role_index(from_role), rt = tafel_role_index(to_role);
 	int ci = tafel_cat_index(cat);
@@ -930,17 +1042,14 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	struct apply a;
 	uint8_t *body = NULL, *ho = NULL, ck[32] = { 0 }, cont[32] = { 0 };
 	uint8_t wkey[KEYS_WRAPPED_LEN];
-	struct tafel_share_body *sb = NULL;
-	bool minor = false;
-	char reveal[TAFEL_ORG_MAX + 1] = "";
-	struct tafel_members_body *mb = NULL;
-	const char *text;
-	size_t bodylen, bodymax = 0, textlen, holen;
+	struct evbody b;
+	size_t bodylen, bodymax = 0, holen;
 	int rc;
 
 	*st = TAFEL_ACK_REFUSED;
 	memset(id, 0, TAFEL_ID_BYTES);
 	memset(gap, 0, sizeof(*gap));
+	memset(&b, 0, sizeof(b));
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 #define NO(s, ...)	do {						\
@@ -1036,7 +1145,8 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		/* The header alone may go to every member: the rules are
 		 * about who reads what. */
 		if (content &&
-		    !rules_allow(dt, m->card.role, d->self.role, e->h.cat))
+		    !cases_rules_allow(dt, m->card.role, d->self.role,
+		    e->h.cat))
 			NO(TAFEL_ACK_REFUSED, "the rules of table %s do not "
 			    "allow %s to send %s to %s", e->h.table,
 			    m->card.role, e->h.cat, d->self.role);
@@ -1078,22 +1188,15 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 		free(body);
 		body = NULL;
 		bodylen = 0;
-		text = NULL;
-		textlen = 0;
 	} else if (rc != 0)
 		NO(TAFEL_ACK_REFUSED, "cannot open the envelope: %s",
 		    tafel_strerror(rc));
-	else if (strcmp(e->h.type, "reveal") == 0) {
-		if (tafel_reveal_decode(body, bodylen, reveal, &text,
-		    &textlen) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
-	} else if (strcmp(e->h.type, "members") == 0) {
+	else if (cases_body_decode(e->h.type, body, bodylen, &b) != 0)
+		NO(TAFEL_ACK_REFUSED, "malformed body");
+	else if (b.mb != NULL) {
+		const struct tafel_members_body *mb = b.mb;
 		size_t i, k;
 
-		if ((mb = malloc(sizeof(*mb))) == NULL)
-			fatal("malloc");
-		if (tafel_members_decode(body, bodylen, mb) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
 		if (strcmp(mb->members[0], e->h.from) != 0 ||
 		    mb->nmembers != e->h.nto + 1)
 			NO(TAFEL_ACK_REFUSED, "the member list does not match "
@@ -1110,34 +1213,11 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 				NO(TAFEL_ACK_REFUSED, "the member list does not "
 				    "match the recipients");
 		}
-		text = mb->reason;
-		textlen = mb->reasonlen;
-	} else if (strcmp(e->h.type, "open") == 0) {
-		if (tafel_open_decode(body, bodylen, &text, &textlen,
-		    &minor) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
-	} else if (strcmp(e->h.type, "share") == 0) {
-		if ((sb = malloc(sizeof(*sb))) == NULL)
-			fatal("malloc");
-		if (tafel_share_decode(body, bodylen, sb) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
-		if (tables_member(dt, sb->org) == NULL)
-			NO(TAFEL_ACK_REFUSED, "%s is not a member of table %s",
-			    sb->org, e->h.table);
-		text = NULL;
-		textlen = 0;
-	} else if (strcmp(e->h.type, "decide") == 0) {
-		char level[TAFEL_FOLLOWUP_MAX + 1];
-		uint64_t review;
-
-		if (tafel_decision_decode(body, bodylen, level, &text,
-		    &textlen, &review) != 0)
-			NO(TAFEL_ACK_REFUSED, "malformed body");
-	} else if (tafel_body_decode(e->h.type, body, bodylen, &text,
-	    &textlen) != 0)
-		NO(TAFEL_ACK_REFUSED, "malformed body");
+	} else if (b.sb != NULL && tables_member(dt, b.sb->org) == NULL)
+		NO(TAFEL_ACK_REFUSED, "%s is not a member of table %s",
+		    b.sb->org, e->h.table);
 	if (body != NULL && strcmp(e->h.type, "record") == 0 &&
-	    textlen > dt->t->rules.max_record)
+	    b.textlen > dt->t->rules.max_record)
 		NO(TAFEL_ACK_REFUSED, "record longer than table %s allows",
 		    e->h.table);
 
@@ -1155,10 +1235,10 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 	a.e = e;
 	a.body = body;
 	a.bodylen = bodylen;
-	a.reveal = reveal;
-	a.mb = mb;
+	a.reveal = b.org;
+	a.mb = b.mb;
 	a.rxhash = hash;
-	a.minor = minor;
+	a.minor = b.minor;
 	a.ckey = body != NULL ? cont : NULL;
 	a.rules = &dt->t->rules;
 	if (strcmp(e->h.type, "open") == 0 ||
@@ -1168,8 +1248,8 @@ cases_receive(struct tafeld *d, const char *peer_org, const uint8_t *env,
 			NO(TAFEL_ACK_RETRY, "internal error");
 		a.ck = ck;
 		a.wkey = wkey;
-		a.pseudonym = text;
-		a.pseudolen = textlen;
+		a.pseudonym = b.text;
+		a.pseudolen = b.textlen;
 	}
 	a.gap = gap;
 	a.gap_ok = gap_expired(d, hash);
@@ -1210,8 +1290,7 @@ done:
 		free(body);
 	}
 	free(ho);
-	free(mb);
-	free(sb);
+	cases_body_free(&b);
 	free(e);
 }
 
@@ -1246,8 +1325,8 @@ in_list(const char *const *list, size_t n, const char *org)
  * transaction, then tries to send.
  */
 int
-local_event(struct tafeld *d, struct local *l, const char **code, char *err,
-    size_t errlen)
+cases_local_event(struct tafeld *d, struct local *l, const char **code,
+    char *err, size_t errlen)
 {
 	const char *const *wrap = l->wrap != NULL ? l->wrap : l->to;
 	size_t nwrap = l->wrap != NULL ? l->nwrap : l->nto;
@@ -1492,7 +1571,7 @@ op_case_open(struct tafeld *d, const struct tafel_ctl_req *r,
 	l.ck = ck;
 	l.wkey = wkey;
 	l.minor = f[3].obj != NULL && f[3].obj->via.boolean;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		sodium_memzero(ck, sizeof(ck));
 		tafel_ctl_err(w, code, err);
 		return;
@@ -1508,9 +1587,8 @@ op_case_open(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, hex);
 }
 
-/* Reads a case by its hex id for a control request. */
-static int
-ctl_case(struct tafeld *d, const msgpack_object *o, struct dcase *c,
+int
+cases_ctl_get(struct tafeld *d, const msgpack_object *o, struct dcase *c,
     struct tafel_mpw *w)
 {
 	char hex[33], err[128];
@@ -1527,7 +1605,7 @@ ctl_case(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 		tafel_ctl_err(w, "storage", "cannot read the store");
 		return -1;
 	}
-	rc = case_get(d, txn, id, c);
+	rc = cases_get(d, txn, id, c);
 	mdb_txn_abort(txn);
 	if (rc != 0) {
 		snprintf(err, sizeof(err), "no case %s here", hex);
@@ -1539,7 +1617,7 @@ ctl_case(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 
 /* Every other member of the case that is still at its table. */
 size_t
-case_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
+cases_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
     const char *to[TAFEL_MAX_RECIPIENTS])
 {
 	size_t i, n = 0;
@@ -1553,7 +1631,7 @@ case_recipients(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 
 /* A new event of case c, after its current heads. */
 void
-local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
+cases_local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
     const char *type, const char *cat, const char *person,
     const char *const *to, size_t nto)
 {
@@ -1577,13 +1655,13 @@ local_begin(struct local *l, struct dtable *dt, const struct dcase *c,
  * failure the error answer is written to w.
  */
 int
-case_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
+cases_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
     struct dtable **dtp, char hex[33], struct tafel_mpw *w)
 {
 	const char *code = "internal";
 	char err[512];
 
-	if (ctl_case(d, o, c, w) != 0)
+	if (cases_ctl_get(d, o, c, w) != 0)
 		return -1;
 	tafel_hex(hex, c->id, 16);
 	if ((*dtp = tables_find(d, c->table)) == NULL) {
@@ -1596,7 +1674,7 @@ case_writable(struct tafeld *d, const msgpack_object *o, struct dcase *c,
 		tafel_ctl_err(w, code, err);
 		return -1;
 	}
-	if (!case_has_member(c, d->self.org)) {
+	if (!cases_has_member(c, d->self.org)) {
 		tafel_ctl_err(w, "not-member", "this organisation is not a "
 		    "member of the case");
 		return -1;
@@ -1661,7 +1739,7 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 		}
 		nnamed = a->via.array.size;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, chex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, chex, w) != 0)
 		return;
 	role = tafel_role_index(d->self.role);
 	if (role < 0 || !(dt->t->rules.send[role] & (1u << ci))) {
@@ -1687,7 +1765,7 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 			    c.table);
 			continue;
 		}
-		if (!rules_allow(dt, d->self.role, m->card.role, cat)) {
+		if (!cases_rules_allow(dt, d->self.role, m->card.role, cat)) {
 			log_info("case %.8s: the rules do not let %s (%s) "
 			    "receive %s; not sealed for it (header only)",
 			    chex, m->card.org, m->card.role, cat);
@@ -1727,7 +1805,7 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 			tafel_ctl_err(w, "not-member", err);
 			return;
 		}
-		if (identity && !case_cleared(&c, named[i])) {
+		if (identity && !cases_cleared(&c, named[i])) {
 			snprintf(err, sizeof(err), "%.63s is not cleared for "
 			    "identity records of this case (the owner clears "
 			    "it with: tafel case reveal)", named[i]);
@@ -1740,16 +1818,16 @@ op_record_add(struct tafeld *d, const struct tafel_ctl_req *r,
 			continue;
 		if (in_list(denied, ndenied, to[i]))
 			continue;
-		if (identity && !case_cleared(&c, to[i]))
+		if (identity && !cases_cleared(&c, to[i]))
 			continue;
 		wrap[nwrap++] = to[i];
 	}
-	local_begin(&l, dt, &c, "record", cat, person, to, n);
+	cases_local_begin(&l, dt, &c, "record", cat, person, to, n);
 	l.wrap = wrap;
 	l.nwrap = nwrap;
 	l.text = f[2].obj->via.str.ptr;
 	l.textlen = f[2].obj->via.str.size;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		tafel_ctl_err(w, code, err);
 		return;
 	}
@@ -1796,7 +1874,7 @@ op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", err);
 		return;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		return;
 	role = tafel_role_index(d->self.role);
 	if (strcmp(type, "decline") != 0 &&
@@ -1806,13 +1884,13 @@ op_case_event(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "forbidden", err);
 		return;
 	}
-	n = case_recipients(d, dt, &c, to);
-	local_begin(&l, dt, &c, type, "", person, to, n);
+	n = cases_recipients(d, dt, &c, to);
+	cases_local_begin(&l, dt, &c, type, "", person, to, n);
 	l.text = f[1].obj->via.str.ptr;
 	l.textlen = f[1].obj->via.str.size;
 	l.followup = level;
 	l.review = decide ? f[3].obj->via.u64 : 0;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		tafel_ctl_err(w, code, err);
 		return;
 	}
@@ -1851,7 +1929,7 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", "case.reveal: bad arguments");
 		return;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		return;
 	if (strcmp(c.owner, d->self.org) != 0) {
 		snprintf(err, sizeof(err), "only the owner of case %s (%s) "
@@ -1859,18 +1937,18 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "forbidden", err);
 		return;
 	}
-	if (!case_has_member(&c, org)) {
+	if (!cases_has_member(&c, org)) {
 		snprintf(err, sizeof(err), "%s is not a member of case %s", org,
 		    hex);
 		tafel_ctl_err(w, "not-member", err);
 		return;
 	}
-	n = case_recipients(d, dt, &c, to);
-	local_begin(&l, dt, &c, "reveal", "", person, to, n);
+	n = cases_recipients(d, dt, &c, to);
+	cases_local_begin(&l, dt, &c, "reveal", "", person, to, n);
 	l.text = f[2].obj->via.str.ptr;
 	l.textlen = f[2].obj->via.str.size;
 	l.reveal = org;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		tafel_ctl_err(w, code, err);
 		return;
 	}
@@ -1882,9 +1960,6 @@ op_case_reveal(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, "event");
 	tafel_mpw_str(w, hex);
 }
-
-static int	case_pseudonym(struct tafeld *, const struct dcase *, char *,
-		    size_t);
 
 /*
  * case.members: the owner adds or removes members.  The new list goes
@@ -1941,7 +2016,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", "give --add or --remove");
 		goto out;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		goto out;
 	if (strcmp(c.owner, d->self.org) != 0) {
 		snprintf(err, sizeof(err), "only the owner of case %s (%s) "
@@ -1958,7 +2033,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 			    "remove itself from its case");
 			goto out;
 		}
-		if (!case_has_member(&c, mb->remove[i])) {
+		if (!cases_has_member(&c, mb->remove[i])) {
 			snprintf(err, sizeof(err), "%s is not a member of case "
 			    "%s", mb->remove[i], hex);
 			tafel_ctl_err(w, "not-member", err);
@@ -1971,7 +2046,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 			snprintf(mb->members[mb->nmembers++],
 			    sizeof(mb->members[0]), "%s", c.members[i]);
 	for (i = 0; i < mb->nadd; i++) {
-		if (case_has_member(&c, mb->add[i]) ||
+		if (cases_has_member(&c, mb->add[i]) ||
 		    named_has(mb->add, i, mb->add[i])) {
 			snprintf(err, sizeof(err), "%s is already a member",
 			    mb->add[i]);
@@ -1994,7 +2069,7 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 	for (i = 1; i < mb->nmembers; i++)
 		if (tables_member(dt, mb->members[i]) != NULL)
 			to[n++] = mb->members[i];
-	if (case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0) {
+	if (cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0) {
 		tafel_ctl_err(w, "storage", "the case cannot be read");
 		goto out;
 	}
@@ -2016,13 +2091,13 @@ op_case_members(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "internal", "cannot encode the change");
 		goto out;
 	}
-	local_begin(&l, dt, &c, "members", "", person, to, n);
+	cases_local_begin(&l, dt, &c, "members", "", person, to, n);
 	l.body = body;
 	l.bodylen = bodylen;
 	l.mb = mb;
 	l.extra = history_txn;
 	l.extra_arg = &hs;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		sodium_memzero(body, bodylen);
 		free(body);
 		tafel_ctl_err(w, code, err);
@@ -2043,446 +2118,6 @@ out:
 	history_free(&hs);
 	sodium_memzero(pseudo, sizeof(pseudo));
 	free(mb);
-}
-
-/* The pseudonym of a case, decrypted into buf (NUL terminated). */
-static int
-case_pseudonym(struct tafeld *d, const struct dcase *c, char *buf,
-    size_t bufsz)
-{
-	uint8_t ck[32], ad[48];
-	size_t n;
-	int rc;
-
-	if (bufsz < TAFEL_PSEUDONYM_MAX + 1 ||
-	    keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
-		return -1;
-	seal_ad(ad, c->id, (const uint8_t *)"pseudonym", 9);
-	rc = case_unseal(ck, ad, c->pseudo, c->pseudolen, (uint8_t *)buf, &n);
-	sodium_memzero(ck, sizeof(ck));
-	if (rc != 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-void
-evlist_free(struct evlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		if (l->ev[i].body != NULL) {
-			sodium_memzero(l->ev[i].body, l->ev[i].bodylen);
-			free(l->ev[i].body);
-		}
-		free(l->ev[i].mb);
-		free(l->ev[i].sb);
-		sodium_memzero(l->ev[i].ckey, sizeof(l->ev[i].ckey));
-	}
-	free(l->ev);
-	l->ev = NULL;
-	l->n = 0;
-}
-
-/* Reads every event of a case, in timeline order (lamport, hash). */
-int
-case_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
-{
-	struct event_row row;
-	uint8_t ck[32], ad[48];
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
-	struct ev *e, *p;
-	int rc, ret = -1;
-
-	memset(l, 0, sizeof(*l));
-	if (keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
-		return -1;
-	if (store_read(d->store, &txn) != 0)
-		goto nocursor;
-	if (mdb_cursor_open(txn, store_dbi(d->store, DB_EVENTS), &cur) != 0)
-		goto notxn;
-	k.mv_data = (void *)c->id;
-	k.mv_size = 16;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 56 || memcmp(k.mv_data, c->id, 16) != 0)
-			break;
-		if ((p = realloc(l->ev, (l->n + 1) * sizeof(*p))) == NULL)
-			fatal("realloc");
-		l->ev = p;
-		e = &l->ev[l->n];
-		memset(e, 0, sizeof(*e));
-		if (cases_row_decode(v.mv_data, v.mv_size, &row) != 0 ||
-		    tafel_hdr_decode(row.hdr, row.hdrlen, &e->h) != 0)
-			goto bad;
-		crypto_hash_sha256(e->ehash, row.hdr, row.hdrlen);
-		memcpy(e->env, row.env, 32);
-		if (row.ckey != NULL && row.bodylen > 0) {
-			size_t kl;
-
-			ckey_ad(ad, c->id, e->ehash);
-			if (case_unseal(ck, ad, row.ckey, row.ckeylen, e->ckey,
-			    &kl) != 0 || kl != 32) {
-				l->n++;
-				goto bad;
-			}
-			e->haskey = true;
-		}
-		if (row.bodylen == 0) {
-			/* Only the header reached us: no content. */
-			l->n++;
-			continue;
-		}
-		if ((e->body = malloc(row.bodylen)) == NULL)
-			fatal("malloc");
-		seal_ad(ad, c->id, e->ehash, 32);
-		rc = case_unseal(ck, ad, row.body, row.bodylen, e->body,
-		    &e->bodylen);
-		l->n++;
-		if (rc != 0)
-			goto bad;
-		if (strcmp(e->h.type, "reveal") == 0)
-			rc = tafel_reveal_decode(e->body, e->bodylen, e->org,
-			    &e->text, &e->textlen);
-		else if (strcmp(e->h.type, "members") == 0) {
-			if ((e->mb = malloc(sizeof(*e->mb))) == NULL)
-				fatal("malloc");
-			if ((rc = tafel_members_decode(e->body, e->bodylen,
-			    e->mb)) == 0) {
-				e->text = e->mb->reason;
-				e->textlen = e->mb->reasonlen;
-			}
-		}
-		else if (strcmp(e->h.type, "decide") == 0)
-			rc = tafel_decision_decode(e->body, e->bodylen,
-			    e->followup, &e->text, &e->textlen, &e->review);
-		else if (strcmp(e->h.type, "open") == 0) {
-			bool minor;
-
-			rc = tafel_open_decode(e->body, e->bodylen, &e->text,
-			    &e->textlen, &minor);
-		} else if (strcmp(e->h.type, "share") == 0) {
-			if ((e->sb = malloc(sizeof(*e->sb))) == NULL)
-				fatal("malloc");
-			if ((rc = tafel_share_decode(e->body, e->bodylen,
-			    e->sb)) == 0)
-				snprintf(e->org, sizeof(e->org), "%s",
-				    e->sb->org);
-		} else
-			rc = tafel_body_decode(e->h.type, e->body, e->bodylen,
-			    &e->text, &e->textlen);
-		if (rc != 0)
-			goto bad;
-	}
-	ret = 0;
-	goto out;
-bad:
-	log_warnx("store: an event row of a case does not decode");
-	evlist_free(l);
-out:
-	mdb_cursor_close(cur);
-notxn:
-	mdb_txn_abort(txn);
-nocursor:
-	sodium_memzero(ck, sizeof(ck));
-	return ret;
-}
-
-/* Is event a an ancestor of event b (through prev links)? */
-static bool
-ancestor(const struct evlist *l, size_t a, size_t b, uint8_t *seen)
-{
-	size_t i, k;
-
-	for (i = 0; i < l->ev[b].h.nprev; i++)
-		for (k = 0; k < l->n; k++) {
-			if (seen[k] || memcmp(l->ev[k].ehash,
-			    l->ev[b].h.prev[i], 32) != 0)
-				continue;
-			seen[k] = 1;
-			if (k == a || ancestor(l, a, k, seen))
-				return true;
-		}
-	return false;
-}
-
-/*
- * The follow-up in force: the decisions that no later decision follows
- * (through the DAG).  One: its level and review date; more: a conflict,
- * until somebody decides again knowing both.  Marks them in current.
- */
-struct followup {
-	const char	*level;		/* "": none yet; "conflict" */
-	uint64_t	 review;
-	uint64_t	 closed;	/* time of a close event, or 0 */
-	size_t		 ncurrent;
-};
-
-static void
-case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
-{
-	uint8_t *seen;
-	size_t i, j;
-
-	memset(fu, 0, sizeof(*fu));
-	fu->level = "";
-	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL)
-		fatal("calloc");
-	for (i = 0; i < l->n; i++) {
-		current[i] = 0;
-		if (strcmp(l->ev[i].h.type, "close") == 0)
-			fu->closed = l->ev[i].h.time;
-		if (strcmp(l->ev[i].h.type, "decide") != 0)
-			continue;
-		current[i] = 1;
-		for (j = 0; j < l->n && current[i]; j++) {
-			if (j == i || strcmp(l->ev[j].h.type, "decide") != 0)
-				continue;
-			memset(seen, 0, l->n);
-			if (ancestor(l, i, j, seen))
-				current[i] = 0;
-		}
-		if (current[i]) {
-			fu->ncurrent++;
-			fu->level = l->ev[i].followup;
-			fu->review = l->ev[i].review;
-		}
-	}
-	if (fu->ncurrent > 1) {
-		fu->level = "conflict";
-		fu->review = 0;
-	}
-	free(seen);
-}
-
-static void
-emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
-    bool conflict, bool delivery)
-{
-	char hex[65];
-	bool text = strcmp(e->h.type, "open") != 0;
-	size_t i;
-
-	/* Delivery: only for this organisation's own events, on request. */
-	delivery = delivery && strcmp(e->h.from, d->self.org) == 0;
-	tafel_hex(hex, e->h.id, 16);
-	tafel_mpw_map(w, delivery ? 18 : 17);
-	tafel_mpw_str(w, "id");
-	tafel_mpw_str(w, hex);
-	tafel_hex(hex, e->ehash, 32);
-	tafel_mpw_str(w, "hash");
-	tafel_mpw_str(w, hex);
-	tafel_mpw_str(w, "type");
-	tafel_mpw_str(w, e->h.type);
-	tafel_mpw_str(w, "from");
-	tafel_mpw_str(w, e->h.from);
-	tafel_mpw_str(w, "by");
-	tafel_mpw_str(w, e->h.by);
-	tafel_mpw_str(w, "time");
-	tafel_mpw_uint(w, e->h.time);
-	tafel_mpw_str(w, "lamport");
-	tafel_mpw_uint(w, e->h.lamport);
-	tafel_mpw_str(w, "category");
-	tafel_mpw_str(w, e->h.cat);
-	tafel_mpw_str(w, "text");
-	tafel_mpw_strn(w, e->text != NULL && text ? e->text : "",
-	    e->text != NULL && text ? e->textlen : 0);
-	tafel_mpw_str(w, "followup");
-	tafel_mpw_str(w, e->followup);
-	tafel_mpw_str(w, "review");
-	tafel_mpw_uint(w, e->review);
-	tafel_mpw_str(w, "conflict");
-	tafel_mpw_bool(w, conflict);
-	tafel_mpw_str(w, "org");
-	tafel_mpw_str(w, e->org);
-	tafel_mpw_str(w, "content");
-	tafel_mpw_bool(w, e->body != NULL);
-	tafel_mpw_str(w, "add");
-	tafel_mpw_array(w, e->mb != NULL ? e->mb->nadd : 0);
-	for (i = 0; e->mb != NULL && i < e->mb->nadd; i++)
-		tafel_mpw_str(w, e->mb->add[i]);
-	tafel_mpw_str(w, "remove");
-	tafel_mpw_array(w, e->mb != NULL ? e->mb->nremove : 0);
-	for (i = 0; e->mb != NULL && i < e->mb->nremove; i++)
-		tafel_mpw_str(w, e->mb->remove[i]);
-	tafel_mpw_str(w, "shared");
-	tafel_mpw_array(w, e->sb != NULL ? e->sb->nevents : 0);
-	for (i = 0; e->sb != NULL && i < e->sb->nevents; i++) {
-		tafel_hex(hex, e->sb->events[i], 32);
-		tafel_mpw_str(w, hex);
-	}
-	if (delivery) {
-		const char *to[TAFEL_MAX_RECIPIENTS];
-
-		for (i = 0; i < e->h.nto && i < TAFEL_MAX_RECIPIENTS; i++)
-			to[i] = e->h.to[i];
-		tafel_mpw_str(w, "delivery");
-		delivery_emit(d, e->env, to, i, w);
-	}
-}
-
-/*
- * Entries of a case's map in the answers to case.show and case.list:
- * who and what it is (emit_case), and where it stands (emit_followup).
- */
-static void
-emit_case(struct tafel_mpw *w, const struct dcase *c, const char *pseudo)
-{
-	char hex[33];
-	size_t i;
-
-	tafel_hex(hex, c->id, 16);
-	tafel_mpw_str(w, "case");
-	tafel_mpw_str(w, hex);
-	tafel_mpw_str(w, "table");
-	tafel_mpw_str(w, c->table);
-	tafel_mpw_str(w, "owner");
-	tafel_mpw_str(w, c->owner);
-	tafel_mpw_str(w, "pseudonym");
-	tafel_mpw_str(w, pseudo);
-	tafel_mpw_str(w, "minor");
-	tafel_mpw_bool(w, c->minor);
-	tafel_mpw_str(w, "members");
-	tafel_mpw_array(w, c->nmembers);
-	for (i = 0; i < c->nmembers; i++)
-		tafel_mpw_str(w, c->members[i]);
-}
-
-static void
-emit_followup(struct tafel_mpw *w, const struct dcase *c,
-    const struct followup *fu)
-{
-	tafel_mpw_str(w, "opened");
-	tafel_mpw_uint(w, c->opened);
-	tafel_mpw_str(w, "followup");
-	tafel_mpw_str(w, fu->level);
-	tafel_mpw_str(w, "review");
-	tafel_mpw_uint(w, fu->review);
-	tafel_mpw_str(w, "closed");
-	tafel_mpw_uint(w, fu->closed);
-}
-
-static void
-op_case_show(struct tafeld *d, const struct tafel_ctl_req *r,
-    const char *person, struct tafel_mpw *w)
-{
-	struct tafel_mp_field f[] = {
-		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
-		{ "delivery", TAFEL_MP_BOOL, 0, 0, true, NULL },
-	};
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
-	struct followup fu;
-	struct evlist l;
-	struct dcase c;
-	uint8_t *current;
-	size_t i;
-
-	if (tafel_mp_fields(r->args, f, 2) != 0) {
-		tafel_ctl_err(w, "bad-request", "case.show: bad arguments");
-		return;
-	}
-	if (ctl_case(d, f[0].obj, &c, w) != 0)
-		return;
-	/* Who looked at a case is logged before anything is shown. */
-	if (audit_viewed(d, c.table, c.id, person) != 0) {
-		tafel_ctl_err(w, "storage", "the view cannot be logged, so the "
-		    "case is not shown");
-		return;
-	}
-	if (case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0 ||
-	    case_events(d, &c, &l) != 0) {
-		tafel_ctl_err(w, "storage", "the case cannot be read from the "
-		    "store");
-		return;
-	}
-	if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
-		fatal("calloc");
-	case_followup(&l, &fu, current);
-	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 11);
-	emit_case(w, &c, pseudo);
-	emit_followup(w, &c, &fu);
-	tafel_mpw_str(w, "events");
-	tafel_mpw_array(w, l.n);
-	for (i = 0; i < l.n; i++)
-		emit_event(d, w, &l.ev[i], fu.ncurrent > 1 && current[i],
-		    f[1].obj != NULL && f[1].obj->via.boolean);
-	free(current);
-	evlist_free(&l);
-	sodium_memzero(pseudo, sizeof(pseudo));
-}
-
-static void
-op_case_list(struct tafeld *d, const struct tafel_ctl_req *r,
-    struct tafel_mpw *w)
-{
-	struct tafel_mp_field none[1];
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
-	char level[TAFEL_FOLLOWUP_MAX + 1];
-	struct followup fu;
-	struct evlist l;
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
-	MDB_stat st;
-	struct dcase c;
-	uint8_t *current;
-	size_t i, n, count, done = 0;
-	int rc;
-
-	if (tafel_mp_fields(r->args, none, 0) != 0) {
-		tafel_ctl_err(w, "bad-request", "case.list takes no arguments");
-		return;
-	}
-	if (store_read(d->store, &txn) != 0)
-		goto fail;
-	if (mdb_stat(txn, store_dbi(d->store, DB_CASES), &st) != 0 ||
-	    mdb_cursor_open(txn, store_dbi(d->store, DB_CASES), &cur) != 0) {
-		mdb_txn_abort(txn);
-		goto fail;
-	}
-	count = st.ms_entries;
-	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 1);
-	tafel_mpw_str(w, "cases");
-	tafel_mpw_array(w, count);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 &&
-	    done < count; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		memset(&fu, 0, sizeof(fu));
-		fu.level = "";
-		n = 0;
-		if (k.mv_size != 16 ||
-		    case_decode(k.mv_data, v.mv_data, v.mv_size, &c) != 0 ||
-		    case_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0)
-			snprintf(pseudo, sizeof(pseudo), "(unreadable)");
-		else if (case_events(d, &c, &l) == 0) {
-			if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
-				fatal("calloc");
-			case_followup(&l, &fu, current);
-			for (i = 0; i < l.n; i++)
-				n += strcmp(l.ev[i].h.type, "record") == 0;
-			/* fu.level may point into l, which goes now. */
-			snprintf(level, sizeof(level), "%s", fu.level);
-			fu.level = level;
-			free(current);
-			evlist_free(&l);
-		}
-		tafel_mpw_map(w, 11);
-		emit_case(w, &c, pseudo);
-		tafel_mpw_str(w, "records");
-		tafel_mpw_uint(w, n);
-		emit_followup(w, &c, &fu);
-		done++;
-	}
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	sodium_memzero(pseudo, sizeof(pseudo));
-	return;
-fail:
-	tafel_ctl_err(w, "storage", "cannot read the store");
 }
 
 size_t
@@ -2509,9 +2144,9 @@ cases_ctl(struct tafeld *d, const struct tafel_ctl_req *r,
 	else if (strcmp(r->op, "record.add") == 0)
 		op_record_add(d, r, person, w);
 	else if (strcmp(r->op, "case.show") == 0)
-		op_case_show(d, r, person, w);
+		timeline_ctl_show(d, r, person, w);
 	else if (strcmp(r->op, "case.list") == 0)
-		op_case_list(d, r, w);
+		timeline_ctl_list(d, r, w);
 	else if (strcmp(r->op, "case.decide") == 0)
 		op_case_event(d, r, person, w, "decide");
 	else if (strcmp(r->op, "case.close") == 0)
@@ -2547,7 +2182,7 @@ cases_revoke(struct tafeld *d, MDB_txn *txn, const struct tafel_table *t)
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != 16 ||
-		    case_decode(k.mv_data, v.mv_data, v.mv_size, c) != 0 ||
+		    cases_decode(k.mv_data, v.mv_data, v.mv_size, c) != 0 ||
 		    strcmp(c->table, t->id) != 0)
 			continue;
 		for (i = 0, keep = 0; i < c->nmembers; i++)
@@ -2574,7 +2209,7 @@ cases_revoke(struct tafeld *d, MDB_txn *txn, const struct tafel_table *t)
 	for (j = 0; j < n; j++) {
 		char hex[33];
 
-		if ((rc = case_put(d, txn, &changed[j])) != 0) {
+		if ((rc = cases_put(d, txn, &changed[j])) != 0) {
 			free(changed);
 			return rc == MDB_MAP_FULL ? MDB_MAP_FULL : -1;
 		}

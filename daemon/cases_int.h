@@ -1,11 +1,13 @@
 /*
- * tafeld: what the two files of the cases module share, and nobody else.
+ * tafeld: what the three files of the cases module share, and nobody else.
  *
- * cases.c holds case records, the timeline and the events written here
- * or received; history.c relays earlier events to a member that joined
- * later (share-history).  Included by those two files only: the rest of
- * the daemon sees the cases module through daemon.h.  The helpers keep
- * the names they had as static functions of cases.c.
+ * cases.c holds case records and the events written here or received;
+ * timeline.c reads a case's events back and answers case.show and
+ * case.list; history.c relays earlier events to a member that joined
+ * later (share-history).  Included by those three files only: the rest
+ * of the daemon sees the cases module through daemon.h.  Each helper
+ * carries the prefix of the file that defines it: cases_, timeline_ or
+ * history_.
  */
 #ifndef TAFELD_CASES_INT_H
 #define TAFELD_CASES_INT_H
@@ -33,6 +35,18 @@ struct dcase {
 	uint8_t		pseudo[SEALED_OVERHEAD + TAFEL_PSEUDONYM_MAX];
 };
 
+/* The body of an event, decoded by its type (cases_body_decode). */
+struct evbody {
+	const char	*text;		/* into body: text, pseudonym, reason */
+	size_t		 textlen;
+	char		 followup[TAFEL_FOLLOWUP_MAX + 1];	/* "decide" */
+	uint64_t	 review;				/* "decide" */
+	bool		 minor;					/* "open" */
+	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal", "share" */
+	struct tafel_members_body *mb;		/* "members", owned */
+	struct tafel_share_body *sb;		/* "share", owned */
+};
+
 /* One event of a case, as read back from the store. */
 struct ev {
 	struct tafel_hdr h;
@@ -40,13 +54,7 @@ struct ev {
 	uint8_t		 env[TAFEL_HASH_BYTES];	/* envelope stored */
 	uint8_t		*body;		/* plaintext, owned; NULL: none */
 	size_t		 bodylen;
-	const char	*text;		/* into body: text, pseudonym, reason */
-	size_t		 textlen;
-	char		 followup[TAFEL_FOLLOWUP_MAX + 1];
-	uint64_t	 review;
-	char		 org[TAFEL_ORG_MAX + 1];	/* "reveal", "share" */
-	struct tafel_members_body *mb;		/* "members", owned */
-	struct tafel_share_body *sb;		/* "share", owned */
+	struct evbody	 b;		/* body decoded; zero: none */
 	bool		 haskey;		/* ckey holds its content key */
 	uint8_t		 ckey[32];
 };
@@ -56,7 +64,10 @@ struct evlist {
 	size_t		 n;
 };
 
-/* A new event of this organisation's (local_begin, local_event). */
+/*
+ * A new event of this organisation's (cases_local_begin,
+ * cases_local_event).
+ */
 struct local {
 	struct dtable		*dt;
 	const char		*type;
@@ -98,13 +109,16 @@ struct local {
 
 /* cases.c */
 /* Is org the owner, or cleared for the case's identity records? */
-bool	case_cleared(const struct dcase *, const char *org);
-bool	case_has_member(const struct dcase *, const char *org);
+bool	cases_cleared(const struct dcase *, const char *org);
+bool	cases_has_member(const struct dcase *, const char *org);
+/* Decodes the DB_CASES record buf of case id into c: 0 or -1. */
+int	cases_decode(const uint8_t id[16], const uint8_t *buf, size_t len,
+	    struct dcase *c) __attribute__((warn_unused_result));
 /* Reads a case in txn.  Returns 0, 1 when absent, -1 on a bad record. */
-int	case_get(struct tafeld *, MDB_txn *, const uint8_t id[16],
+int	cases_get(struct tafeld *, MDB_txn *, const uint8_t id[16],
 	    struct dcase *) __attribute__((warn_unused_result));
 /* Writes a case record in txn: 0 or an LMDB error (or -1). */
-int	case_put(struct tafeld *, MDB_txn *, const struct dcase *)
+int	cases_put(struct tafeld *, MDB_txn *, const struct dcase *)
 	    __attribute__((warn_unused_result));
 /*
  * Inside the write transaction: the event row of event e (hash ehash) of
@@ -113,62 +127,98 @@ int	case_put(struct tafeld *, MDB_txn *, const struct dcase *)
  * NULL) sealed under the case key ck, which it wipes; and the event's
  * DB_EVIDX entry.  0, an LMDB error or -1.
  */
-int	case_row_put(struct tafeld *, MDB_txn *, const uint8_t case_id[16],
+int	cases_row_put(struct tafeld *, MDB_txn *, const uint8_t case_id[16],
 	    uint8_t ck[32], const struct tafel_env *e, const uint8_t ehash[32],
 	    const uint8_t *body, size_t bodylen, const uint8_t *ckey)
 	    __attribute__((warn_unused_result));
 /*
+ * Decodes the body of an event of type type into b, whose text points
+ * into body: strictly, as tafel_*_decode do, with nothing checked
+ * against the table or the case.  0, or -1 with nothing held in b.  The
+ * caller frees b with cases_body_free.
+ */
+int	cases_body_decode(const char *type, const uint8_t *body, size_t len,
+	    struct evbody *b) __attribute__((warn_unused_result));
+void	cases_body_free(struct evbody *b);
+/*
+ * Opens a DB_EVENTS row of case case_id into e, which the caller zeroed:
+ * header, hashes and, with content, the content key and the body
+ * decrypted under the case key ck and decoded.  0 or -1; what e holds,
+ * after a failure too, the caller frees (timeline_free).
+ */
+int	cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],
+	    const uint8_t *buf, size_t len, struct ev *e)
+	    __attribute__((warn_unused_result));
+/* The pseudonym of case c, decrypted into buf (NUL terminated): 0 or -1. */
+int	cases_pseudonym(struct tafeld *, const struct dcase *c, char *buf,
+	    size_t bufsz) __attribute__((warn_unused_result));
+/*
  * DB_SEEN: (sender, message id) -> the hash of the envelope applied.
- * seen_lookup sets *state to SEEN_NO, SEEN_SAME (this hash: a
+ * cases_seen_lookup sets *state to SEEN_NO, SEEN_SAME (this hash: a
  * duplicate) or SEEN_OTHER (the id was used for other content) and
- * returns 0, or returns an LMDB error.  seen_put records one.
+ * returns 0, or returns an LMDB error.  cases_seen_put records one.
  */
 enum { SEEN_NO = 0, SEEN_SAME = 1, SEEN_OTHER = 2 };
-int	seen_lookup(struct tafeld *, MDB_txn *, const char *from,
+int	cases_seen_lookup(struct tafeld *, MDB_txn *, const char *from,
 	    const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32],
 	    int *state) __attribute__((warn_unused_result));
-int	seen_put(struct tafeld *, MDB_txn *, const char *from,
+int	cases_seen_put(struct tafeld *, MDB_txn *, const char *from,
 	    const uint8_t id[TAFEL_ID_BYTES], const uint8_t hash[32])
 	    __attribute__((warn_unused_result));
 /* The DB_EVENTS key of an event: case id || lamport (be64) || hash. */
-void	event_key(uint8_t key[56], const uint8_t case_id[16],
+void	cases_event_key(uint8_t key[56], const uint8_t case_id[16],
 	    uint64_t lamport, const uint8_t hash[32]);
 /* Do the table's rules let from_role send cat to to_role? 1 or 0. */
-int	rules_allow(const struct dtable *, const char *from_role,
+int	cases_rules_allow(const struct dtable *, const char *from_role,
 	    const char *to_role, const char *cat);
 /*
  * Inside the write transaction: the exchange log's "sent" (to: the
  * recipients) or "received" entry (to: NULL) of the envelope with hash
  * whose header is h.  0, or audit_append's error.
  */
-int	case_audit_env(struct tafeld *, MDB_txn *, enum tafel_audit_kind,
+int	cases_audit_env(struct tafeld *, MDB_txn *, enum tafel_audit_kind,
 	    const struct tafel_hdr *h, const uint8_t hash[32],
 	    const char *const *to, size_t nto)
 	    __attribute__((warn_unused_result));
 /*
- * Every event of case c, in timeline order, decrypted: the caller frees
- * l with evlist_free (which wipes the plaintext).  0 or -1 (logged).
+ * For a control request: the case whose hex id is o, read into c.  0, or
+ * -1 with the error answer written to w.
  */
-int	case_events(struct tafeld *, const struct dcase *c, struct evlist *l)
+int	cases_ctl_get(struct tafeld *, const msgpack_object *o,
+	    struct dcase *c, struct tafel_mpw *w)
 	    __attribute__((warn_unused_result));
-void	evlist_free(struct evlist *);
 /*
  * For a control request: the case o names, ready for a new event from
- * here (case_writable; on failure the answer is written to w and -1
- * returned); its other members still at the table (case_recipients,
- * pointers into c); a new event after its heads (local_begin); sealing,
- * storing and queueing it (local_event: 0, or -1 with *code and err).
+ * here (cases_writable; on failure the answer is written to w and -1
+ * returned); its other members still at the table (cases_recipients,
+ * pointers into c); a new event after its heads (cases_local_begin);
+ * sealing, storing and queueing it (cases_local_event: 0, or -1 with
+ * *code and err).
  */
-int	case_writable(struct tafeld *, const msgpack_object *o,
+int	cases_writable(struct tafeld *, const msgpack_object *o,
 	    struct dcase *c, struct dtable **, char hex[33],
 	    struct tafel_mpw *w) __attribute__((warn_unused_result));
-size_t	case_recipients(struct tafeld *, struct dtable *,
+size_t	cases_recipients(struct tafeld *, struct dtable *,
 	    const struct dcase *c, const char *to[TAFEL_MAX_RECIPIENTS]);
-void	local_begin(struct local *, struct dtable *, const struct dcase *c,
-	    const char *type, const char *cat, const char *person,
-	    const char *const *to, size_t nto);
-int	local_event(struct tafeld *, struct local *, const char **code,
+void	cases_local_begin(struct local *, struct dtable *,
+	    const struct dcase *c, const char *type, const char *cat,
+	    const char *person, const char *const *to, size_t nto);
+int	cases_local_event(struct tafeld *, struct local *, const char **code,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* timeline.c: a case's events read back, and what is shown of them. */
+/*
+ * Every event of case c, in timeline order, decrypted: the caller frees
+ * l with timeline_free (which wipes the plaintext).  0 or -1 (logged).
+ */
+int	timeline_events(struct tafeld *, const struct dcase *c,
+	    struct evlist *l) __attribute__((warn_unused_result));
+void	timeline_free(struct evlist *);
+/* The control ops case.show and case.list. */
+void	timeline_ctl_show(struct tafeld *, const struct tafel_ctl_req *,
+	    const char *person, struct tafel_mpw *);
+void	timeline_ctl_list(struct tafeld *, const struct tafel_ctl_req *,
+	    struct tafel_mpw *);
 
 /* history.c: earlier events for a member that was not told (8.12). */
 struct hist_item;

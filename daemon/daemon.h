@@ -315,7 +315,7 @@ void	cases_receive(struct tafeld *, const char *peer_org,
 size_t	cases_count(struct tafeld *);
 void	cases_free(struct tafeld *);
 /*
- * An event row of DB_EVENTS, as case_row_put (cases.c) writes it for
+ * An event row of DB_EVENTS, as cases_row_put (cases.c) writes it for
  * events applied here and for those relayed as history: a map of "v" (1),
  * "env" (the hash of the envelope stored in DB_ENVS), "hdr" (the exact
  * signed header bytes), "body" (the plaintext sealed under the case key;

@@ -60,7 +60,7 @@ hist_audit(MDB_txn *txn, struct hist *hs, const struct hist_item *it)
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 	if (tafel_env_parse(it->env, it->envlen, e) == 0)
-		rc = case_audit_env(hs->d, txn, TAFEL_AUDIT_SENT, &e->h,
+		rc = cases_audit_env(hs->d, txn, TAFEL_AUDIT_SENT, &e->h,
 		    it->hash, &org, 1);
 	free(e);
 	return rc;
@@ -126,13 +126,14 @@ record_narrowed(struct dtable *dt, const struct dcase *c,
 			continue;
 		if ((m = tables_member(dt, e->h.to[i])) == NULL)
 			return true;
-		if (!rules_allow(dt, from->card.role, m->card.role, e->h.cat))
+		if (!cases_rules_allow(dt, from->card.role, m->card.role,
+		    e->h.cat))
 			continue;
 		if (c->minor && !tafel_rules_minor_allows(&dt->t->rules,
 		    m->card.role, e->h.cat))
 			continue;
 		if (strcmp(e->h.cat, "identity") == 0 &&
-		    !case_cleared(c, e->h.to[i]))
+		    !cases_cleared(c, e->h.to[i]))
 			continue;
 		return true;
 	}
@@ -216,13 +217,13 @@ history_refusal(struct dtable *dt, const struct dcase *c,
 		return "too large";
 	if (strcmp(ev->h.type, "record") != 0)
 		return NULL;
-	if (!rules_allow(dt, am->card.role, om->card.role, ev->h.cat))
+	if (!cases_rules_allow(dt, am->card.role, om->card.role, ev->h.cat))
 		return "the rules do not let it receive the category";
 	if (c->minor && !tafel_rules_minor_allows(&dt->t->rules,
 	    om->card.role, ev->h.cat))
 		return "the minors rule does not let it receive the category";
 	if (strcmp(ev->h.cat, "identity") == 0 &&
-	    !case_cleared(c, om->card.org))
+	    !cases_cleared(c, om->card.org))
 		return "it is not cleared for identity records";
 	if (record_narrowed(dt, c, e))
 		return "narrowed to other members";
@@ -315,7 +316,7 @@ history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 	char hex[33];
 	int rc = 0;
 
-	if (case_events(d, c, &l) != 0)
+	if (timeline_events(d, c, &l) != 0)
 		return -1;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
@@ -347,7 +348,7 @@ history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 		free(ho);
 	}
 	free(e);
-	evlist_free(&l);
+	timeline_free(&l);
 	return rc;
 }
 
@@ -384,14 +385,14 @@ history_ctl_share(struct tafeld *d, const struct tafel_ctl_req *r,
 		    "arguments");
 		goto out;
 	}
-	if (case_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
+	if (cases_writable(d, f[0].obj, &c, &dt, hex, w) != 0)
 		goto out;
 	if (strcmp(org, d->self.org) == 0) {
 		tafel_ctl_err(w, "bad-request", "--to names your own "
 		    "organisation");
 		goto out;
 	}
-	if (!case_has_member(&c, org) || (om = tables_member(dt, org)) ==
+	if (!cases_has_member(&c, org) || (om = tables_member(dt, org)) ==
 	    NULL) {
 		snprintf(err, sizeof(err), "%s is not a member of case %s (the "
 		    "owner adds it with: tafel case members --add)", org, hex);
@@ -417,13 +418,13 @@ history_ctl_share(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "internal", "cannot encode the share");
 		goto out;
 	}
-	n = case_recipients(d, dt, &c, to);
-	local_begin(&l, dt, &c, "share", "", person, to, n);
+	n = cases_recipients(d, dt, &c, to);
+	cases_local_begin(&l, dt, &c, "share", "", person, to, n);
 	l.body = body;
 	l.bodylen = bodylen;
 	l.extra = history_txn;
 	l.extra_arg = &hs;
-	if (local_event(d, &l, &code, err, sizeof(err)) != 0) {
+	if (cases_local_event(d, &l, &code, err, sizeof(err)) != 0) {
 		tafel_ctl_err(w, code, err);
 		goto out;
 	}
@@ -475,7 +476,7 @@ happly_txn(MDB_txn *txn, void *arg)
 	a->st = TAFEL_ACK_OK;
 	a->dup = a->held = false;
 	a->why[0] = '\0';
-	if ((rc = seen_lookup(d, txn, oh->from, oh->id, a->outer->hash,
+	if ((rc = cases_seen_lookup(d, txn, oh->from, oh->id, a->outer->hash,
 	    &seen)) != 0)
 		return rc;
 	if (seen == SEEN_SAME) {
@@ -485,16 +486,16 @@ happly_txn(MDB_txn *txn, void *arg)
 	if (seen == SEEN_OTHER)
 		REFUSE(a, TAFEL_ACK_REFUSED, "message id reused with other "
 		    "content");
-	if ((got = case_get(d, txn, h->case_id, &c)) < 0)
+	if ((got = cases_get(d, txn, h->case_id, &c)) < 0)
 		return -1;
 	if (got == 1)
 		REFUSE(a, TAFEL_ACK_RETRY, "case not known here yet");
 	if (strcmp(c.table, h->table) != 0)
 		REFUSE(a, TAFEL_ACK_REFUSED, "case belongs to another table");
-	if (!case_has_member(&c, oh->from))
+	if (!cases_has_member(&c, oh->from))
 		REFUSE(a, TAFEL_ACK_REFUSED, "sender is not a member of the "
 		    "case");
-	if (!case_has_member(&c, d->self.org))
+	if (!cases_has_member(&c, d->self.org))
 		REFUSE(a, TAFEL_ACK_REFUSED, "we are not a member of the case");
 	if (a->body != NULL && strcmp(h->type, "record") == 0) {
 		if (c.minor && !tafel_rules_minor_allows(&a->dt->t->rules,
@@ -503,7 +504,7 @@ happly_txn(MDB_txn *txn, void *arg)
 			    "not let %s receive %s in a case about a minor",
 			    h->table, d->self.role, h->cat);
 		if (strcmp(h->cat, "identity") == 0 &&
-		    !case_cleared(&c, d->self.org))
+		    !cases_cleared(&c, d->self.org))
 			REFUSE(a, TAFEL_ACK_RETRY, "not cleared for identity "
 			    "records of this case (yet)");
 		if (record_narrowed(a->dt, &c, a->in))
@@ -511,7 +512,7 @@ happly_txn(MDB_txn *txn, void *arg)
 			    "narrowed to other members");
 	}
 	crypto_hash_sha256(ehash, a->in->hdr, a->in->hdrlen);
-	event_key(key, c.id, h->lamport, ehash);
+	cases_event_key(key, c.id, h->lamport, ehash);
 	k.mv_data = key;
 	k.mv_size = sizeof(key);
 	if ((rc = mdb_get(txn, store_dbi(d->store, DB_EVENTS), &k, &v)) == 0) {
@@ -527,7 +528,7 @@ happly_txn(MDB_txn *txn, void *arg)
 			log_warnx("store: cannot unwrap a case key");
 			return -1;
 		}
-		if ((rc = case_row_put(d, txn, c.id, ck, a->in, ehash,
+		if ((rc = cases_row_put(d, txn, c.id, ck, a->in, ehash,
 		    a->body, a->bodylen, a->ckey)) != 0)
 			return rc;
 		k.mv_data = (void *)a->in->hash;
@@ -540,14 +541,14 @@ happly_txn(MDB_txn *txn, void *arg)
 		/* An earlier event: the heads stay; the counter catches up. */
 		if (h->lamport > c.lamport)
 			c.lamport = h->lamport;
-		if (a->reveal != NULL && !case_cleared(&c, a->reveal) &&
+		if (a->reveal != NULL && !cases_cleared(&c, a->reveal) &&
 		    c.ncleared < TAFEL_MAX_RECIPIENTS)
 			snprintf(c.cleared[c.ncleared++], sizeof(c.cleared[0]),
 			    "%s", a->reveal);
-		if ((rc = case_put(d, txn, &c)) != 0)
+		if ((rc = cases_put(d, txn, &c)) != 0)
 			return rc;
 	}
-	return seen_put(d, txn, oh->from, oh->id, a->outer->hash);
+	return cases_seen_put(d, txn, oh->from, oh->id, a->outer->hash);
 }
 
 static int
@@ -561,7 +562,7 @@ happly_guarded(MDB_txn *txn, void *arg)
 	if (a->st != TAFEL_ACK_OK || a->dup)
 		return 1;
 	/* The exchange log's "received" entry of the history envelope. */
-	return case_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, &a->outer->h,
+	return cases_audit_env(a->d, txn, TAFEL_AUDIT_RECEIVED, &a->outer->h,
 	    a->outer->hash, NULL, 0);
 }
 
@@ -588,45 +589,24 @@ history_body_refusal(struct dtable *dt, const struct tafel_member *am,
     struct tafeld *d, const struct tafel_hdr *h, const uint8_t *body,
     size_t len, char reveal[TAFEL_ORG_MAX + 1])
 {
-	struct tafel_members_body *mb;
-	struct tafel_share_body *sb;
-	char level[TAFEL_FOLLOWUP_MAX + 1];
-	const char *text;
-	size_t textlen;
-	uint64_t review;
-	bool minor;
-	int rc;
+	struct evbody b;
+	const char *no = NULL;
 
-	if (strcmp(h->type, "open") == 0)
-		rc = tafel_open_decode(body, len, &text, &textlen, &minor);
-	else if (strcmp(h->type, "reveal") == 0)
-		rc = tafel_reveal_decode(body, len, reveal, &text, &textlen);
-	else if (strcmp(h->type, "decide") == 0)
-		rc = tafel_decision_decode(body, len, level, &text, &textlen,
-		    &review);
-	else if (strcmp(h->type, "members") == 0) {
-		if ((mb = malloc(sizeof(*mb))) == NULL)
-			fatal("malloc");
-		rc = tafel_members_decode(body, len, mb);
-		free(mb);
-	} else if (strcmp(h->type, "share") == 0) {
-		if ((sb = malloc(sizeof(*sb))) == NULL)
-			fatal("malloc");
-		rc = tafel_share_decode(body, len, sb);
-		free(sb);
-	} else {
-		rc = tafel_body_decode(h->type, body, len, &text, &textlen);
-		if (rc == 0 && strcmp(h->type, "record") == 0) {
-			if (!rules_allow(dt, am->card.role, d->self.role,
-			    h->cat))
-				return "the rules do not let this organisation "
-				    "receive the relayed record's category";
-			if (textlen > dt->t->rules.max_record)
-				return "the relayed record is longer than the "
-				    "table allows";
-		}
+	if (cases_body_decode(h->type, body, len, &b) != 0)
+		return "malformed body of the relayed event";
+	if (strcmp(h->type, "reveal") == 0)
+		memcpy(reveal, b.org, sizeof(b.org));
+	else if (strcmp(h->type, "record") == 0) {
+		if (!cases_rules_allow(dt, am->card.role, d->self.role,
+		    h->cat))
+			no = "the rules do not let this organisation receive "
+			    "the relayed record's category";
+		else if (b.textlen > dt->t->rules.max_record)
+			no = "the relayed record is longer than the table "
+			    "allows";
 	}
-	return rc != 0 ? "malformed body of the relayed event" : NULL;
+	cases_body_free(&b);
+	return no;
 }
 
 void

@@ -28,6 +28,69 @@ party_init(struct party *p)
 	crypto_box_keypair(p->box_pk, p->box_sk);
 }
 
+/*
+ * A map written by hand, for the decoders to refuse: hand_map(&buf,
+ * &len, key, value, ..., NULL) writes the entries in the order given,
+ * duplicates and unknown keys too, each value as BIN(p, n), STR(s) or
+ * UINT(u).  The caller frees *buf.
+ */
+#define BIN(p, n)	'b', (const void *)(p), (size_t)(n)
+#define STR(s)		's', (const char *)(s)
+#define UINT(u)		'u', (uint64_t)(u)
+
+/* Takes one value off ap and writes it to w (NULL: only takes it). */
+static void
+hand_value(struct tafel_mpw *w, va_list *ap)
+{
+	const void *p;
+	size_t n;
+	uint64_t u;
+
+	switch (va_arg(*ap, int)) {
+	case 'b':
+		p = va_arg(*ap, const void *);
+		n = va_arg(*ap, size_t);
+		if (w != NULL)
+			tafel_mpw_bin(w, p, n);
+		break;
+	case 's':
+		p = va_arg(*ap, const char *);
+		if (w != NULL)
+			tafel_mpw_str(w, p);
+		break;
+	default:
+		u = va_arg(*ap, uint64_t);
+		if (w != NULL)
+			tafel_mpw_uint(w, u);
+		break;
+	}
+}
+
+static void
+hand_map(uint8_t **buf, size_t *len, ...)
+{
+	struct tafel_mpw w;
+	const char *k;
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, len);
+	while (va_arg(ap, const char *) != NULL) {
+		hand_value(NULL, &ap);
+		n++;
+	}
+	va_end(ap);
+	tafel_mpw_init(&w);
+	tafel_mpw_map(&w, n);
+	va_start(ap, len);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		tafel_mpw_str(&w, k);
+		hand_value(&w, &ap);
+	}
+	va_end(ap);
+	assert_int_equal(tafel_mpw_finish(&w, buf, len), 0);
+}
+
 static void
 hdr_fill(struct tafel_hdr *h)
 {
@@ -274,69 +337,26 @@ static void
 test_keys(void **state)
 {
 	struct tafel_env *e = calloc(1, sizeof(*e));
-	struct tafel_mpw w;
 	uint8_t *buf, z[64];
 	size_t len;
 
 	memset(z, 0, sizeof(z));
 	/* Unknown key. */
-	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 7);
-	tafel_mpw_str(&w, "v");
-	tafel_mpw_uint(&w, 1);
-	tafel_mpw_str(&w, "hdr");
-	tafel_mpw_bin(&w, z, 4);
-	tafel_mpw_str(&w, "wraps");
-	tafel_mpw_bin(&w, "\x90", 1);
-	tafel_mpw_str(&w, "nonce");
-	tafel_mpw_bin(&w, z, 24);
-	tafel_mpw_str(&w, "ct");
-	tafel_mpw_bin(&w, z, 16);
-	tafel_mpw_str(&w, "sig");
-	tafel_mpw_bin(&w, z, 64);
-	tafel_mpw_str(&w, "extra");
-	tafel_mpw_uint(&w, 1);
-	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	hand_map(&buf, &len, "v", UINT(1), "hdr", BIN(z, 4),
+	    "wraps", BIN("\x90", 1), "nonce", BIN(z, 24), "ct", BIN(z, 16),
+	    "sig", BIN(z, 64), "extra", UINT(1), NULL);
 	assert_int_equal(tafel_env_parse(buf, len, e), TAFEL_EMALFORMED);
 	free(buf);
 	/* Duplicate key. */
-	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 7);
-	tafel_mpw_str(&w, "v");
-	tafel_mpw_uint(&w, 1);
-	tafel_mpw_str(&w, "v");
-	tafel_mpw_uint(&w, 1);
-	tafel_mpw_str(&w, "hdr");
-	tafel_mpw_bin(&w, z, 4);
-	tafel_mpw_str(&w, "wraps");
-	tafel_mpw_bin(&w, "\x90", 1);
-	tafel_mpw_str(&w, "nonce");
-	tafel_mpw_bin(&w, z, 24);
-	tafel_mpw_str(&w, "ct");
-	tafel_mpw_bin(&w, z, 16);
-	tafel_mpw_str(&w, "sig");
-	tafel_mpw_bin(&w, z, 64);
-	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	hand_map(&buf, &len, "v", UINT(1), "v", UINT(1), "hdr", BIN(z, 4),
+	    "wraps", BIN("\x90", 1), "nonce", BIN(z, 24), "ct", BIN(z, 16),
+	    "sig", BIN(z, 64), NULL);
 	assert_int_equal(tafel_env_parse(buf, len, e), TAFEL_EMALFORMED);
 	free(buf);
 	/* Both ct and ctd. */
-	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 7);
-	tafel_mpw_str(&w, "v");
-	tafel_mpw_uint(&w, 1);
-	tafel_mpw_str(&w, "hdr");
-	tafel_mpw_bin(&w, z, 4);
-	tafel_mpw_str(&w, "wraps");
-	tafel_mpw_bin(&w, "\x90", 1);
-	tafel_mpw_str(&w, "nonce");
-	tafel_mpw_bin(&w, z, 24);
-	tafel_mpw_str(&w, "ct");
-	tafel_mpw_bin(&w, z, 16);
-	tafel_mpw_str(&w, "ctd");
-	tafel_mpw_bin(&w, z, 32);
-	tafel_mpw_str(&w, "sig");
-	tafel_mpw_bin(&w, z, 64);
-	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	hand_map(&buf, &len, "v", UINT(1), "hdr", BIN(z, 4),
+	    "wraps", BIN("\x90", 1), "nonce", BIN(z, 24), "ct", BIN(z, 16),
+	    "ctd", BIN(z, 32), "sig", BIN(z, 64), NULL);
 	assert_int_equal(tafel_env_parse(buf, len, e), TAFEL_EMALFORMED);
 	free(buf);
 	free(e);
@@ -624,7 +644,6 @@ static void
 test_history_body(void **state)
 {
 	struct tafel_history_body b, d;
-	struct tafel_mpw w;
 	uint8_t *buf, env[100];
 	size_t len;
 
@@ -655,40 +674,19 @@ test_history_body(void **state)
 	b.envlen = TAFEL_HISTORY_ENV_MAX + 1;
 	assert_int_equal(tafel_history_encode(&b, &buf, &len), TAFEL_EINVAL);
 	/* A key without a body, a short key, another key: refused. */
-	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 2);
-	tafel_mpw_str(&w, "env");
-	tafel_mpw_bin(&w, env, sizeof(env));
-	tafel_mpw_str(&w, "key");
-	tafel_mpw_bin(&w, env, 32);
-	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	hand_map(&buf, &len, "env", BIN(env, sizeof(env)), "key",
+	    BIN(env, 32), NULL);
 	assert_int_equal(tafel_history_decode(buf, len, &d), TAFEL_EMALFORMED);
 	free(buf);
-	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 3);
-	tafel_mpw_str(&w, "env");
-	tafel_mpw_bin(&w, env, sizeof(env));
-	tafel_mpw_str(&w, "key");
-	tafel_mpw_bin(&w, env, 31);
-	tafel_mpw_str(&w, "body");
-	tafel_mpw_bin(&w, env, 3);
-	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	hand_map(&buf, &len, "env", BIN(env, sizeof(env)), "key",
+	    BIN(env, 31), "body", BIN(env, 3), NULL);
 	assert_int_equal(tafel_history_decode(buf, len, &d), TAFEL_EMALFORMED);
 	free(buf);
-	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 2);
-	tafel_mpw_str(&w, "env");
-	tafel_mpw_bin(&w, env, sizeof(env));
-	tafel_mpw_str(&w, "text");
-	tafel_mpw_bin(&w, env, 3);
-	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	hand_map(&buf, &len, "env", BIN(env, sizeof(env)), "text",
+	    BIN(env, 3), NULL);
 	assert_int_equal(tafel_history_decode(buf, len, &d), TAFEL_EMALFORMED);
 	free(buf);
-	tafel_mpw_init(&w);
-	tafel_mpw_map(&w, 1);
-	tafel_mpw_str(&w, "env");
-	tafel_mpw_str(&w, "not bin");
-	assert_int_equal(tafel_mpw_finish(&w, &buf, &len), 0);
+	hand_map(&buf, &len, "env", STR("not bin"), NULL);
 	assert_int_equal(tafel_history_decode(buf, len, &d), TAFEL_EMALFORMED);
 	free(buf);
 }

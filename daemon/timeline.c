@@ -1,0 +1,377 @@
+/*
+ * Timeline: a case's events read back in order, and what case.show and
+ * case.list make of them.
+ *
+ * timeline_events reads every event row of a case in timeline order (Lamport
+ * counter, then event hash: the DB_EVENTS key) and opens each with the
+ * case key (cases_row_open, in cases.c, which wrote them).  The
+ * follow-up in force is computed from the decisions in the DAG: those no
+ * later decision follows.  Writing cases and events is in cases.c.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "cases_int.h"
+#include "tafel/util.h"
+
+void
+timeline_free(struct evlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->ev[i].body != NULL) {
+			sodium_memzero(l->ev[i].body, l->ev[i].bodylen);
+			free(l->ev[i].body);
+		}
+		cases_body_free(&l->ev[i].b);
+		sodium_memzero(l->ev[i].ckey, sizeof(l->ev[i].ckey));
+	}
+	free(l->ev);
+	l->ev = NULL;
+	l->n = 0;
+}
+
+/* Reads every event of a case, in timeline order (lamport, hash). */
+int
+timeline_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
+{
+	uint8_t ck[32];
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	struct ev *e, *p;
+	int rc, ret = -1;
+
+	memset(l, 0, sizeof(*l));
+	if (keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
+		return -1;
+	if (store_read(d->store, &txn) != 0)
+		goto nocursor;
+	if (mdb_cursor_open(txn, store_dbi(d->store, DB_EVENTS), &cur) != 0)
+		goto notxn;
+	k.mv_data = (void *)c->id;
+	k.mv_size = 16;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 56 || memcmp(k.mv_data, c->id, 16) != 0)
+			break;
+		if ((p = realloc(l->ev, (l->n + 1) * sizeof(*p))) == NULL)
+			fatal("realloc");
+		l->ev = p;
+		e = &l->ev[l->n++];
+		memset(e, 0, sizeof(*e));
+		if (cases_row_open(ck, c->id, v.mv_data, v.mv_size, e) != 0)
+			goto bad;
+	}
+	ret = 0;
+	goto out;
+bad:
+	log_warnx("store: an event row of a case does not decode");
+	timeline_free(l);
+out:
+	mdb_cursor_close(cur);
+notxn:
+	mdb_txn_abort(txn);
+nocursor:
+	sodium_memzero(ck, sizeof(ck));
+	return ret;
+}
+
+/* Is event a an ancestor of event b (through prev links)? */
+static bool
+ancestor(const struct evlist *l, size_t a, size_t b, uint8_t *seen)
+{
+	size_t i, k;
+
+	for (i = 0; i < l->ev[b].h.nprev; i++)
+		for (k = 0; k < l->n; k++) {
+			if (seen[k] || memcmp(l->ev[k].ehash,
+			    l->ev[b].h.prev[i], 32) != 0)
+				continue;
+			seen[k] = 1;
+			if (k == a || ancestor(l, a, k, seen))
+				return true;
+		}
+	return false;
+}
+
+/*
+ * The follow-up in force: the decisions that no later decision follows
+ * (through the DAG).  One: its level and review date; more: a conflict,
+ * until somebody decides again knowing both.  Marks them in current.
+ */
+struct followup {
+	const char	*level;		/* "": none yet; "conflict" */
+	uint64_t	 review;
+	uint64_t	 closed;	/* time of a close event, or 0 */
+	size_t		 ncurrent;
+};
+
+static void
+case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
+{
+	uint8_t *seen;
+	size_t i, j;
+
+	memset(fu, 0, sizeof(*fu));
+	fu->level = "";
+	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < l->n; i++) {
+		current[i] = 0;
+		if (strcmp(l->ev[i].h.type, "close") == 0)
+			fu->closed = l->ev[i].h.time;
+		if (strcmp(l->ev[i].h.type, "decide") != 0)
+			continue;
+		current[i] = 1;
+		for (j = 0; j < l->n && current[i]; j++) {
+			if (j == i || strcmp(l->ev[j].h.type, "decide") != 0)
+				continue;
+			memset(seen, 0, l->n);
+			if (ancestor(l, i, j, seen))
+				current[i] = 0;
+		}
+		if (current[i]) {
+			fu->ncurrent++;
+			fu->level = l->ev[i].b.followup;
+			fu->review = l->ev[i].b.review;
+		}
+	}
+	if (fu->ncurrent > 1) {
+		fu->level = "conflict";
+		fu->review = 0;
+	}
+	free(seen);
+}
+
+static void
+emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
+    bool conflict, bool delivery)
+{
+	const struct evbody *b = &e->b;
+	char hex[65];
+	bool text = strcmp(e->h.type, "open") != 0;
+	size_t i;
+
+	/* Delivery: only for this organisation's own events, on request. */
+	delivery = delivery && strcmp(e->h.from, d->self.org) == 0;
+	tafel_hex(hex, e->h.id, 16);
+	tafel_mpw_map(w, delivery ? 18 : 17);
+	tafel_mpw_str(w, "id");
+	tafel_mpw_str(w, hex);
+	tafel_hex(hex, e->ehash, 32);
+	tafel_mpw_str(w, "hash");
+	tafel_mpw_str(w, hex);
+	tafel_mpw_str(w, "type");
+	tafel_mpw_str(w, e->h.type);
+	tafel_mpw_str(w, "from");
+	tafel_mpw_str(w, e->h.from);
+	tafel_mpw_str(w, "by");
+	tafel_mpw_str(w, e->h.by);
+	tafel_mpw_str(w, "time");
+	tafel_mpw_uint(w, e->h.time);
+	tafel_mpw_str(w, "lamport");
+	tafel_mpw_uint(w, e->h.lamport);
+	tafel_mpw_str(w, "category");
+	tafel_mpw_str(w, e->h.cat);
+	tafel_mpw_str(w, "text");
+	tafel_mpw_strn(w, b->text != NULL && text ? b->text : "",
+	    b->text != NULL && text ? b->textlen : 0);
+	tafel_mpw_str(w, "followup");
+	tafel_mpw_str(w, b->followup);
+	tafel_mpw_str(w, "review");
+	tafel_mpw_uint(w, b->review);
+	tafel_mpw_str(w, "conflict");
+	tafel_mpw_bool(w, conflict);
+	tafel_mpw_str(w, "org");
+	tafel_mpw_str(w, b->org);
+	tafel_mpw_str(w, "content");
+	tafel_mpw_bool(w, e->body != NULL);
+	tafel_mpw_str(w, "add");
+	tafel_mpw_array(w, b->mb != NULL ? b->mb->nadd : 0);
+	for (i = 0; b->mb != NULL && i < b->mb->nadd; i++)
+		tafel_mpw_str(w, b->mb->add[i]);
+	tafel_mpw_str(w, "remove");
+	tafel_mpw_array(w, b->mb != NULL ? b->mb->nremove : 0);
+	for (i = 0; b->mb != NULL && i < b->mb->nremove; i++)
+		tafel_mpw_str(w, b->mb->remove[i]);
+	tafel_mpw_str(w, "shared");
+	tafel_mpw_array(w, b->sb != NULL ? b->sb->nevents : 0);
+	for (i = 0; b->sb != NULL && i < b->sb->nevents; i++) {
+		tafel_hex(hex, b->sb->events[i], 32);
+		tafel_mpw_str(w, hex);
+	}
+	if (delivery) {
+		const char *to[TAFEL_MAX_RECIPIENTS];
+
+		for (i = 0; i < e->h.nto && i < TAFEL_MAX_RECIPIENTS; i++)
+			to[i] = e->h.to[i];
+		tafel_mpw_str(w, "delivery");
+		delivery_emit(d, e->env, to, i, w);
+	}
+}
+
+/*
+ * Entries of a case's map in the answers to case.show and case.list:
+ * who and what it is (emit_case), and where it stands (emit_followup).
+ */
+static void
+emit_case(struct tafel_mpw *w, const struct dcase *c, const char *pseudo)
+{
+	char hex[33];
+	size_t i;
+
+	tafel_hex(hex, c->id, 16);
+	tafel_mpw_str(w, "case");
+	tafel_mpw_str(w, hex);
+	tafel_mpw_str(w, "table");
+	tafel_mpw_str(w, c->table);
+	tafel_mpw_str(w, "owner");
+	tafel_mpw_str(w, c->owner);
+	tafel_mpw_str(w, "pseudonym");
+	tafel_mpw_str(w, pseudo);
+	tafel_mpw_str(w, "minor");
+	tafel_mpw_bool(w, c->minor);
+	tafel_mpw_str(w, "members");
+	tafel_mpw_array(w, c->nmembers);
+	for (i = 0; i < c->nmembers; i++)
+		tafel_mpw_str(w, c->members[i]);
+}
+
+static void
+emit_followup(struct tafel_mpw *w, const struct dcase *c,
+    const struct followup *fu)
+{
+	tafel_mpw_str(w, "opened");
+	tafel_mpw_uint(w, c->opened);
+	tafel_mpw_str(w, "followup");
+	tafel_mpw_str(w, fu->level);
+	tafel_mpw_str(w, "review");
+	tafel_mpw_uint(w, fu->review);
+	tafel_mpw_str(w, "closed");
+	tafel_mpw_uint(w, fu->closed);
+}
+
+void
+timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
+    const char *person, struct tafel_mpw *w)
+{
+	struct tafel_mp_field f[] = {
+		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
+		{ "delivery", TAFEL_MP_BOOL, 0, 0, true, NULL },
+	};
+	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
+	struct followup fu;
+	struct evlist l;
+	struct dcase c;
+	uint8_t *current;
+	size_t i;
+
+	if (tafel_mp_fields(r->args, f, 2) != 0) {
+		tafel_ctl_err(w, "bad-request", "case.show: bad arguments");
+		return;
+	}
+	if (cases_ctl_get(d, f[0].obj, &c, w) != 0)
+		return;
+	/* Who looked at a case is logged before anything is shown. */
+	if (audit_viewed(d, c.table, c.id, person) != 0) {
+		tafel_ctl_err(w, "storage", "the view cannot be logged, so the "
+		    "case is not shown");
+		return;
+	}
+	if (cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0 ||
+	    timeline_events(d, &c, &l) != 0) {
+		tafel_ctl_err(w, "storage", "the case cannot be read from the "
+		    "store");
+		return;
+	}
+	if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
+		fatal("calloc");
+	case_followup(&l, &fu, current);
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 11);
+	emit_case(w, &c, pseudo);
+	emit_followup(w, &c, &fu);
+	tafel_mpw_str(w, "events");
+	tafel_mpw_array(w, l.n);
+	for (i = 0; i < l.n; i++)
+		emit_event(d, w, &l.ev[i], fu.ncurrent > 1 && current[i],
+		    f[1].obj != NULL && f[1].obj->via.boolean);
+	free(current);
+	timeline_free(&l);
+	sodium_memzero(pseudo, sizeof(pseudo));
+}
+
+void
+timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
+    struct tafel_mpw *w)
+{
+	struct tafel_mp_field none[1];
+	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
+	char level[TAFEL_FOLLOWUP_MAX + 1];
+	struct followup fu;
+	struct evlist l;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	MDB_stat st;
+	struct dcase c;
+	uint8_t *current;
+	size_t i, n, count, done = 0;
+	int rc;
+
+	if (tafel_mp_fields(r->args, none, 0) != 0) {
+		tafel_ctl_err(w, "bad-request", "case.list takes no arguments");
+		return;
+	}
+	if (store_read(d->store, &txn) != 0)
+		goto fail;
+	if (mdb_stat(txn, store_dbi(d->store, DB_CASES), &st) != 0 ||
+	    mdb_cursor_open(txn, store_dbi(d->store, DB_CASES), &cur) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	count = st.ms_entries;
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 1);
+	tafel_mpw_str(w, "cases");
+	tafel_mpw_array(w, count);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 &&
+	    done < count; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		memset(&fu, 0, sizeof(fu));
+		fu.level = "";
+		n = 0;
+		if (k.mv_size != 16 ||
+		    cases_decode(k.mv_data, v.mv_data, v.mv_size, &c) != 0 ||
+		    cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0)
+			snprintf(pseudo, sizeof(pseudo), "(unreadable)");
+		else if (timeline_events(d, &c, &l) == 0) {
+			if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
+				fatal("calloc");
+			case_followup(&l, &fu, current);
+			for (i = 0; i < l.n; i++)
+				n += strcmp(l.ev[i].h.type, "record") == 0;
+			/* fu.level may point into l, which goes now. */
+			snprintf(level, sizeof(level), "%s", fu.level);
+			fu.level = level;
+			free(current);
+			timeline_free(&l);
+		}
+		tafel_mpw_map(w, 11);
+		emit_case(w, &c, pseudo);
+		tafel_mpw_str(w, "records");
+		tafel_mpw_uint(w, n);
+		emit_followup(w, &c, &fu);
+		done++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	sodium_memzero(pseudo, sizeof(pseudo));
+	return;
+fail:
+	tafel_ctl_err(w, "storage", "cannot read the store");
+}
