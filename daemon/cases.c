@@ -958,7 +958,7 @@ apply_txn(MDB_txn *txn, void *arg)
 	if ((rc = cases_seen_put(d, txn, h->from, h->id, a->e->hash)) != 0)
 		return rc;
 	if (a->noutbox > 0 && (rc = outbox_add(d, txn, OUTBOX_ENV, a->e->hash,
-	    a->outbox, a->noutbox)) != 0)
+	    h->id, a->outbox, a->noutbox)) != 0)
 		return rc;
 	if (a->ho != NULL && a->noutbox_ho > 0) {
 		k.mv_data = a->hohash;
@@ -967,7 +967,7 @@ apply_txn(MDB_txn *txn, void *arg)
 		v.mv_size = a->holen;
 		if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v,
 		    0)) != 0 || (rc = outbox_add(d, txn, OUTBOX_ENV, a->hohash,
-		    a->outbox_ho, a->noutbox_ho)) != 0)
+		    h->id, a->outbox_ho, a->noutbox_ho)) != 0)
 			return rc;
 	}
 	if (a->extra != NULL && (rc = a->extra(txn, a->extra_arg)) != 0)

@@ -114,6 +114,7 @@ enum store_db {
 	DB_OUTBOX,	/* org 0x00 hash(32) -> kind (backoff in memory) */
 	DB_SEEN,	/* org 0x00 message id(16) -> env hash(32) */
 	DB_DELIV,	/* env hash(32) org -> status, time, receipt, reason */
+	DB_EVDELIV,	/* message id(16) org -> the same, for events */
 	DB_EVIDX,	/* event hash(32) -> case id(16) lamport(be64) */
 	DB_AUDIT,	/* seq(be64) -> exact audit entry bytes (a leaf) */
 	DB_AUDIT_NODES,	/* level(1) index(be64) -> Merkle node hash(32) */
@@ -345,7 +346,8 @@ int	cases_row_decode(const uint8_t *buf, size_t len, struct event_row *)
  * "receipt" }.
  */
 void	delivery_emit(struct tafeld *, const uint8_t env[32],
-	    const char *const *to, size_t nto, struct tafel_mpw *);
+	    const uint8_t id[16], const char *const *to, size_t nto,
+	    struct tafel_mpw *);
 /* The hash of the header-only copy of the envelope stored under h. */
 int	delivery_copy_hash(struct tafeld *, MDB_txn *, const uint8_t h[32],
 	    uint8_t out[32]);
@@ -359,9 +361,14 @@ enum outbox_kind {
 	OUTBOX_ENV = 0,		/* an envelope, in an "env" frame */
 	OUTBOX_TABLE = 1	/* a table document, in a "table" frame */
 };
-/* Inside a write transaction: one outbox row per recipient. */
+/*
+ * Inside a write transaction: one outbox row per recipient.  id: the
+ * message id of the event the envelope carries (its delivery rows are
+ * kept under it), or NULL for a table document.
+ */
 int	outbox_add(struct tafeld *, MDB_txn *, enum outbox_kind,
-	    const uint8_t hash[32], const char *const *orgs, size_t n)
+	    const uint8_t hash[32], const uint8_t *id, const char *const *orgs,
+	    size_t n)
 	    __attribute__((warn_unused_result));
 /*
  * Inside a write transaction: drops every row for org (no longer a
@@ -386,9 +393,12 @@ struct deliv {
 	uint8_t		rcpt[32];	/* receipt hash; zeros: none */
 	char		why[TAFEL_PEER_WHY_MAX + 1];
 };
-/* 0 (found), 1 (neither sent nor queued for org) or -1. */
+/*
+ * 0 (found), 1 (neither sent nor queued for org) or -1.  id: the
+ * event's message id, or NULL (a table document).
+ */
 int	outbox_deliv_get(struct tafeld *, MDB_txn *, const uint8_t h[32],
-	    const char *org, struct deliv *);
+	    const uint8_t *id, const char *org, struct deliv *);
 int	outbox_retry(struct tafeld *);
 /* Items waiting for org, and the enqueue time of the oldest (0: none). */
 size_t	outbox_pending(struct tafeld *, const char *org, uint64_t *oldest);

@@ -2,7 +2,9 @@
  * What became of this organisation's envelopes, per recipient: delivered
  * (a signed receipt accepted it), refused (a signed receipt refused it,
  * or it was settled here because the recipient left the table), or
- * pending (its outbox row waits).  Read from DB_DELIV and DB_OUTBOX.
+ * pending (its outbox row waits).  Read from DB_EVDELIV (under the
+ * event's message id), DB_DELIV (under the envelope hash: rows written
+ * before DB_EVDELIV existed) and DB_OUTBOX.
  *
  * A recipient that got only a header-only copy (docs/protocol.md 8.5)
  * is found under the copy's hash, which is computed from the full
@@ -57,8 +59,8 @@ status_name(const struct deliv *dv)
 }
 
 void
-delivery_emit(struct tafeld *d, const uint8_t env[32], const char *const *to,
-    size_t nto, struct tafel_mpw *w)
+delivery_emit(struct tafeld *d, const uint8_t env[32], const uint8_t id[16],
+    const char *const *to, size_t nto, struct tafel_mpw *w)
 {
 	struct deliv dv;
 	uint8_t ho[32];
@@ -73,14 +75,14 @@ delivery_emit(struct tafeld *d, const uint8_t env[32], const char *const *to,
 		txn = NULL;
 	for (i = 0; i < nto; i++) {
 		memset(&dv, 0, sizeof(dv));
-		rc = txn != NULL ? outbox_deliv_get(d, txn, env, to[i], &dv) :
-		    -1;
+		rc = txn != NULL ? outbox_deliv_get(d, txn, env, id, to[i],
+		    &dv) : -1;
 		if (rc == 1 && !tried_ho) {
 			tried_ho = true;
 			have_ho = delivery_copy_hash(d, txn, env, ho) == 0;
 		}
 		if (rc == 1 && have_ho)
-			rc = outbox_deliv_get(d, txn, ho, to[i], &dv);
+			rc = outbox_deliv_get(d, txn, ho, id, to[i], &dv);
 		tafel_mpw_map(w, 5);
 		tafel_mpw_str(w, "org");
 		tafel_mpw_str(w, to[i]);
@@ -170,7 +172,7 @@ op_delivery(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_str(w, "record");
 	tafel_mpw_str(w, rhex);
 	tafel_mpw_str(w, "recipients");
-	delivery_emit(d, h, to, i, w);
+	delivery_emit(d, h, id, to, i, w);
 	free(hd);
 }
 

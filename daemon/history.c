@@ -33,6 +33,7 @@
 struct hist_item {
 	char		 org[TAFEL_ORG_MAX + 1];
 	uint8_t		 hash[TAFEL_HASH_BYTES];
+	uint8_t		 id[TAFEL_ID_BYTES];	/* its header's message id */
 	uint8_t		*env;
 	size_t		 envlen;
 };
@@ -84,7 +85,7 @@ history_txn(MDB_txn *txn, void *arg)
 		org = hs->it[i].org;
 		if ((rc = mdb_put(txn, store_dbi(hs->d->store, DB_ENVS), &k, &v,
 		    0)) != 0 || (rc = outbox_add(hs->d, txn, OUTBOX_ENV,
-		    hs->it[i].hash, &org, 1)) != 0 ||
+		    hs->it[i].hash, hs->it[i].id, &org, 1)) != 0 ||
 		    (rc = hist_audit(txn, hs, &hs->it[i])) != 0)
 			return rc;
 	}
@@ -281,6 +282,7 @@ history_item(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 	p = &hs->it[hs->n++];
 	snprintf(p->org, sizeof(p->org), "%s", org);
 	crypto_hash_sha256(p->hash, env, envlen);
+	memcpy(p->id, h->id, sizeof(p->id));
 	p->env = env;
 	p->envlen = envlen;
 	env = NULL;

@@ -18,6 +18,7 @@
 #define OB_KEY_MAX	(TAFEL_ORG_MAX + 1 + TAFEL_HASH_BYTES)
 #define GONE_MAX	64	/* rows settled per round, for a member gone */
 #define OB_ROW_LEN	9	/* kind, enqueue time */
+#define OB_ROW_ID_LEN	25	/* ... then an event's message id */
 #define DELIV_HDR	41	/* status, time, receipt hash */
 
 struct retry {
@@ -41,6 +42,15 @@ ob_key(uint8_t key[OB_KEY_MAX], const char *org, const uint8_t hash[32])
 	key[n] = 0;
 	memcpy(key + n + 1, hash, 32);
 	return n + 1 + 32;
+}
+
+/* An outbox row's value; *id is its message id, or NULL (a table). */
+static bool
+ob_row(const MDB_val *v, const uint8_t **id)
+{
+	*id = v->mv_size == OB_ROW_ID_LEN ? (const uint8_t *)v->mv_data +
+	    OB_ROW_LEN : NULL;
+	return v->mv_size == OB_ROW_LEN || v->mv_size == OB_ROW_ID_LEN;
 }
 
 static void
@@ -93,23 +103,26 @@ outbox_free(struct tafeld *d)
 
 int
 outbox_add(struct tafeld *d, MDB_txn *txn, enum outbox_kind kind,
-    const uint8_t hash[32], const char *const *orgs, size_t n)
+    const uint8_t hash[32], const uint8_t *id, const char *const *orgs,
+    size_t n)
 {
-	uint8_t key[OB_KEY_MAX], row[OB_ROW_LEN];
+	uint8_t key[OB_KEY_MAX], row[OB_ROW_ID_LEN];
 	uint64_t t = now_sec();
 	MDB_val k, v;
 	size_t i;
 	int rc;
 
-	/* kind (1) || enqueue time, seconds (u64be) */
+	/* kind (1) || enqueue time, seconds (u64be) [|| message id (16)] */
 	row[0] = (uint8_t)kind;
 	for (i = 0; i < 8; i++)
 		row[1 + i] = (uint8_t)(t >> (56 - 8 * i));
+	if (id != NULL)
+		memcpy(row + OB_ROW_LEN, id, TAFEL_ID_BYTES);
 	for (i = 0; i < n; i++) {
 		k.mv_data = key;
 		k.mv_size = ob_key(key, orgs[i], hash);
 		v.mv_data = row;
-		v.mv_size = sizeof(row);
+		v.mv_size = id != NULL ? OB_ROW_ID_LEN : OB_ROW_LEN;
 		if ((rc = mdb_put(txn, store_dbi(d->store, DB_OUTBOX), &k, &v,
 		    0)) != 0)
 			return rc;
@@ -182,6 +195,7 @@ kick_now(struct tafeld *d, const uint8_t hash[32], const char *table,
 	uint8_t key[OB_KEY_MAX];
 	struct dtable *dt = NULL;
 	MDB_txn *txn;
+	const uint8_t *id;
 	MDB_val k, v, kv;
 	size_t i;
 	bool member;
@@ -197,7 +211,7 @@ kick_now(struct tafeld *d, const uint8_t hash[32], const char *table,
 			k.mv_data = key;
 			k.mv_size = ob_key(key, orgs[i], hash);
 			if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k,
-			    &kv) != 0 || kv.mv_size != OB_ROW_LEN)
+			    &kv) != 0 || !ob_row(&kv, &id))
 				continue;
 			if (*(uint8_t *)kv.mv_data != OUTBOX_ENV)
 				member = true;
@@ -310,7 +324,7 @@ outbox_retry(struct tafeld *d)
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		const uint8_t *p = k.mv_data, *z;
+		const uint8_t *p = k.mv_data, *z, *id;
 		char org[TAFEL_ORG_MAX + 1];
 		struct retry *r;
 		uint8_t kind;
@@ -322,7 +336,7 @@ outbox_retry(struct tafeld *d)
 			continue;
 		memcpy(org, p, z - p);
 		org[z - p] = '\0';
-		if (v.mv_size != OB_ROW_LEN)
+		if (!ob_row(&v, &id))
 			continue;
 		kind = *(uint8_t *)v.mv_data;
 		r = retry_get(d, org, z + 1);
@@ -387,21 +401,37 @@ outbox_retry(struct tafeld *d)
 }
 
 /*
- * A delivery row: DB_DELIV[envelope hash || org] = status (1) || time in
- * ms (u64be) || receipt hash (32; zeros when settled here, without a
- * receipt) || reason.
+ * A delivery row: status (1) || time in ms (u64be) || receipt hash (32;
+ * zeros when settled here, without a receipt) || reason.  An event's
+ * row is DB_EVDELIV[message id || org]: message ids begin with the time,
+ * so the rows a receipt settles lie together at the end of the table
+ * instead of one page each.  A table document's row, and an event's
+ * written before DB_EVDELIV existed, is DB_DELIV[hash || org].
  */
+static size_t
+deliv_key(uint8_t dk[32 + TAFEL_ORG_MAX], const uint8_t h[32],
+    const uint8_t *id, const char *org, MDB_dbi *dbi, struct tafeld *d)
+{
+	size_t n = strnlen(org, TAFEL_ORG_MAX), klen = id != NULL ?
+	    TAFEL_ID_BYTES : 32;
+
+	memcpy(dk, id != NULL ? id : h, klen);
+	memcpy(dk + klen, org, n);
+	*dbi = store_dbi(d->store, id != NULL ? DB_EVDELIV : DB_DELIV);
+	return klen + n;
+}
+
 static int
 deliv_put(struct tafeld *d, MDB_txn *txn, const char *org,
-    const uint8_t h[32], enum tafel_ack_status st, uint64_t time_ms,
-    const uint8_t *rcpt_hash, const char *why)
+    const uint8_t h[32], const uint8_t *id, enum tafel_ack_status st,
+    uint64_t time_ms, const uint8_t *rcpt_hash, const char *why)
 {
 	uint8_t dk[32 + TAFEL_ORG_MAX], dv[DELIV_HDR + TAFEL_PEER_WHY_MAX];
-	size_t n = strlen(org), wl = strnlen(why, TAFEL_PEER_WHY_MAX), i;
+	size_t wl = strnlen(why, TAFEL_PEER_WHY_MAX), i;
+	MDB_dbi dbi;
 	MDB_val k, v;
 
-	memcpy(dk, h, 32);
-	memcpy(dk + 32, org, n);
+	k.mv_size = deliv_key(dk, h, id, org, &dbi, d);
 	dv[0] = (uint8_t)st;
 	for (i = 0; i < 8; i++)
 		dv[1 + i] = (uint8_t)(time_ms >> (56 - 8 * i));
@@ -411,29 +441,35 @@ deliv_put(struct tafeld *d, MDB_txn *txn, const char *org,
 		memset(dv + 9, 0, 32);
 	memcpy(dv + DELIV_HDR, why, wl);
 	k.mv_data = dk;
-	k.mv_size = 32 + n;
 	v.mv_data = dv;
 	v.mv_size = DELIV_HDR + wl;
-	return mdb_put(txn, store_dbi(d->store, DB_DELIV), &k, &v, 0);
+	return mdb_put(txn, dbi, &k, &v, 0);
 }
 
 int
 outbox_deliv_get(struct tafeld *d, MDB_txn *txn, const uint8_t h[32],
-    const char *org, struct deliv *out)
+    const uint8_t *id, const char *org, struct deliv *out)
 {
 	uint8_t dk[32 + TAFEL_ORG_MAX];
-	size_t n = strlen(org), i;
+	MDB_dbi dbi;
 	MDB_val k, v;
 	const uint8_t *p;
+	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memcpy(dk, h, 32);
-	memcpy(dk + 32, org, n);
 	k.mv_data = dk;
-	k.mv_size = 32 + n;
-	if ((rc = mdb_get(txn, store_dbi(d->store, DB_DELIV), &k, &v)) ==
-	    MDB_NOTFOUND) {
+	rc = MDB_NOTFOUND;
+	if (id != NULL) {
+		k.mv_size = deliv_key(dk, h, id, org, &dbi, d);
+		rc = mdb_get(txn, dbi, &k, &v);
+	}
+	if (rc == MDB_NOTFOUND) {
+		k.mv_data = dk;
+		k.mv_size = deliv_key(dk, h, NULL, org, &dbi, d);
+		rc = mdb_get(txn, dbi, &k, &v);
+	}
+	if (rc == MDB_NOTFOUND) {
 		uint8_t key[OB_KEY_MAX];
 
 		k.mv_data = key;
@@ -476,7 +512,9 @@ static int
 ack_txn(MDB_txn *txn, void *arg)
 {
 	struct ack_arg *a = arg;
-	uint8_t key[OB_KEY_MAX];
+	uint8_t key[OB_KEY_MAX], id[TAFEL_ID_BYTES];
+	const uint8_t *rid;
+	MDB_dbi ob = store_dbi(a->d->store, DB_OUTBOX);
 	MDB_val k, v;
 	size_t i, settled = 0;
 	int rc;
@@ -485,16 +523,22 @@ ack_txn(MDB_txn *txn, void *arg)
 		a->had[i] = false;
 		k.mv_data = key;
 		k.mv_size = ob_key(key, a->org, a->items[i].h);
-		rc = mdb_del(txn, store_dbi(a->d->store, DB_OUTBOX), &k, NULL);
+		rc = mdb_get(txn, ob, &k, &v);
 		if (rc == MDB_NOTFOUND)
 			continue;	/* a stale or repeated answer */
 		if (rc != 0)
 			return rc;
+		/* The row's message id, before the row goes. */
+		if (ob_row(&v, &rid) && rid != NULL)
+			memcpy(id, rid, sizeof(id));
+		if ((rc = mdb_del(txn, ob, &k, NULL)) != 0)
+			return rc;
 		a->had[i] = true;
 		settled++;
 		if ((rc = deliv_put(a->d, txn, a->org, a->items[i].h,
-		    a->items[i].st, a->time_ms, a->rcpt != NULL ?
-		    a->rcpt_hash : NULL, a->items[i].why)) != 0)
+		    rid != NULL ? id : NULL, a->items[i].st, a->time_ms,
+		    a->rcpt != NULL ? a->rcpt_hash : NULL,
+		    a->items[i].why)) != 0)
 			return rc;
 		/* The exchange log: a signed receipt only, not a settlement. */
 		if (a->rcpt != NULL && (rc = audit_receipt(a->d, txn, a->org,
@@ -620,7 +664,10 @@ outbox_receipt(struct tafeld *d, struct peer *p, const uint8_t *buf,
 int
 outbox_drop_org(struct tafeld *d, MDB_txn *txn, const char *org)
 {
-	uint8_t key[OB_KEY_MAX], *hashes = NULL, *p;
+	/* Per row: its hash (32), 1 if a message id follows, the id. */
+	enum { ROW = 32 + 1 + TAFEL_ID_BYTES };
+	uint8_t key[OB_KEY_MAX], *rows = NULL, *p;
+	const uint8_t *id;
 	size_t n = strlen(org), count = 0, i;
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -636,28 +683,32 @@ outbox_drop_org(struct tafeld *d, MDB_txn *txn, const char *org)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 &&
 	    k.mv_size == n + 1 + 32 && memcmp(k.mv_data, key, n + 1) == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if ((p = realloc(hashes, (count + 1) * 32)) == NULL) {
+		if ((p = reallocarray(rows, count + 1, ROW)) == NULL) {
 			mdb_cursor_close(c);
-			free(hashes);
+			free(rows);
 			return -1;
 		}
-		hashes = p;
-		memcpy(hashes + 32 * count++, (uint8_t *)k.mv_data + n + 1, 32);
+		rows = p;
+		p += ROW * count++;
+		memcpy(p, (uint8_t *)k.mv_data + n + 1, 32);
+		p[32] = ob_row(&v, &id) && id != NULL;
+		if (p[32])
+			memcpy(p + 33, id, TAFEL_ID_BYTES);
 	}
 	mdb_cursor_close(c);
 	rc = 0;
-	for (i = 0; i < count && rc == 0; i++) {
+	for (i = 0, p = rows; i < count && rc == 0; i++, p += ROW) {
 		k.mv_data = key;
-		k.mv_size = ob_key(key, org, hashes + 32 * i);
+		k.mv_size = ob_key(key, org, p);
 		if ((rc = mdb_del(txn, store_dbi(d->store, DB_OUTBOX), &k,
 		    NULL)) != 0)
 			break;
-		rc = deliv_put(d, txn, org, hashes + 32 * i,
+		rc = deliv_put(d, txn, org, p, p[32] ? p + 33 : NULL,
 		    TAFEL_ACK_REFUSED, now_ms_wall(), NULL,
 		    "no longer a member of the table");
 	}
 	/* The backoff state goes only once the transaction is certain. */
-	free(hashes);
+	free(rows);
 	if (rc != 0)
 		return rc == MDB_MAP_FULL ? MDB_MAP_FULL : -1;
 	return (int)count;
@@ -666,6 +717,7 @@ outbox_drop_org(struct tafeld *d, MDB_txn *txn, const char *org)
 size_t
 outbox_pending(struct tafeld *d, const char *org, uint64_t *oldest)
 {
+	const uint8_t *id;
 	uint8_t key[TAFEL_ORG_MAX + 1];
 	size_t n = strlen(org), count = 0, i;
 	MDB_cursor *c;
@@ -690,7 +742,7 @@ outbox_pending(struct tafeld *d, const char *org, uint64_t *oldest)
 		uint64_t t = 0;
 
 		count++;
-		if (v.mv_size != OB_ROW_LEN)
+		if (!ob_row(&v, &id))
 			continue;
 		for (i = 0; i < 8; i++)
 			t = (t << 8) | ((uint8_t *)v.mv_data)[1 + i];

@@ -224,8 +224,8 @@ adopt_txn(MDB_txn *txn, void *arg)
 		k.mv_data = a->dochash;
 		k.mv_size = 32;
 		if ((rc = mdb_put(txn, store_dbi(st, DB_ENVS), &k, &v, 0)) != 0 ||
-		    (rc = outbox_add(a->d, txn, OUTBOX_TABLE, a->dochash, a->to,
-		    a->nto)) != 0)
+		    (rc = outbox_add(a->d, txn, OUTBOX_TABLE, a->dochash, NULL,
+		    a->to, a->nto)) != 0)
 			return rc;
 	}
 	if (a->cur == NULL)

@@ -211,7 +211,7 @@ emit_event(struct tafeld *d, struct tafel_mpw *w, const struct ev *e,
 		for (i = 0; i < e->h.nto && i < TAFEL_MAX_RECIPIENTS; i++)
 			to[i] = e->h.to[i];
 		tafel_mpw_str(w, "delivery");
-		delivery_emit(d, e->env, to, i, w);
+		delivery_emit(d, e->env, e->h.id, to, i, w);
 	}
 }
 

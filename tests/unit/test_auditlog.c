@@ -19,41 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../daemon/daemon.h"
 #include "tafel/merkle.h"
 
-struct fixture {
-	char		 dir[64];
-	struct tafeld	 d;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/tafel-auditlog.XXXXXX");
-	if (f == NULL || mkdtemp(f->dir) == NULL)
-		return -1;
-	if (store_open(f->dir, (size_t)1 << 20, &f->d.store) != 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	store_close(&f->d.store);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
+#define FIXTURE_NAME "auditlog"
+#include "store_fixture.h"
 
 struct app {
 	struct tafeld	*d;
