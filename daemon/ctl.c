@@ -3,7 +3,15 @@
  * a 0700 directory).  Length-prefixed msgpack requests, one per
  * connection (include/tafel/ctl.h).  The caller's uid comes from
  * SO_PEERCRED, never from the request.
+ *
+ * The connections that wait for their request are watched by one epoll
+ * instance, itself one item of the event loop: adding or removing a
+ * zloop poller makes zloop stop handing out the events of that turn, so
+ * a poller per connection let a busy listening socket (always first and
+ * always ready under load) starve the connections behind it until they
+ * timed out.
  */
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,6 +29,7 @@
 
 #define CTL_TIMEOUT_MS	10000
 #define CTL_ACCEPT_MAX	64
+#define CTL_EVENTS_MAX	64	/* connections read per turn */
 #define STAFF_FILE	"staff"
 #define STAFF_MAX	65536
 
@@ -174,7 +183,7 @@ account_name(uid_t uid, char *name, size_t namesz)
 
 struct conn {
 	struct tafeld	*d;
-	zmq_pollitem_t	 item;
+	int		 fd;
 	uid_t		 uid;
 	pid_t		 pid;
 	uint8_t		 hdr[4];
@@ -188,14 +197,23 @@ struct conn {
 	bool		 polled;
 };
 
+/* Stops watching c for its request (it was read, or c goes). */
+static void
+conn_unwatch(struct conn *c)
+{
+	if (c->polled && epoll_ctl(c->d->ctl_ep, EPOLL_CTL_DEL, c->fd,
+	    NULL) == -1)
+		log_warn("control: epoll_ctl");
+	c->polled = false;
+}
+
 static void
 conn_close(struct conn *c)
 {
-	if (c->polled)
-		zloop_poller_end(c->d->loop, &c->item);
+	conn_unwatch(c);
 	if (c->timer != -1)
 		zloop_timer_end(c->d->loop, c->timer);
-	close(c->item.fd);
+	close(c->fd);
 	free(c->buf);
 	free(c->out);
 	free(c);
@@ -213,7 +231,7 @@ conn_timeout(zloop_t *loop, int timer_id, void *arg)
 	 */
 	log_warnx("control: request from uid %u timed out", (unsigned)c->uid);
 	c->timer = -1;	/* a one-shot timer ends by itself */
-	shutdown(c->item.fd, SHUT_RDWR);
+	shutdown(c->fd, SHUT_RDWR);
 	return 0;
 }
 
@@ -223,7 +241,8 @@ write_all(int fd, const uint8_t *p, size_t n)
 	ssize_t w;
 
 	while (n > 0) {
-		w = write(fd, p, n);
+		/* A client that left gets EPIPE, not the daemon a SIGPIPE. */
+		w = send(fd, p, n, MSG_NOSIGNAL);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -244,10 +263,10 @@ send_answer(struct conn *c, uint8_t *out, size_t n)
 	len[2] = n >> 8;
 	len[3] = n;
 	/* Small answers to a local client: write them out blocking. */
-	fl = fcntl(c->item.fd, F_GETFL);
-	fcntl(c->item.fd, F_SETFL, fl & ~O_NONBLOCK);
-	write_all(c->item.fd, len, 4);
-	write_all(c->item.fd, out, n);
+	fl = fcntl(c->fd, F_GETFL);
+	fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
+	write_all(c->fd, len, 4);
+	write_all(c->fd, out, n);
 	free(out);
 }
 
@@ -294,8 +313,7 @@ respond(struct conn *c, struct tafel_mpw *w)
 		send_answer(c, out, n);
 		return true;
 	}
-	zloop_poller_end(c->d->loop, &c->item);
-	c->polled = false;
+	conn_unwatch(c);
 	if (c->timer != -1) {
 		zloop_timer_end(c->d->loop, c->timer);
 		c->timer = -1;
@@ -538,21 +556,25 @@ handle(struct conn *c)
 	return respond(c, &w);
 }
 
-static int
-conn_read(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+/*
+ * Reads what has arrived of c's request and handles it once whole.
+ * Returns true while c still waits for bytes of it; false when c is
+ * closed or waits for the group commit (it is then not to be watched).
+ */
+static bool
+conn_read(struct conn *c)
 {
-	struct conn *c = arg;
 	ssize_t n;
 
 	if (c->hgot < 4) {
-		n = read(item->fd, c->hdr + c->hgot, 4 - c->hgot);
+		n = read(c->fd, c->hdr + c->hgot, 4 - c->hgot);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return 0;
+			return true;
 		if (n <= 0)
 			goto done;
 		c->hgot += n;
 		if (c->hgot < 4)
-			return 0;
+			return true;
 		c->len = (size_t)c->hdr[0] << 24 | (size_t)c->hdr[1] << 16 |
 		    (size_t)c->hdr[2] << 8 | c->hdr[3];
 		if (c->len == 0 || c->len > TAFEL_MAX_FRAME) {
@@ -563,25 +585,43 @@ conn_read(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 			tafel_mpw_init(&w);
 			tafel_ctl_err(&w, "bad-request", "request too large");
 			if (!respond(c, &w))
-				return 0;
+				return false;
 			goto done;
 		}
 		if ((c->buf = malloc(c->len)) == NULL)
 			goto done;
 		/* The body usually came with the header: read on. */
 	}
-	n = read(item->fd, c->buf + c->got, c->len - c->got);
+	n = read(c->fd, c->buf + c->got, c->len - c->got);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return 0;
+		return true;
 	if (n <= 0)
 		goto done;
 	c->got += n;
 	if (c->got < c->len)
-		return 0;
+		return true;
 	if (!handle(c))
-		return 0;	/* answered after the group commit */
+		return false;	/* answered after the group commit */
 done:
 	conn_close(c);
+	return false;
+}
+
+/* The connections whose request has more bytes (or an EOF) to read. */
+static int
+ctl_conns(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+	struct tafeld *d = arg;
+	struct epoll_event ev[CTL_EVENTS_MAX];
+	int i, n;
+
+	if ((n = epoll_wait(d->ctl_ep, ev, CTL_EVENTS_MAX, 0)) == -1) {
+		if (errno != EINTR)
+			log_warn("control: epoll_wait");
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		(void)conn_read(ev[i].data.ptr);
 	return 0;
 }
 
@@ -625,22 +665,25 @@ accept_one(zloop_t *loop, zmq_pollitem_t *item, struct tafeld *d)
 	c->d = d;
 	c->uid = cred.uid;
 	c->pid = cred.pid;
-	c->item.fd = fd;
-	c->item.events = ZMQ_POLLIN;
+	c->fd = fd;
 	c->timer = zloop_timer(loop, CTL_TIMEOUT_MS, 1, conn_timeout, c);
-	c->polled = true;
-	if (zloop_poller(loop, &c->item, conn_read, c) != 0) {
-		if (c->timer != -1)
-			zloop_timer_end(loop, c->timer);
-		close(fd);
-		free(c);
-		return true;
-	}
 	/*
 	 * A client writes its request right after connecting: read it now,
-	 * so that it joins this turn's group commit.
+	 * so that it joins this turn's group commit.  Only a request not
+	 * whole yet is watched for the rest.
 	 */
-	conn_read(loop, &c->item, c);
+	if (conn_read(c)) {
+		struct epoll_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.ptr = c;
+		if (epoll_ctl(d->ctl_ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			log_warn("control: epoll_ctl");
+			conn_close(c);
+		} else
+			c->polled = true;
+	}
 	return true;
 }
 
@@ -715,12 +758,24 @@ ctl_start(struct tafeld *d)
 			return -1;
 		}
 	}
+	if ((d->ctl_ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_warn("control: epoll_create1");
+		close(fd);
+		return -1;
+	}
 	d->ctl_fd = fd;
 	memset(&d->ctl_item, 0, sizeof(d->ctl_item));
 	d->ctl_item.fd = fd;
 	d->ctl_item.events = ZMQ_POLLIN;
-	if (zloop_poller(d->loop, &d->ctl_item, ctl_accept, d) != 0) {
+	memset(&d->ctl_ep_item, 0, sizeof(d->ctl_ep_item));
+	d->ctl_ep_item.fd = d->ctl_ep;
+	d->ctl_ep_item.events = ZMQ_POLLIN;
+	if (zloop_poller(d->loop, &d->ctl_item, ctl_accept, d) != 0 ||
+	    zloop_poller(d->loop, &d->ctl_ep_item, ctl_conns, d) != 0) {
+		zloop_poller_end(d->loop, &d->ctl_item);
+		close(d->ctl_ep);
 		close(fd);
+		d->ctl_fd = d->ctl_ep = -1;
 		return -1;
 	}
 	return 0;
@@ -731,9 +786,11 @@ ctl_stop(struct tafeld *d)
 {
 	if (d->ctl_fd != -1) {
 		zloop_poller_end(d->loop, &d->ctl_item);
+		zloop_poller_end(d->loop, &d->ctl_ep_item);
 		close(d->ctl_fd);
+		close(d->ctl_ep);
 		unlink(d->ctl_path);
-		d->ctl_fd = -1;
+		d->ctl_fd = d->ctl_ep = -1;
 	}
 	free(staff.text);
 	memset(&staff, 0, sizeof(staff));

@@ -194,6 +194,8 @@ struct tafeld {
 	zsock_t			*zap;
 	int			 ctl_fd;
 	zmq_pollitem_t		 ctl_item;
+	int			 ctl_ep;	/* epoll: connections */
+	zmq_pollitem_t		 ctl_ep_item;
 	char			 ctl_path[PATH_MAX];
 	int			 retry_timer;
 	int			 rebind_timer;	/* -1: none */

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,13 @@ main(int argc, char *argv[])
 	if (dir == NULL || *dir == '\0')
 		usage();
 	log_init(debug, "tafeld");
+	/*
+	 * A client that goes away before its answer (Ctrl-C on tafel while
+	 * a commit runs), or a log on a pipe whose reader is gone, is an
+	 * EPIPE to handle, never a signal that ends the daemon.
+	 */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal");
 
 	/*
 	 * tafeld parses what other organisations send it.  As root, one
@@ -319,7 +327,7 @@ main(int argc, char *argv[])
 		fatal("calloc");
 	TAILQ_INIT(&d->tables);
 	TAILQ_INIT(&d->peers);
-	d->ctl_fd = -1;
+	d->ctl_fd = d->ctl_ep = -1;
 	d->commit_timer = -1;
 	d->keys_timer = -1;
 	d->gap_wait = gap_wait;

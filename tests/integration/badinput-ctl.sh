@@ -113,6 +113,25 @@ row "a request with a duplicate key: bad-request, logged" 0 \
     "error bad-request: malformed request" \
     "control: malformed request from uid" ctl-file "$T/req"
 
+# A request that comes in two pieces while 32 other clients keep the
+# listening socket busy at every turn: it is answered all the same, and
+# so is every one of the others.  (With a zloop poller per connection,
+# each accept made zloop skip the rest of its turn, and the busy
+# listener starved such a connection until the 10-s timeout.)
+"$POKE" -d "$D" --conns 32 --hold 4 ctl-flood >"$T/flood.out" 2>&1 &
+FLOOD=$!
+sleep 1
+row "a request in two pieces, during a flood of other requests: answered" \
+    0 "answer ok" - ctl-slow
+if wait "$FLOOD" && grep -q "^result: [1-9][0-9]* answered, 0 closed" \
+    "$T/flood.out"; then
+	ok "the flood's requests are all answered ($(sed -n \
+	    's/^result: \([0-9]*\) answered.*/\1/p' "$T/flood.out"))"
+else
+	fail "the flood's requests are all answered"
+	sed 's/^/# /' "$T/flood.out"
+fi
+
 wait "$STALL"
 ms=$(sed -n 's/^result: closed by the daemon after \([0-9]*\) ms.*/\1/p' \
     "$T/stall.out")

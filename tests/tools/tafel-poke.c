@@ -5,6 +5,7 @@
  *   tafel-poke -d DIR -c CARD [options] MODE [FILE...]
  *   tafel-poke -c CARD [--conns N] [--hold SEC] stall
  *   tafel-poke -d DIR [--hold SEC] ctl-MODE [FILE]
+ *   tafel-poke -d DIR [--conns N] [--hold SEC] ctl-flood [FILE]
  *   tafel-poke lmdb-reader STOREDIR [--no-txn]
  *
  * Peer modes connect a CurveZMQ DEALER to the endpoint and transport key
@@ -151,6 +152,9 @@ usage(void)
 	    "ctl-zero\n"
 	    "    ctl-truncated ctl-nested ctl-unknown-op ctl-stall "
 	    "ctl-file FILE\n"
+	    "    ctl-slow (the body 500 ms after the length) "
+	    "ctl-flood [FILE] (--conns N status\n"
+	    "    requests, or FILE's, in flight for --hold SEC)\n"
 	    "  lmdb-reader STOREDIR [--no-txn]\n");
 	_exit(EX_USAGE);
 }
@@ -1266,6 +1270,90 @@ ctl_request(struct tafel_mpw *w, const char *op)
 	tafel_mpw_map(w, 0);
 }
 
+/*
+ * ctl-flood: --conns status requests (or the request in FILE) in flight
+ * for --hold seconds, each connection made again as soon as it is
+ * answered, so that the daemon's listening socket has a connection
+ * waiting at almost every turn.  Exit 0 when every request was
+ * answered, EX_SILENT when one was closed without an answer.
+ */
+static int
+run_ctl_flood(struct poke *p, char **files, int nfiles)
+{
+	enum { MAXC = 256 };
+	struct pollfd pfd[MAXC];
+	struct sockaddr_un sun;
+	struct tafel_mpw w;
+	uint8_t *req, *frame, buf[4096];
+	size_t reqlen, n = p->conns ? p->conns : 32, i, answered = 0,
+	    dropped = 0;
+	uint64_t start = now_ms();
+	ssize_t r;
+
+	if (n > MAXC)
+		die(EX_USAGE, "ctl-flood: at most %d connections", MAXC);
+	if (nfiles > 1)
+		die(EX_USAGE, "ctl-flood: at most one file");
+	tafel_mpw_init(&w);
+	ctl_request(&w, "status");
+	if (nfiles == 1)
+		req = slurp(files[0], TAFEL_MAX_FRAME, &reqlen);
+	else if (tafel_mpw_finish(&w, &req, &reqlen) != 0)
+		die(EX_LOCAL, "out of memory");
+	tafel_mpw_free(&w);
+	if ((frame = malloc(4 + reqlen)) == NULL)
+		die(EX_LOCAL, "out of memory");
+	put_len(frame, reqlen);
+	memcpy(frame + 4, req, reqlen);
+	free(req);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s",
+	    p->dir, TAFEL_CTL_SOCK) >= sizeof(sun.sun_path))
+		die(EX_USAGE, "-d: path too long");
+	for (i = 0; i < n; i++)
+		pfd[i].fd = -1;
+	while (now_ms() - start < p->hold_s * 1000) {
+		for (i = 0; i < n; i++) {
+			if (pfd[i].fd != -1)
+				continue;
+			/* A full backlog: try again at the next round. */
+			if ((pfd[i].fd = socket(AF_UNIX, SOCK_STREAM |
+			    SOCK_CLOEXEC, 0)) == -1)
+				die(EX_LOCAL, "socket: %s", strerror(errno));
+			if (connect(pfd[i].fd, (struct sockaddr *)&sun,
+			    sizeof(sun)) == -1 ||
+			    !write_all(pfd[i].fd, frame, 4 + reqlen)) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				continue;
+			}
+			pfd[i].events = POLLIN;
+		}
+		if (poll(pfd, n, 100) == -1 && errno != EINTR)
+			die(EX_LOCAL, "poll: %s", strerror(errno));
+		for (i = 0; i < n; i++) {
+			if (pfd[i].fd == -1 || !(pfd[i].revents &
+			    (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			/* A status answer fits; its length says it came. */
+			if ((r = read(pfd[i].fd, buf, sizeof(buf))) >= 4)
+				answered++;
+			else
+				dropped++;
+			close(pfd[i].fd);
+			pfd[i].fd = -1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (pfd[i].fd != -1)
+			close(pfd[i].fd);
+	free(frame);
+	printf("result: %zu answered, %zu closed without an answer\n",
+	    answered, dropped);
+	return dropped == 0 && answered > 0 ? 0 : EX_SILENT;
+}
+
 static int
 run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
 {
@@ -1298,7 +1386,8 @@ run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
 		req = slurp(files[0], 4 * TAFEL_MAX_FRAME, &reqlen);
 	} else if (strcmp(mode, "ctl-truncated") == 0 ||
 	    strcmp(mode, "ctl-oversized") == 0 ||
-	    strcmp(mode, "ctl-zero") == 0 || strcmp(mode, "ctl-stall") == 0) {
+	    strcmp(mode, "ctl-zero") == 0 || strcmp(mode, "ctl-stall") == 0 ||
+	    strcmp(mode, "ctl-slow") == 0) {
 		ctl_request(&w, "status");
 	} else
 		die(EX_USAGE, "unknown mode %s", mode);
@@ -1338,8 +1427,12 @@ run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
 	} else {
 		put_len(hdr, prefix);
 		/* The daemon may answer and close early: EPIPE is fine. */
-		if (write_all(fd, hdr, 4))
+		if (write_all(fd, hdr, 4)) {
+			/* ctl-slow: the daemon must come back for the rest. */
+			if (strcmp(mode, "ctl-slow") == 0)
+				usleep(500 * 1000);
 			(void)write_all(fd, req, sendlen);
+		}
 		printf("sent: length prefix %zu, then %zu bytes of %s\n",
 		    prefix, sendlen, mode + 4);
 		if (half_close)
@@ -1476,7 +1569,11 @@ main(int argc, char *argv[])
 			usage();
 		return run_lmdb_reader(files[0], !p.no_txn);
 	}
-	if (strncmp(mode, "ctl-", 4) == 0)
+	if (strcmp(mode, "ctl-flood") == 0) {
+		if (p.dir == NULL)
+			die(EX_USAGE, "control modes need -d DIR");
+		status = run_ctl_flood(&p, files, nfiles);
+	} else if (strncmp(mode, "ctl-", 4) == 0)
 		status = run_ctl(&p, mode, files, nfiles);
 	else {
 		if (p.card_path == NULL)
