@@ -409,8 +409,8 @@ outbox_retry(struct tafeld *d)
  * written before DB_EVDELIV existed, is DB_DELIV[hash || org].
  */
 static size_t
-deliv_key(uint8_t dk[32 + TAFEL_ORG_MAX], const uint8_t h[32],
-    const uint8_t *id, const char *org, MDB_dbi *dbi, struct tafeld *d)
+deliv_key(struct tafeld *d, uint8_t dk[32 + TAFEL_ORG_MAX], const uint8_t h[32],
+    const uint8_t *id, const char *org, MDB_dbi *dbi)
 {
 	size_t n = strnlen(org, TAFEL_ORG_MAX), klen = id != NULL ?
 	    TAFEL_ID_BYTES : 32;
@@ -431,7 +431,7 @@ deliv_put(struct tafeld *d, MDB_txn *txn, const char *org,
 	MDB_dbi dbi;
 	MDB_val k, v;
 
-	k.mv_size = deliv_key(dk, h, id, org, &dbi, d);
+	k.mv_size = deliv_key(d, dk, h, id, org, &dbi);
 	dv[0] = (uint8_t)st;
 	for (i = 0; i < 8; i++)
 		dv[1 + i] = (uint8_t)(time_ms >> (56 - 8 * i));
@@ -461,12 +461,12 @@ outbox_deliv_get(struct tafeld *d, MDB_txn *txn, const uint8_t h[32],
 	k.mv_data = dk;
 	rc = MDB_NOTFOUND;
 	if (id != NULL) {
-		k.mv_size = deliv_key(dk, h, id, org, &dbi, d);
+		k.mv_size = deliv_key(d, dk, h, id, org, &dbi);
 		rc = mdb_get(txn, dbi, &k, &v);
 	}
 	if (rc == MDB_NOTFOUND) {
 		k.mv_data = dk;
-		k.mv_size = deliv_key(dk, h, NULL, org, &dbi, d);
+		k.mv_size = deliv_key(d, dk, h, NULL, org, &dbi);
 		rc = mdb_get(txn, dbi, &k, &v);
 	}
 	if (rc == MDB_NOTFOUND) {
@@ -514,37 +514,44 @@ ack_txn(MDB_txn *txn, void *arg)
 	struct ack_arg *a = arg;
 	uint8_t key[OB_KEY_MAX], id[TAFEL_ID_BYTES];
 	const uint8_t *rid;
-	MDB_dbi ob = store_dbi(a->d->store, DB_OUTBOX);
+	MDB_cursor *c;
 	MDB_val k, v;
 	size_t i, settled = 0;
 	int rc;
 
+	/* One lookup per item: the row is read and deleted at the cursor. */
+	if ((rc = mdb_cursor_open(txn, store_dbi(a->d->store, DB_OUTBOX),
+	    &c)) != 0)
+		return rc;
 	for (i = 0; i < a->n; i++) {
 		a->had[i] = false;
 		k.mv_data = key;
 		k.mv_size = ob_key(key, a->org, a->items[i].h);
-		rc = mdb_get(txn, ob, &k, &v);
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 		if (rc == MDB_NOTFOUND)
 			continue;	/* a stale or repeated answer */
 		if (rc != 0)
-			return rc;
+			break;
 		/* The row's message id, before the row goes. */
 		if (ob_row(&v, &rid) && rid != NULL)
 			memcpy(id, rid, sizeof(id));
-		if ((rc = mdb_del(txn, ob, &k, NULL)) != 0)
-			return rc;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
 		a->had[i] = true;
 		settled++;
 		if ((rc = deliv_put(a->d, txn, a->org, a->items[i].h,
 		    rid != NULL ? id : NULL, a->items[i].st, a->time_ms,
 		    a->rcpt != NULL ? a->rcpt_hash : NULL,
 		    a->items[i].why)) != 0)
-			return rc;
+			break;
 		/* The exchange log: a signed receipt only, not a settlement. */
 		if (a->rcpt != NULL && (rc = audit_receipt(a->d, txn, a->org,
 		    a->items[i].h, a->items[i].st, a->items[i].why)) != 0)
-			return rc;
+			break;
 	}
+	mdb_cursor_close(c);
+	if (i < a->n)
+		return rc;
 	if (settled == 0)
 		return 1;	/* nothing to do */
 	if (a->rcpt != NULL) {

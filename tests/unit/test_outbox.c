@@ -3,7 +3,8 @@
  * an event's row goes to DB_EVDELIV under its message id, a table
  * document's to DB_DELIV under its hash; rows and outbox rows that an
  * earlier tafeld wrote (DB_DELIV for events too, outbox rows without a
- * message id) are still read and settled.
+ * message id) are still read and settled, and a row of another length
+ * harms nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,18 +27,18 @@ struct add {
 	enum outbox_kind kind;
 	const uint8_t	*h;
 	const uint8_t	*id;
-	bool		 legacy;	/* a 9-byte row, as before ids */
+	size_t		 rowlen;	/* 0: outbox_add; else a hand-made row */
 };
 
 static int
 add_txn(MDB_txn *txn, void *arg)
 {
 	struct add *a = arg;
-	uint8_t key[TAFEL_ORG_MAX + 1 + 32], row[9] = { 0 };
+	uint8_t key[TAFEL_ORG_MAX + 1 + 32], row[64] = { 0 };
 	MDB_val k, v;
 	size_t n;
 
-	if (!a->legacy)
+	if (a->rowlen == 0)
 		return outbox_add(a->d, txn, a->kind, a->h, a->id, orgs, 1);
 	n = strlen(orgs[0]);
 	memcpy(key, orgs[0], n + 1);
@@ -45,15 +46,15 @@ add_txn(MDB_txn *txn, void *arg)
 	k.mv_data = key;
 	k.mv_size = n + 1 + 32;
 	v.mv_data = row;
-	v.mv_size = sizeof(row);
+	v.mv_size = a->rowlen;
 	return mdb_put(txn, store_dbi(a->d->store, DB_OUTBOX), &k, &v, 0);
 }
 
 static void
 add(struct tafeld *d, enum outbox_kind kind, const uint8_t h[32],
-    const uint8_t *id, bool legacy)
+    const uint8_t *id, size_t rowlen)
 {
-	struct add a = { d, kind, h, id, legacy };
+	struct add a = { d, kind, h, id, rowlen };
 
 	assert_int_equal(store_write(d->store, add_txn, &a), 0);
 }
@@ -121,7 +122,7 @@ test_event_rows_by_id(void **state)
 	msgid_new(id);
 	msgid_new(other);
 	assert_int_equal(get(d, h, id, "caw", &dv), 1);	/* never sent */
-	add(d, OUTBOX_ENV, h, id, false);
+	add(d, OUTBOX_ENV, h, id, 0);
 	assert_int_equal(get(d, h, id, "caw", &dv), 0);
 	assert_int_equal(dv.st, 0);				/* pending */
 	ack(d, "caw", h, TAFEL_ACK_OK, "");
@@ -146,7 +147,7 @@ test_table_rows_by_hash(void **state)
 	struct deliv dv;
 
 	memset(h, 0xb2, sizeof(h));
-	add(d, OUTBOX_TABLE, h, NULL, false);
+	add(d, OUTBOX_TABLE, h, NULL, 0);
 	ack(d, "caw", h, TAFEL_ACK_REFUSED, "older version");
 	assert_true(row_in(d, DB_DELIV, h, 32, "caw"));
 	assert_int_equal(get(d, h, NULL, "caw", &dv), 0);
@@ -165,7 +166,7 @@ test_earlier_rows(void **state)
 
 	memset(h, 0xc3, sizeof(h));
 	msgid_new(id);
-	add(d, OUTBOX_ENV, h, NULL, true);	/* an outbox row without id */
+	add(d, OUTBOX_ENV, h, NULL, 9);	/* an outbox row without id */
 	assert_int_equal(get(d, h, id, "caw", &dv), 0);
 	assert_int_equal(dv.st, 0);
 	ack(d, "caw", h, TAFEL_ACK_OK, "");
@@ -174,6 +175,32 @@ test_earlier_rows(void **state)
 	assert_false(row_in(d, DB_EVDELIV, id, 16, "caw"));
 	assert_int_equal(get(d, h, id, "caw", &dv), 0);
 	assert_int_equal(dv.st, TAFEL_ACK_OK);
+}
+
+/*
+ * A row of neither length (a damaged store): counted as waiting, never
+ * read for an id; its ack settles it under the hash, without a crash.
+ */
+static void
+test_bad_row(void **state)
+{
+	struct fixture *f = *state;
+	struct tafeld *d = &f->d;
+	uint8_t h[32], id[16];
+	struct deliv dv;
+	uint64_t oldest;
+
+	memset(h, 0xf6, sizeof(h));
+	msgid_new(id);
+	add(d, OUTBOX_ENV, h, NULL, 13);
+	assert_int_equal(outbox_pending(d, "caw", &oldest), 1);
+	assert_int_equal(oldest, 0);		/* no time read from it */
+	ack(d, "caw", h, TAFEL_ACK_OK, "");
+	assert_true(row_in(d, DB_DELIV, h, 32, "caw"));
+	assert_false(row_in(d, DB_EVDELIV, id, 16, "caw"));
+	assert_int_equal(get(d, h, id, "caw", &dv), 0);
+	assert_int_equal(dv.st, TAFEL_ACK_OK);
+	assert_int_equal(outbox_pending(d, "caw", &oldest), 0);
 }
 
 struct drop {
@@ -203,8 +230,8 @@ test_drop_org(void **state)
 	memset(h1, 0xd4, sizeof(h1));
 	memset(h2, 0xe5, sizeof(h2));
 	msgid_new(id);
-	add(d, OUTBOX_ENV, h1, id, false);
-	add(d, OUTBOX_TABLE, h2, NULL, false);
+	add(d, OUTBOX_ENV, h1, id, 0);
+	add(d, OUTBOX_TABLE, h2, NULL, 0);
 	assert_int_equal(store_write(d->store, drop_txn, &a), 0);
 	assert_int_equal(a.n, 2);
 	assert_true(row_in(d, DB_EVDELIV, id, 16, "caw"));
@@ -226,6 +253,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_earlier_rows, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_drop_org, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_row, setup,
 		    teardown),
 	};
 
