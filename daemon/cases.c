@@ -403,7 +403,7 @@ cases_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
 	k.mv_size = sizeof(key);
 	v.mv_data = row;
 	v.mv_size = rowlen;
-	rc = mdb_put(txn, store_dbi(d->store, DB_EVENTS), &k, &v, 0);
+	rc = store_put_end(txn, store_dbi(d->store, DB_EVENTS), &k, &v);
 	free(row);
 	if (rc != 0)
 		return rc;
@@ -792,7 +792,7 @@ cases_seen_put(struct tafeld *d, MDB_txn *txn, const char *from,
 	k.mv_size = seen_key(key, from, id);
 	v.mv_data = (void *)hash;
 	v.mv_size = 32;
-	return mdb_put(txn, store_dbi(d->store, DB_SEEN), &k, &v, 0);
+	return store_put_end(txn, store_dbi(d->store, DB_SEEN), &k, &v);
 }
 
 static int

@@ -127,6 +127,9 @@ int	store_open(const char *dir, size_t mapsize, struct store **)
 	    __attribute__((warn_unused_result));
 void	store_close(struct store **);
 MDB_dbi	store_dbi(struct store *, enum store_db);
+/* mdb_put, filling the last page first when the key sorts last. */
+int	store_put_end(MDB_txn *, MDB_dbi, MDB_val *k, MDB_val *v)
+	    __attribute__((warn_unused_result));
 /*
  * Runs fn in one write transaction.  On MDB_MAP_FULL the transaction is
  * aborted, the map grown and fn run again, so fn must have no effect

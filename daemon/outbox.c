@@ -443,7 +443,7 @@ deliv_put(struct tafeld *d, MDB_txn *txn, const char *org,
 	k.mv_data = dk;
 	v.mv_data = dv;
 	v.mv_size = DELIV_HDR + wl;
-	return mdb_put(txn, dbi, &k, &v, 0);
+	return store_put_end(txn, dbi, &k, &v);
 }
 
 int

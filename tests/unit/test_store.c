@@ -2,7 +2,8 @@
  * The store's group commit: writes nested in an open batch, each undone
  * alone when it fails, readers that see the batch, durability only at
  * store_batch_commit, and a map that fills up in the middle of a batch;
- * and the message ids, whose time prefix keeps DB_SEEN growing at its end.
+ * store_put_end, which fills pages when rows come in key order; and the
+ * message ids, whose time prefix keeps DB_SEEN growing at its end.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -162,7 +163,110 @@ test_map_full_in_batch(void **state)
 	store_close(&s);
 }
 
-/* Time in ms first (big-endian, 48 bits), then 10 random bytes. */
+struct fill {
+	struct store	*s;
+	MDB_dbi		 dbi;
+	uint32_t	 from, to;	/* keys, big-endian */
+	uint8_t		 tag;		/* first byte of each value */
+};
+
+static int
+fill_txn(MDB_txn *txn, void *arg)
+{
+	struct fill *f = arg;
+	uint8_t key[4], val[1500];
+	MDB_val k, v;
+	uint32_t i;
+	int rc;
+
+	memset(val, 0, sizeof(val));
+	val[0] = f->tag;
+	for (i = f->from; i < f->to; i++) {
+		key[0] = i >> 24;
+		key[1] = i >> 16;
+		key[2] = i >> 8;
+		key[3] = i;
+		k.mv_data = key;
+		k.mv_size = 4;
+		v.mv_data = val;
+		v.mv_size = sizeof(val);
+		if ((rc = store_put_end(txn, f->dbi, &k, &v)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The first byte of key i's value, or -1 if it is not there. */
+static int
+fill_tag(struct store *s, MDB_dbi dbi, uint32_t i)
+{
+	uint8_t key[4] = { i >> 24, i >> 16, i >> 8, i };
+	MDB_txn *txn;
+	MDB_val k = { 4, key }, v;
+	int tag = -1;
+
+	assert_int_equal(store_read(s, &txn), 0);
+	if (mdb_get(txn, dbi, &k, &v) == 0 && v.mv_size == 1500)
+		tag = ((const uint8_t *)v.mv_data)[0];
+	mdb_txn_abort(txn);
+	return tag;
+}
+
+/*
+ * store_put_end: rows that arrive in key order fill their pages (two rows
+ * of 1,500 bytes to a 4 KiB page, where LMDB's split in the middle would
+ * leave one); rows out of order, and a key already there, are still an
+ * ordinary put that overwrites.
+ */
+static void
+test_put_end(void **state)
+{
+	struct store *s = NULL;
+	MDB_dbi dbi;
+	MDB_txn *txn;
+	MDB_stat st;
+	struct fill f;
+	uint32_t i;
+
+	reopen(&s, 16 << 20);
+	dbi = store_dbi(s, DB_EVENTS);
+	/* Even keys in order, in batches as the daemon commits them. */
+	for (i = 0; i < 800; i += 80) {
+		f = (struct fill){ s, dbi, 0, 0, 1 };
+		f.from = 1000 + i;
+		f.to = 1000 + i + 80;
+		assert_int_equal(store_write(s, fill_txn, &f), 0);
+	}
+	assert_int_equal(store_read(s, &txn), 0);
+	assert_int_equal(mdb_stat(txn, dbi, &st), 0);
+	mdb_txn_abort(txn);
+	assert_int_equal(st.ms_entries, 800);
+	assert_true(st.ms_leaf_pages <= 800 / 2 + 2);
+	/* Before every key, in the middle, and over keys already there. */
+	f = (struct fill){ s, dbi, 10, 20, 2 };
+	assert_int_equal(store_write(s, fill_txn, &f), 0);
+	f = (struct fill){ s, dbi, 1400, 1410, 3 };
+	assert_int_equal(store_write(s, fill_txn, &f), 0);
+	reopen(&s, 16 << 20);
+	for (i = 10; i < 20; i++)
+		assert_int_equal(fill_tag(s, dbi, i), 2);
+	assert_int_equal(fill_tag(s, dbi, 1399), 1);
+	for (i = 1400; i < 1410; i++)
+		assert_int_equal(fill_tag(s, dbi, i), 3);
+	assert_int_equal(fill_tag(s, dbi, 1410), 1);
+	assert_int_equal(fill_tag(s, dbi, 1799), 1);
+	assert_int_equal(fill_tag(s, dbi, 1800), -1);
+	assert_int_equal(store_read(s, &txn), 0);
+	assert_int_equal(mdb_stat(txn, dbi, &st), 0);
+	mdb_txn_abort(txn);
+	assert_int_equal(st.ms_entries, 810);
+	store_close(&s);
+}
+
+/*
+ * Time in ms first (big-endian, 48 bits), then 10 random bytes; strictly
+ * increasing, also among the many made in one millisecond.
+ */
 static void
 test_msgid(void **state)
 {
@@ -175,8 +279,8 @@ test_msgid(void **state)
 	msgid_new(prev);
 	for (i = 0; i < 1000; i++) {
 		msgid_new(id);
-		/* Later ids never sort before earlier ones by their time. */
-		assert_true(memcmp(prev, id, 6) <= 0);
+		/* Every id sorts after the one before it. */
+		assert_true(memcmp(prev, id, 16) < 0);
 		if (memcmp(prev + 6, id + 6, 10) == 0)
 			same_tail++;
 		memcpy(prev, id, sizeof(id));
@@ -195,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_uncommitted_is_lost),
 		cmocka_unit_test(test_map_full_in_batch),
+		cmocka_unit_test(test_put_end),
 		cmocka_unit_test(test_msgid),
 	};
 
