@@ -153,25 +153,22 @@ case_list(struct client *c, int argc, char **argv)
 		OPT("--due", OPT_FLAG),
 	};
 	const msgpack_object *cases, *e;
-	struct tafel_mpw w;
-	struct ctl_reply rep;
+	struct ctl_pages rep;
 	char date[11], rdate[11], *id, *table, *pseudonym, *fu;
 	size_t width = 5, n, shown = 0;
 	uint64_t now = (uint64_t)time(NULL), review;
 	uint32_t i;
 
 	(void)opt_parse("case list", "case", argc, argv, 2, o, 2, NULL, 0);
-	tafel_mpw_init(&w);
-	tafel_ctl_req_begin(&w, "case.list");
-	tafel_mpw_map(&w, 0);
-	ctl_call(c, &w, &rep);
+	/* Many cases come in several answers; they are shown as one. */
+	ctl_call_pages(c, "case.list", NULL, NULL, 0, "cases", "case", &rep);
 	if (o[0].seen && !o[1].seen) {
-		json_print(stdout, rep.data);
-		ctl_reply_free(&rep);
+		json_print(stdout, &rep.data);
+		ctl_pages_free(&rep);
 		return 0;
 	}
 
-	cases = ctl_field(rep.data, "cases", MSGPACK_OBJECT_ARRAY);
+	cases = ctl_field(&rep.data, "cases", MSGPACK_OBJECT_ARRAY);
 	if (o[0].seen) {
 		/* --due --json: the same objects, only those that are due. */
 		printf("{\n  \"cases\": [");
@@ -183,12 +180,12 @@ case_list(struct client *c, int argc, char **argv)
 			json_print(stdout, e);
 		}
 		printf("%s]\n}\n", shown ? "\n  " : "");
-		ctl_reply_free(&rep);
+		ctl_pages_free(&rep);
 		return 0;
 	}
 	if (cases->via.array.size == 0) {
 		printf("no cases yet\n");
-		ctl_reply_free(&rep);
+		ctl_pages_free(&rep);
 		return 0;
 	}
 	for (i = 0; i < cases->via.array.size; i++) {
@@ -229,7 +226,7 @@ case_list(struct client *c, int argc, char **argv)
 	if (o[1].seen && shown == 0)
 		printf("nothing on the agenda: no case is new, in conflict or "
 		    "due for review\n");
-	ctl_reply_free(&rep);
+	ctl_pages_free(&rep);
 	return 0;
 }
 
@@ -410,6 +407,22 @@ hidden_decision(const msgpack_object *events)
 	return hidden;
 }
 
+struct show_args {
+	const char	*caseid;
+	bool		 delivery;
+};
+
+static void
+show_args(struct tafel_mpw *w, const void *arg)
+{
+	const struct show_args *a = arg;
+
+	tafel_mpw_str(w, "case");
+	tafel_mpw_str(w, a->caseid);
+	tafel_mpw_str(w, "delivery");
+	tafel_mpw_bool(w, a->delivery);
+}
+
 static int
 case_show(struct client *c, int argc, char **argv)
 {
@@ -418,8 +431,8 @@ case_show(struct client *c, int argc, char **argv)
 		OPT("--delivery", OPT_FLAG),
 	};
 	const msgpack_object *d, *events;
-	struct tafel_mpw w;
-	struct ctl_reply rep;
+	struct ctl_pages sh;
+	struct show_args sa;
 	char caseid[HEX_ID_LEN + 1], when[32], *pos[1], *s;
 	uint32_t i;
 
@@ -427,22 +440,19 @@ case_show(struct client *c, int argc, char **argv)
 		errx(EXIT_USAGE, "case show needs a CASE id (see: tafel "
 		    "case list)");
 	opt_case_id(pos[0], caseid);
-	tafel_mpw_init(&w);
-	tafel_ctl_req_begin(&w, "case.show");
-	tafel_mpw_map(&w, 2);
-	tafel_mpw_str(&w, "case");
-	tafel_mpw_str(&w, caseid);
 	/*
 	 * Delivery differs between members (each sees its own), so --json
 	 * leaves it out unless asked: the timelines stay byte-identical.
+	 * A long case comes in several answers; they are shown as one.
 	 */
-	tafel_mpw_str(&w, "delivery");
-	tafel_mpw_bool(&w, !o[0].seen || o[1].seen);
-	ctl_call(c, &w, &rep);
-	d = rep.data;
+	sa.caseid = caseid;
+	sa.delivery = !o[0].seen || o[1].seen;
+	ctl_call_pages(c, "case.show", show_args, &sa, 2, "events", "hash",
+	    &sh);
+	d = &sh.data;
 	if (o[0].seen) {
 		json_print(stdout, d);
-		ctl_reply_free(&rep);
+		ctl_pages_free(&sh);
 		return 0;
 	}
 
@@ -497,7 +507,7 @@ case_show(struct client *c, int argc, char **argv)
 		print_event(&events->via.array.ptr[i]);
 		print_delivery(&events->via.array.ptr[i]);
 	}
-	ctl_reply_free(&rep);
+	ctl_pages_free(&sh);
 	return 0;
 }
 

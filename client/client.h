@@ -115,6 +115,28 @@ void	ctl_call(const struct client *c, struct tafel_mpw *w,
 void	ctl_reply_free(struct ctl_reply *r);
 
 /*
+ * An answer that comes in pages (case.show, case.list; protocol.md 12.5):
+ * asks op with the nargs arguments args writes, and again with "after"
+ * set to the cursor key of the last element of the array key, while the
+ * answer's "more" is true.  data is the first page's map with the
+ * elements of every page in key, and no "more"; it points into the
+ * pages, freed with ctl_pages_free.  Exits as ctl_call does.
+ */
+struct ctl_pages {
+	struct ctl_reply	*rep;		/* one per page */
+	size_t			 nrep;
+	msgpack_object		*el;		/* every element, in order */
+	size_t			 nel;
+	msgpack_object_kv	*kv;		/* data's pairs */
+	msgpack_object		 data;
+};
+void	ctl_call_pages(const struct client *c, const char *op,
+	    void (*args)(struct tafel_mpw *, const void *), const void *arg,
+	    size_t nargs, const char *key, const char *cursor,
+	    struct ctl_pages *p);
+void	ctl_pages_free(struct ctl_pages *p);
+
+/*
  * Fields of the daemon's answer.  Each exits with status 1 and a line
  * saying the answer was not understood when the key is missing or of
  * another type.  Strings come back as malloc'd copies (caller frees)

@@ -472,6 +472,95 @@ ctl_reply_free(struct ctl_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void	not_understood(const char *) __attribute__((noreturn));
+
+/* Whether map has key "more" set to true (an older daemon has none). */
+static bool
+reply_more(const msgpack_object *map)
+{
+	uint32_t i;
+
+	for (i = 0; i < map->via.map.size; i++)
+		if (tafel_mp_streq(&map->via.map.ptr[i].key, "more"))
+			return ctl_bool(map, "more");
+	return false;
+}
+
+void
+ctl_call_pages(const struct client *c, const char *op,
+    void (*args)(struct tafel_mpw *, const void *), const void *arg,
+    size_t nargs, const char *key, const char *cursor, struct ctl_pages *p)
+{
+	const msgpack_object *d, *a;
+	struct tafel_mpw w;
+	char *after = NULL;
+	uint32_t i, k;
+	bool more;
+
+	memset(p, 0, sizeof(*p));
+	do {
+		tafel_mpw_init(&w);
+		tafel_ctl_req_begin(&w, op);
+		tafel_mpw_map(&w, nargs + (after != NULL));
+		if (args != NULL)
+			args(&w, arg);
+		if (after != NULL) {
+			tafel_mpw_str(&w, "after");
+			tafel_mpw_str(&w, after);
+			free(after);
+			after = NULL;
+		}
+		if ((p->rep = reallocarray(p->rep, p->nrep + 1,
+		    sizeof(*p->rep))) == NULL)
+			err(1, "reallocarray");
+		ctl_call(c, &w, &p->rep[p->nrep]);
+		d = p->rep[p->nrep++].data;
+		a = ctl_field(d, key, MSGPACK_OBJECT_ARRAY);
+		if ((p->el = reallocarray(p->el, p->nel + a->via.array.size + 1,
+		    sizeof(*p->el))) == NULL)
+			err(1, "reallocarray");
+		for (i = 0; i < a->via.array.size; i++)
+			p->el[p->nel++] = a->via.array.ptr[i];
+		if ((more = reply_more(d))) {
+			if (a->via.array.size == 0)
+				not_understood("more");
+			after = ctl_str(&a->via.array.ptr[a->via.array.size -
+			    1], cursor, false);
+		}
+	} while (more);
+
+	/* The first page's map, with every element and without "more". */
+	d = p->rep[0].data;
+	if ((p->kv = calloc(d->via.map.size, sizeof(*p->kv))) == NULL)
+		err(1, "calloc");
+	for (i = 0, k = 0; i < d->via.map.size; i++) {
+		if (tafel_mp_streq(&d->via.map.ptr[i].key, "more"))
+			continue;
+		p->kv[k] = d->via.map.ptr[i];
+		if (tafel_mp_streq(&p->kv[k].key, key)) {
+			p->kv[k].val.via.array.ptr = p->el;
+			p->kv[k].val.via.array.size = (uint32_t)p->nel;
+		}
+		k++;
+	}
+	p->data = *d;
+	p->data.via.map.ptr = p->kv;
+	p->data.via.map.size = k;
+}
+
+void
+ctl_pages_free(struct ctl_pages *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrep; i++)
+		ctl_reply_free(&p->rep[i]);
+	free(p->rep);
+	free(p->el);
+	free(p->kv);
+	memset(p, 0, sizeof(*p));
+}
+
 /* Fields of the daemon's answers. */
 
 static void __attribute__((noreturn))

@@ -14,6 +14,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -235,38 +237,62 @@ conn_timeout(zloop_t *loop, int timer_id, void *arg)
 	return 0;
 }
 
-static void
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		/* A client that left gets EPIPE, not the daemon a SIGPIPE. */
-		w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= w;
-	}
-}
-
+/*
+ * The length and the answer in one sendmsg(2): nearly every answer fits
+ * in the socket's buffer, so that is the only system call.  A larger one
+ * waits for the client to read, with the socket made blocking, but at
+ * most CTL_TIMEOUT_MS for each piece: a client that stops reading holds
+ * the daemon up for that long, then loses its answer.  A client that
+ * left gets EPIPE, not the daemon a SIGPIPE.
+ */
 static void
 send_answer(struct conn *c, uint8_t *out, size_t n)
 {
+	struct timeval tv = { CTL_TIMEOUT_MS / 1000, 0 };
+	struct iovec iov[2];
+	struct msghdr mh;
 	uint8_t len[4];
-	int fl;
+	size_t off = 0;
+	ssize_t w;
+	int flags = MSG_NOSIGNAL | MSG_DONTWAIT, fl;
 
 	len[0] = n >> 24;
 	len[1] = n >> 16;
 	len[2] = n >> 8;
 	len[3] = n;
-	/* Small answers to a local client: write them out blocking. */
-	fl = fcntl(c->fd, F_GETFL);
-	fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
-	write_all(c->fd, len, 4);
-	write_all(c->fd, out, n);
+	while (off < n + 4) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		if (off < 4) {
+			iov[0].iov_base = len + off;
+			iov[0].iov_len = 4 - off;
+			iov[1].iov_base = out;
+			iov[1].iov_len = n;
+			mh.msg_iovlen = 2;
+		} else {
+			iov[0].iov_base = out + (off - 4);
+			iov[0].iov_len = n - (off - 4);
+			mh.msg_iovlen = 1;
+		}
+		if ((w = sendmsg(c->fd, &mh, flags)) > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && errno == EAGAIN && (flags & MSG_DONTWAIT) &&
+		    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+		    sizeof(tv)) == 0 && (fl = fcntl(c->fd, F_GETFL)) != -1 &&
+		    fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK) != -1) {
+			flags &= ~MSG_DONTWAIT;
+			continue;
+		}
+		if (w == -1 && errno == EAGAIN)
+			log_warnx("control: uid %u did not take its answer "
+			    "within %d s; the rest of it dropped",
+			    (unsigned)c->uid, CTL_TIMEOUT_MS / 1000);
+		break;
+	}
 	free(out);
 }
 
@@ -306,6 +332,16 @@ respond(struct conn *c, struct tafel_mpw *w)
 
 	if (tafel_mpw_finish(w, &out, &n) != 0) {
 		tafel_ctl_err(w, "internal", "out of memory");
+		if (tafel_mpw_finish(w, &out, &n) != 0)
+			return true;
+	}
+	/* No answer beyond what a client may take (12.1). */
+	if (n > TAFEL_MAX_FRAME) {
+		log_warnx("control: an answer of %zu bytes to uid %u is larger "
+		    "than 1 MiB; answered too-large", n, (unsigned)c->uid);
+		free(out);
+		tafel_ctl_err(w, "too-large", "the answer would be larger than "
+		    "1 MiB, more than one answer may carry");
 		if (tafel_mpw_finish(w, &out, &n) != 0)
 			return true;
 	}

@@ -256,6 +256,51 @@ emit_followup(struct tafel_mpw *w, const struct dcase *c,
 	tafel_mpw_uint(w, fu->closed);
 }
 
+/*
+ * One answer to case.show carries the events that fit in SHOW_BYTES and
+ * SHOW_ITEMS (the rest of the 1 MiB and 65,536 objects a message may
+ * have is for the case's own keys), and at least one.  The client asks
+ * again after the last of them while "more" is true.
+ */
+#define SHOW_BYTES	(TAFEL_MAX_FRAME - 64 * 1024)
+#define SHOW_ITEMS	(TAFEL_MAX_ITEMS - 4096)
+
+/* Objects emit_event writes for e (each key and value counts). */
+static size_t
+event_items(struct tafeld *d, const struct ev *e, bool delivery)
+{
+	const struct evbody *b = &e->b;
+	size_t n = 1 + 2 * 17;
+
+	if (b->mb != NULL)
+		n += b->mb->nadd + b->mb->nremove;
+	if (b->sb != NULL)
+		n += b->sb->nevents;
+	if (delivery && strcmp(e->h.from, d->self.org) == 0)
+		n += 2 + e->h.nto * (1 + 2 * 5);
+	return n;
+}
+
+/* The index of the event with hash hex in l, or l->n when none has. */
+static size_t
+event_index(const struct evlist *l, const msgpack_object *hex)
+{
+	uint8_t h[TAFEL_HASH_BYTES];
+	char buf[2 * TAFEL_HASH_BYTES + 1];
+	size_t i;
+
+	if (hex->via.str.size != 2 * TAFEL_HASH_BYTES)
+		return l->n;
+	memcpy(buf, hex->via.str.ptr, 2 * TAFEL_HASH_BYTES);
+	buf[2 * TAFEL_HASH_BYTES] = '\0';
+	if (tafel_unhex(h, sizeof(h), buf) != 0)
+		return l->n;
+	for (i = 0; i < l->n; i++)
+		if (memcmp(l->ev[i].ehash, h, sizeof(h)) == 0)
+			break;
+	return i;
+}
+
 void
 timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
     const char *person, struct tafel_mpw *w)
@@ -263,18 +308,22 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	struct tafel_mp_field f[] = {
 		{ "case", TAFEL_MP_STR, 32, 32, false, NULL },
 		{ "delivery", TAFEL_MP_BOOL, 0, 0, true, NULL },
+		{ "after", TAFEL_MP_STR, 64, 64, true, NULL },
 	};
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
+	struct tafel_mpw ew;
 	struct followup fu;
 	struct evlist l;
 	struct dcase c;
 	uint8_t *current;
-	size_t i;
+	size_t i, start = 0, n = 0, items = 0, mark;
+	bool delivery;
 
-	if (tafel_mp_fields(r->args, f, 2) != 0) {
+	if (tafel_mp_fields(r->args, f, 3) != 0) {
 		tafel_ctl_err(w, "bad-request", "case.show: bad arguments");
 		return;
 	}
+	delivery = f[1].obj != NULL && f[1].obj->via.boolean;
 	if (cases_ctl_get(d, f[0].obj, &c, w) != 0)
 		return;
 	/* Who looked at a case is logged before anything is shown. */
@@ -289,18 +338,43 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		    "store");
 		return;
 	}
+	if (f[2].obj != NULL && (start = event_index(&l, f[2].obj) + 1) >
+	    l.n) {
+		timeline_free(&l);
+		sodium_memzero(pseudo, sizeof(pseudo));
+		tafel_ctl_err(w, "bad-request", "case.show: after names no "
+		    "event of the case");
+		return;
+	}
 	if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
 		fatal("calloc");
 	case_followup(&l, &fu, current);
+	/* The events that fit, written apart to be counted first. */
+	tafel_mpw_init(&ew);
+	for (i = start; i < l.n; i++) {
+		mark = ew.sb.size;
+		items += event_items(d, &l.ev[i], delivery);
+		emit_event(d, &ew, &l.ev[i], fu.ncurrent > 1 && current[i],
+		    delivery);
+		if (n > 0 && (ew.sb.size > SHOW_BYTES || items > SHOW_ITEMS)) {
+			ew.sb.size = mark;
+			break;
+		}
+		n++;
+	}
 	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 11);
+	tafel_mpw_map(w, 12);
 	emit_case(w, &c, pseudo);
 	emit_followup(w, &c, &fu);
 	tafel_mpw_str(w, "events");
-	tafel_mpw_array(w, l.n);
-	for (i = 0; i < l.n; i++)
-		emit_event(d, w, &l.ev[i], fu.ncurrent > 1 && current[i],
-		    f[1].obj != NULL && f[1].obj->via.boolean);
+	tafel_mpw_array(w, n);
+	if (ew.err == 0 && ew.sb.size > 0)
+		tafel_mpw_raw(w, ew.sb.data, ew.sb.size);
+	else if (ew.err != 0)
+		w->err = ew.err;
+	tafel_mpw_str(w, "more");
+	tafel_mpw_bool(w, start + n < l.n);
+	tafel_mpw_free(&ew);
 	free(current);
 	timeline_free(&l);
 	sodium_memzero(pseudo, sizeof(pseudo));
@@ -310,44 +384,66 @@ void
 timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
     struct tafel_mpw *w)
 {
-	struct tafel_mp_field none[1];
-	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
+	struct tafel_mp_field f[] = {
+		{ "after", TAFEL_MP_STR, 32, 32, true, NULL },
+	};
+	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
 	char level[TAFEL_FOLLOWUP_MAX + 1];
+	uint8_t after[16];
+	struct tafel_mpw cw;
 	struct followup fu;
 	struct evlist l;
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	MDB_val k, v;
-	MDB_stat st;
 	struct dcase c;
 	uint8_t *current;
-	size_t i, n, count, done = 0;
+	size_t i, n, done = 0, items = 0, mark;
+	bool more = false;
 	int rc;
 
-	if (tafel_mp_fields(r->args, none, 0) != 0) {
-		tafel_ctl_err(w, "bad-request", "case.list takes no arguments");
+	if (tafel_mp_fields(r->args, f, 1) != 0) {
+		tafel_ctl_err(w, "bad-request", "case.list: bad arguments");
 		return;
+	}
+	if (f[0].obj != NULL) {
+		memcpy(hex, f[0].obj->via.str.ptr, 32);
+		hex[32] = '\0';
+		if (tafel_unhex(after, sizeof(after), hex) != 0) {
+			tafel_ctl_err(w, "bad-request", "case.list: after is "
+			    "not a case id");
+			return;
+		}
 	}
 	if (store_read(d->store, &txn) != 0)
 		goto fail;
-	if (mdb_stat(txn, store_dbi(d->store, DB_CASES), &st) != 0 ||
-	    mdb_cursor_open(txn, store_dbi(d->store, DB_CASES), &cur) != 0) {
+	if (mdb_cursor_open(txn, store_dbi(d->store, DB_CASES), &cur) != 0) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}
-	count = st.ms_entries;
-	tafel_ctl_ok_begin(w);
-	tafel_mpw_map(w, 1);
-	tafel_mpw_str(w, "cases");
-	tafel_mpw_array(w, count);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 &&
-	    done < count; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	/* From the first case, or the first one after "after". */
+	if (f[0].obj != NULL) {
+		k.mv_data = after;
+		k.mv_size = sizeof(after);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == sizeof(after) &&
+		    memcmp(k.mv_data, after, sizeof(after)) == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	} else
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	/* The cases that fit (as case.show's events), written apart. */
+	tafel_mpw_init(&cw);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		memset(&fu, 0, sizeof(fu));
 		fu.level = "";
 		n = 0;
 		if (k.mv_size != 16 ||
-		    cases_decode(k.mv_data, v.mv_data, v.mv_size, &c) != 0 ||
-		    cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0)
+		    cases_decode(k.mv_data, v.mv_data, v.mv_size, &c) != 0) {
+			log_warnx("store: a case record that does not decode "
+			    "is left out of case.list");
+			continue;
+		}
+		if (cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0)
 			snprintf(pseudo, sizeof(pseudo), "(unreadable)");
 		else if (timeline_events(d, &c, &l) == 0) {
 			if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
@@ -361,16 +457,39 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 			free(current);
 			timeline_free(&l);
 		}
-		tafel_mpw_map(w, 11);
-		emit_case(w, &c, pseudo);
-		tafel_mpw_str(w, "records");
-		tafel_mpw_uint(w, n);
-		emit_followup(w, &c, &fu);
+		mark = cw.sb.size;
+		items += 1 + 2 * 11 + c.nmembers;
+		tafel_mpw_map(&cw, 11);
+		emit_case(&cw, &c, pseudo);
+		tafel_mpw_str(&cw, "records");
+		tafel_mpw_uint(&cw, n);
+		emit_followup(&cw, &c, &fu);
+		if (done > 0 && (cw.sb.size > SHOW_BYTES ||
+		    items > SHOW_ITEMS)) {
+			cw.sb.size = mark;
+			more = true;
+			break;
+		}
 		done++;
 	}
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	sodium_memzero(pseudo, sizeof(pseudo));
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		tafel_mpw_free(&cw);
+		goto fail;
+	}
+	tafel_ctl_ok_begin(w);
+	tafel_mpw_map(w, 2);
+	tafel_mpw_str(w, "cases");
+	tafel_mpw_array(w, done);
+	if (cw.err != 0)
+		w->err = cw.err;
+	else
+		tafel_mpw_raw(w, cw.sb.data, cw.sb.size);
+	tafel_mpw_str(w, "more");
+	tafel_mpw_bool(w, more);
+	tafel_mpw_free(&cw);
 	return;
 fail:
 	tafel_ctl_err(w, "storage", "cannot read the store");

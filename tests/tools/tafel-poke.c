@@ -6,6 +6,7 @@
  *   tafel-poke -c CARD [--conns N] [--hold SEC] stall
  *   tafel-poke -d DIR [--hold SEC] ctl-MODE [FILE]
  *   tafel-poke -d DIR [--conns N] [--hold SEC] ctl-flood [FILE]
+ *   tafel-poke -d DIR [--hold SEC] ctl-noread FILE
  *   tafel-poke lmdb-reader STOREDIR [--no-txn]
  *
  * Peer modes connect a CurveZMQ DEALER to the endpoint and transport key
@@ -155,6 +156,8 @@ usage(void)
 	    "    ctl-slow (the body 500 ms after the length) "
 	    "ctl-flood [FILE] (--conns N status\n"
 	    "    requests, or FILE's, in flight for --hold SEC)\n"
+	    "    ctl-noread FILE (sends it, reads nothing for --hold SEC, "
+	    "then counts\n    what came)\n"
 	    "  lmdb-reader STOREDIR [--no-txn]\n");
 	_exit(EX_USAGE);
 }
@@ -1354,6 +1357,42 @@ run_ctl_flood(struct poke *p, char **files, int nfiles)
 	return dropped == 0 && answered > 0 ? 0 : EX_SILENT;
 }
 
+/*
+ * ctl-noread: a client that asked and then does not read for hold_s
+ * seconds.  Afterwards it reads what is there, and says how much of the
+ * answer came and whether the daemon had closed the connection.  Exit 0
+ * when the whole answer came.
+ */
+static int
+noread(int fd, uint64_t hold_s)
+{
+	uint8_t buf[65536], hdr[4];
+	size_t got = 0, want = 0, i;
+	ssize_t r;
+	bool closed = false;
+
+	sleep((unsigned)hold_s);
+	for (;;) {
+		if ((r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (r == 0)
+			closed = true;
+		if (r <= 0)
+			break;
+		for (i = 0; got + i < 4 && i < (size_t)r; i++)
+			hdr[got + i] = buf[i];
+		got += (size_t)r;
+		if (want == 0 && got >= 4)
+			want = 4 + ((size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+			    (size_t)hdr[2] << 8 | hdr[3]);
+	}
+	close(fd);
+	printf("result: %zu bytes of an answer of %zu, then %s\n", got,
+	    want, closed ? "closed by the daemon" : "still open");
+	return want > 0 && got == want ? 0 : EX_SILENT;
+}
+
 static int
 run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
 {
@@ -1380,9 +1419,10 @@ run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
 		req = garbage(reqlen);
 	} else if (strcmp(mode, "ctl-nested") == 0) {
 		req = nested(NEST_DEPTH, &reqlen);
-	} else if (strcmp(mode, "ctl-file") == 0) {
+	} else if (strcmp(mode, "ctl-file") == 0 ||
+	    strcmp(mode, "ctl-noread") == 0) {
 		if (nfiles != 1)
-			die(EX_USAGE, "ctl-file: name one file");
+			die(EX_USAGE, "%s: name one file", mode);
 		req = slurp(files[0], 4 * TAFEL_MAX_FRAME, &reqlen);
 	} else if (strcmp(mode, "ctl-truncated") == 0 ||
 	    strcmp(mode, "ctl-oversized") == 0 ||
@@ -1440,6 +1480,8 @@ run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
 	}
 	fflush(stdout);
 	free(req);
+	if (strcmp(mode, "ctl-noread") == 0)
+		return noread(fd, p->hold_s);
 
 	got = read_full(fd, hdr, 4, start + p->hold_s * 1000);
 	if (got < 4) {
