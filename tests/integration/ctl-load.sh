@@ -94,7 +94,7 @@ fi
 # The daemon waits for it at most 10 s, drops the answer, and goes on.
 printf '\203\241v\001\242op\251case.show\244args\201\244case\331\040%s' \
     "$CASE" >"$T/show.req"
-"$POKE" -d "$T/stad" --hold 14 ctl-noread "$T/show.req" >"$T/noread.out" 2>&1 &
+"$POKE" -d "$T/stad" --hold 60 ctl-noread "$T/show.req" >"$T/noread.out" 2>&1 &
 NOREAD=$!
 sleep 1
 check "status answers while a client does not read its answer" \

@@ -156,8 +156,8 @@ usage(void)
 	    "    ctl-slow (the body 500 ms after the length) "
 	    "ctl-flood [FILE] (--conns N status\n"
 	    "    requests, or FILE's, in flight for --hold SEC)\n"
-	    "    ctl-noread FILE (sends it, reads nothing for --hold SEC, "
-	    "then counts\n    what came)\n"
+	    "    ctl-noread FILE (sends it, reads nothing until the daemon "
+	    "closes or\n    --hold SEC pass, then counts what came)\n"
 	    "  lmdb-reader STOREDIR [--no-txn]\n");
 	_exit(EX_USAGE);
 }
@@ -1358,20 +1358,31 @@ run_ctl_flood(struct poke *p, char **files, int nfiles)
 }
 
 /*
- * ctl-noread: a client that asked and then does not read for hold_s
- * seconds.  Afterwards it reads what is there, and says how much of the
- * answer came and whether the daemon had closed the connection.  Exit 0
- * when the whole answer came.
+ * ctl-noread: a client that asked and then does not read, until the
+ * daemon closes its end (POLLRDHUP, which does not need a read) or for
+ * hold_s seconds.  Afterwards it reads what is there, and says how much
+ * of the answer came and whether the daemon had closed the connection.
+ * Exit 0 when the whole answer came.
  */
 static int
 noread(int fd, uint64_t hold_s)
 {
 	uint8_t buf[65536], hdr[4];
 	size_t got = 0, want = 0, i;
+	struct pollfd pfd;
+	uint64_t end = now_ms() + hold_s * 1000, now;
 	ssize_t r;
 	bool closed = false;
 
-	sleep((unsigned)hold_s);
+	pfd.fd = fd;
+	pfd.events = POLLRDHUP;
+	while ((now = now_ms()) < end) {
+		pfd.revents = 0;
+		if (poll(&pfd, 1, (int)(end - now)) == -1 && errno != EINTR)
+			die(EX_LOCAL, "poll: %s", strerror(errno));
+		if (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR))
+			break;
+	}
 	for (;;) {
 		if ((r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) == -1 &&
 		    errno == EINTR)
