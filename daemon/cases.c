@@ -795,6 +795,50 @@ cases_seen_put(struct tafeld *d, MDB_txn *txn, const char *from,
 	return store_put_end(txn, store_dbi(d->store, DB_SEEN), &k, &v);
 }
 
+static size_t
+rxenv_key(uint8_t key[TAFEL_ID_BYTES + TAFEL_ORG_MAX],
+    const struct tafel_hdr *h)
+{
+	size_t n = strnlen(h->from, TAFEL_ORG_MAX);
+
+	memcpy(key, h->id, TAFEL_ID_BYTES);
+	memcpy(key + TAFEL_ID_BYTES, h->from, n);
+	return TAFEL_ID_BYTES + n;
+}
+
+int
+cases_rxenv_put(struct tafeld *d, MDB_txn *txn, const struct tafel_hdr *h,
+    const uint8_t *ho, size_t holen)
+{
+	uint8_t key[TAFEL_ID_BYTES + TAFEL_ORG_MAX];
+	MDB_val k, v;
+
+	k.mv_data = key;
+	k.mv_size = rxenv_key(key, h);
+	v.mv_data = (void *)ho;
+	v.mv_size = holen;
+	return store_put_end(txn, store_dbi(d->store, DB_RXENVS), &k, &v);
+}
+
+int
+cases_rxenv_get(struct tafeld *d, MDB_txn *txn, const struct tafel_hdr *h,
+    uint8_t **ho, size_t *holen)
+{
+	uint8_t key[TAFEL_ID_BYTES + TAFEL_ORG_MAX];
+	MDB_val k, v;
+	int rc;
+
+	k.mv_data = key;
+	k.mv_size = rxenv_key(key, h);
+	if ((rc = mdb_get(txn, store_dbi(d->store, DB_RXENVS), &k, &v)) != 0)
+		return rc;
+	if ((*ho = malloc(v.mv_size)) == NULL)
+		fatal("malloc");
+	memcpy(*ho, v.mv_data, v.mv_size);
+	*holen = v.mv_size;
+	return 0;
+}
+
 static int
 apply_txn(MDB_txn *txn, void *arg)
 {
@@ -949,11 +993,16 @@ apply_txn(MDB_txn *txn, void *arg)
 		return rc;
 	if ((rc = cases_put(d, txn, &c)) != 0)
 		return rc;
+	/* Ours, to send again; or the header-only copy we received. */
 	k.mv_data = (void *)a->e->hash;
 	k.mv_size = 32;
 	v.mv_data = (void *)a->env;
 	v.mv_size = a->envlen;
-	if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v, 0)) != 0)
+	if (a->local) {
+		if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v,
+		    0)) != 0)
+			return rc;
+	} else if ((rc = cases_rxenv_put(d, txn, h, a->env, a->envlen)) != 0)
 		return rc;
 	if ((rc = cases_seen_put(d, txn, h->from, h->id, a->e->hash)) != 0)
 		return rc;

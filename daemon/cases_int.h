@@ -153,6 +153,29 @@ int	cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],
 int	cases_pseudonym(struct tafeld *, const struct dcase *c, char *buf,
 	    size_t bufsz) __attribute__((warn_unused_result));
 /*
+ * The header-only copy of an envelope received (directly or relayed),
+ * in DB_RXENVS under its message id and sender: ids begin with the time,
+ * so these rows go to the end of the table, where under its envelope
+ * hash each went to a page of its own.  cases_rxenv_get reads it back
+ * (into a malloc'd copy): 0, MDB_NOTFOUND (a store of an earlier version
+ * keeps it in DB_ENVS) or an LMDB error.
+ */
+int	cases_rxenv_put(struct tafeld *, MDB_txn *, const struct tafel_hdr *,
+	    const uint8_t *ho, size_t holen)
+	    __attribute__((warn_unused_result));
+int	cases_rxenv_get(struct tafeld *, MDB_txn *, const struct tafel_hdr *,
+	    uint8_t **ho, size_t *holen) __attribute__((warn_unused_result));
+/*
+ * history.c: the header-only copy of the envelope of event ev, held
+ * here, parsed into e (pointing into *hop, which the caller frees): as
+ * received (DB_RXENVS; a store of an earlier version kept it in DB_ENVS
+ * under the envelope's hash), or made from our own envelope (DB_ENVS).
+ * 0 or -1.
+ */
+int	history_stored_ho(struct tafeld *, const struct ev *, uint8_t **hop,
+	    size_t *holen, struct tafel_env *e)
+	    __attribute__((warn_unused_result));
+/*
  * DB_SEEN: (sender, message id) -> the hash of the envelope applied.
  * cases_seen_lookup sets *state to SEEN_NO, SEEN_SAME (this hash: a
  * duplicate) or SEEN_OTHER (the id was used for other content) and

@@ -116,6 +116,7 @@ enum store_db {
 	DB_DELIV,	/* env hash(32) org -> status, time, receipt, reason */
 	DB_EVDELIV,	/* message id(16) org -> the same, for events */
 	DB_EVIDX,	/* event hash(32) -> case id(16) lamport(be64) */
+	DB_RXENVS,	/* message id(16) from -> header-only copy received */
 	DB_AUDIT,	/* seq(be64) -> exact audit entry bytes (a leaf) */
 	DB_AUDIT_NODES,	/* level(1) index(be64) -> Merkle node hash(32) */
 	DB_AUDIT_CKPT,	/* size(be64) -> signed checkpoint note, cosigs */

@@ -141,30 +141,30 @@ record_narrowed(struct dtable *dt, const struct dcase *c,
 	return false;
 }
 
-/*
- * The header-only copy of the envelope of an event held here, parsed
- * into e (pointing into *hop, which the caller frees).
- */
-static int
-stored_ho(struct tafeld *d, const uint8_t envhash[32], uint8_t **hop,
+int
+history_stored_ho(struct tafeld *d, const struct ev *ev, uint8_t **hop,
     size_t *holen, struct tafel_env *e)
 {
 	uint8_t *buf = NULL;
 	MDB_txn *txn;
 	MDB_val k, v;
-	size_t len;
+	size_t len = 0;
 	int rc;
 
 	*hop = NULL;
 	if (store_read(d->store, &txn) != 0)
 		return -1;
-	k.mv_data = (void *)envhash;
-	k.mv_size = 32;
-	if ((rc = mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v)) == 0) {
-		if ((buf = malloc(v.mv_size)) == NULL)
-			fatal("malloc");
-		memcpy(buf, v.mv_data, v.mv_size);
-		len = v.mv_size;
+	if ((rc = cases_rxenv_get(d, txn, &ev->h, &buf, &len)) ==
+	    MDB_NOTFOUND) {
+		k.mv_data = (void *)ev->env;
+		k.mv_size = 32;
+		if ((rc = mdb_get(txn, store_dbi(d->store, DB_ENVS), &k,
+		    &v)) == 0) {
+			if ((buf = malloc(v.mv_size)) == NULL)
+				fatal("malloc");
+			memcpy(buf, v.mv_data, v.mv_size);
+			len = v.mv_size;
+		}
 	}
 	mdb_txn_abort(txn);
 	if (rc != 0 || tafel_env_parse(buf, len, e) != 0) {
@@ -324,7 +324,7 @@ history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 		fatal("calloc");
 	tafel_hex(hex, c->id, 16);
 	for (i = 0; i < l.n && rc == 0; i++) {
-		if (stored_ho(d, l.ev[i].env, &ho, &holen, e) != 0) {
+		if (history_stored_ho(d, &l.ev[i], &ho, &holen, e) != 0) {
 			log_warnx("case %.8s: the envelope of an event is not "
 			    "in the store; not relayed", hex);
 			continue;
@@ -533,12 +533,7 @@ happly_txn(MDB_txn *txn, void *arg)
 		if ((rc = cases_row_put(d, txn, c.id, ck, a->in, ehash,
 		    a->body, a->bodylen, a->ckey)) != 0)
 			return rc;
-		k.mv_data = (void *)a->in->hash;
-		k.mv_size = 32;
-		v.mv_data = (void *)a->ho;
-		v.mv_size = a->holen;
-		if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v,
-		    0)) != 0)
+		if ((rc = cases_rxenv_put(d, txn, h, a->ho, a->holen)) != 0)
 			return rc;
 		/* An earlier event: the heads stay; the counter catches up. */
 		if (h->lamport > c.lamport)

@@ -53,6 +53,10 @@ for o in stad politie caw ocmw; do
 	check "$o holds all 9 events (OCMW: the earlier ones as headers)" \
 	    wait_for 30 all_at "$o" 9
 done
+# What the owner relayed to OCMW for the two events it did not write
+# came from their header-only copies, kept under message id and sender.
+check "the owner keeps the 2 events it received in rxenvs" \
+    [ "$(mdb_stat -s rxenvs "$T/stad/store" | sed -n 's/^ *Entries: //p')" = 2 ]
 hashes() { json "$1" | grep '"hash"'; }
 hashes stad >"$T/stad.hashes"
 for o in politie caw ocmw; do
