@@ -847,7 +847,6 @@ apply_txn(MDB_txn *txn, void *arg)
 	const struct tafel_hdr *h = &a->e->h;
 	uint8_t ck[32], ad[48], ehash[32];
 	struct dcase c;
-	MDB_val k, v;
 	size_t i;
 	int rc, got, seen;
 
@@ -994,13 +993,9 @@ apply_txn(MDB_txn *txn, void *arg)
 	if ((rc = cases_put(d, txn, &c)) != 0)
 		return rc;
 	/* Ours, to send again; or the header-only copy we received. */
-	k.mv_data = (void *)a->e->hash;
-	k.mv_size = 32;
-	v.mv_data = (void *)a->env;
-	v.mv_size = a->envlen;
 	if (a->local) {
-		if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v,
-		    0)) != 0)
+		if ((rc = outbox_env_put(d, txn, a->e->hash, h->id, a->env,
+		    a->envlen)) != 0)
 			return rc;
 	} else if ((rc = cases_rxenv_put(d, txn, h, a->env, a->envlen)) != 0)
 		return rc;
@@ -1009,16 +1004,11 @@ apply_txn(MDB_txn *txn, void *arg)
 	if (a->noutbox > 0 && (rc = outbox_add(d, txn, OUTBOX_ENV, a->e->hash,
 	    h->id, a->outbox, a->noutbox)) != 0)
 		return rc;
-	if (a->ho != NULL && a->noutbox_ho > 0) {
-		k.mv_data = a->hohash;
-		k.mv_size = 32;
-		v.mv_data = (void *)a->ho;
-		v.mv_size = a->holen;
-		if ((rc = mdb_put(txn, store_dbi(d->store, DB_ENVS), &k, &v,
-		    0)) != 0 || (rc = outbox_add(d, txn, OUTBOX_ENV, a->hohash,
-		    h->id, a->outbox_ho, a->noutbox_ho)) != 0)
-			return rc;
-	}
+	if (a->ho != NULL && a->noutbox_ho > 0 &&
+	    ((rc = outbox_env_put(d, txn, a->hohash, h->id, a->ho,
+	    a->holen)) != 0 || (rc = outbox_add(d, txn, OUTBOX_ENV, a->hohash,
+	    h->id, a->outbox_ho, a->noutbox_ho)) != 0))
+		return rc;
 	if (a->extra != NULL && (rc = a->extra(txn, a->extra_arg)) != 0)
 		return rc;
 	return apply_audit(txn, a, &c);

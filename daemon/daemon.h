@@ -117,6 +117,7 @@ enum store_db {
 	DB_EVDELIV,	/* message id(16) org -> the same, for events */
 	DB_EVIDX,	/* event hash(32) -> case id(16) lamport(be64) */
 	DB_RXENVS,	/* message id(16) from -> header-only copy received */
+	DB_TXENVS,	/* message id(16) hash(32) -> envelope we send */
 	DB_AUDIT,	/* seq(be64) -> exact audit entry bytes (a leaf) */
 	DB_AUDIT_NODES,	/* level(1) index(be64) -> Merkle node hash(32) */
 	DB_AUDIT_CKPT,	/* size(be64) -> signed checkpoint note, cosigs */
@@ -354,15 +355,29 @@ int	cases_row_decode(const uint8_t *buf, size_t len, struct event_row *)
 void	delivery_emit(struct tafeld *, const uint8_t env[32],
 	    const uint8_t id[16], const char *const *to, size_t nto,
 	    struct tafel_mpw *);
-/* The hash of the header-only copy of the envelope stored under h. */
+/*
+ * The hash of the header-only copy of our envelope h, of message id id
+ * (NULL: unknown; looked up in DB_ENVS only).
+ */
 int	delivery_copy_hash(struct tafeld *, MDB_txn *, const uint8_t h[32],
-	    uint8_t out[32]);
+	    const uint8_t *id, uint8_t out[32]);
 /* The control op record.delivery; 0, or -1 if op is another. */
 int	delivery_ctl(struct tafeld *, const struct tafel_ctl_req *,
 	    struct tafel_mpw *) __attribute__((warn_unused_result));
 
 /* outbox.c */
-/* What an outbox row sends: the bytes in DB_ENVS under its hash. */
+/*
+ * What an outbox row sends: an envelope of ours in DB_TXENVS under its
+ * message id and hash; a table document (and an envelope an earlier
+ * version queued) in DB_ENVS under its hash.  outbox_env_put stores one
+ * of ours; outbox_env_get finds either (id NULL: DB_ENVS only): 0,
+ * MDB_NOTFOUND or an LMDB error.
+ */
+int	outbox_env_put(struct tafeld *, MDB_txn *, const uint8_t hash[32],
+	    const uint8_t id[16], const uint8_t *buf, size_t len)
+	    __attribute__((warn_unused_result));
+int	outbox_env_get(struct tafeld *, MDB_txn *, const uint8_t hash[32],
+	    const uint8_t *id, MDB_val *v) __attribute__((warn_unused_result));
 enum outbox_kind {
 	OUTBOX_ENV = 0,		/* an envelope, in an "env" frame */
 	OUTBOX_TABLE = 1	/* a table document, in a "table" frame */

@@ -19,17 +19,15 @@
 
 int
 delivery_copy_hash(struct tafeld *d, MDB_txn *txn, const uint8_t h[32],
-    uint8_t out[32])
+    const uint8_t *id, uint8_t out[32])
 {
 	struct tafel_env *e;
 	uint8_t *ho;
 	size_t holen;
-	MDB_val k, v;
+	MDB_val v;
 	int rc = -1;
 
-	k.mv_data = (void *)h;
-	k.mv_size = 32;
-	if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v) != 0)
+	if (outbox_env_get(d, txn, h, id, &v) != 0)
 		return -1;
 	if ((e = malloc(sizeof(*e))) == NULL)
 		fatal("malloc");
@@ -79,7 +77,7 @@ delivery_emit(struct tafeld *d, const uint8_t env[32], const uint8_t id[16],
 		    &dv) : -1;
 		if (rc == 1 && !tried_ho) {
 			tried_ho = true;
-			have_ho = delivery_copy_hash(d, txn, env, ho) == 0;
+			have_ho = delivery_copy_hash(d, txn, env, id, ho) == 0;
 		}
 		if (rc == 1 && have_ho)
 			rc = outbox_deliv_get(d, txn, ho, id, to[i], &dv);
@@ -147,9 +145,7 @@ op_delivery(struct tafeld *d, const struct tafel_ctl_req *r,
 	rc = mdb_get(txn, store_dbi(d->store, DB_SEEN), &k, &v);
 	if (rc == 0 && v.mv_size == 32) {
 		memcpy(h, v.mv_data, 32);
-		k.mv_data = h;
-		k.mv_size = 32;
-		rc = mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v);
+		rc = outbox_env_get(d, txn, h, id, &v);
 	} else if (rc == 0)
 		rc = MDB_CORRUPTED;
 	if ((hd = malloc(sizeof(*hd))) == NULL)

@@ -73,18 +73,14 @@ history_txn(MDB_txn *txn, void *arg)
 {
 	struct hist *hs = arg;
 	const char *org;
-	MDB_val k, v;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < hs->n; i++) {
-		k.mv_data = hs->it[i].hash;
-		k.mv_size = 32;
-		v.mv_data = hs->it[i].env;
-		v.mv_size = hs->it[i].envlen;
 		org = hs->it[i].org;
-		if ((rc = mdb_put(txn, store_dbi(hs->d->store, DB_ENVS), &k, &v,
-		    0)) != 0 || (rc = outbox_add(hs->d, txn, OUTBOX_ENV,
+		if ((rc = outbox_env_put(hs->d, txn, hs->it[i].hash,
+		    hs->it[i].id, hs->it[i].env, hs->it[i].envlen)) != 0 ||
+		    (rc = outbox_add(hs->d, txn, OUTBOX_ENV,
 		    hs->it[i].hash, hs->it[i].id, &org, 1)) != 0 ||
 		    (rc = hist_audit(txn, hs, &hs->it[i])) != 0)
 			return rc;
@@ -147,7 +143,7 @@ history_stored_ho(struct tafeld *d, const struct ev *ev, uint8_t **hop,
 {
 	uint8_t *buf = NULL;
 	MDB_txn *txn;
-	MDB_val k, v;
+	MDB_val v;
 	size_t len = 0;
 	int rc;
 
@@ -156,10 +152,8 @@ history_stored_ho(struct tafeld *d, const struct ev *ev, uint8_t **hop,
 		return -1;
 	if ((rc = cases_rxenv_get(d, txn, &ev->h, &buf, &len)) ==
 	    MDB_NOTFOUND) {
-		k.mv_data = (void *)ev->env;
-		k.mv_size = 32;
-		if ((rc = mdb_get(txn, store_dbi(d->store, DB_ENVS), &k,
-		    &v)) == 0) {
+		if ((rc = outbox_env_get(d, txn, ev->env, ev->h.id, &v)) ==
+		    0) {
 			if ((buf = malloc(v.mv_size)) == NULL)
 				fatal("malloc");
 			memcpy(buf, v.mv_data, v.mv_size);

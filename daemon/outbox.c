@@ -184,6 +184,55 @@ send_one(struct tafeld *d, const char *org, uint8_t kind,
 }
 
 /*
+ * Our envelopes under message id and hash: ids begin with the time and
+ * grow, so each new one goes to the end of DB_TXENVS, where under its
+ * hash alone it went to a page at random.
+ */
+static void
+txenv_key(uint8_t key[TAFEL_ID_BYTES + 32], const uint8_t *id,
+    const uint8_t h[32])
+{
+	memcpy(key, id, TAFEL_ID_BYTES);
+	memcpy(key + TAFEL_ID_BYTES, h, 32);
+}
+
+int
+outbox_env_put(struct tafeld *d, MDB_txn *txn, const uint8_t hash[32],
+    const uint8_t id[16], const uint8_t *buf, size_t len)
+{
+	uint8_t key[TAFEL_ID_BYTES + 32];
+	MDB_val k, v;
+
+	txenv_key(key, id, hash);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = (void *)buf;
+	v.mv_size = len;
+	return store_put_end(txn, store_dbi(d->store, DB_TXENVS), &k, &v);
+}
+
+int
+outbox_env_get(struct tafeld *d, MDB_txn *txn, const uint8_t hash[32],
+    const uint8_t *id, MDB_val *v)
+{
+	uint8_t key[TAFEL_ID_BYTES + 32];
+	MDB_val k;
+	int rc;
+
+	if (id != NULL) {
+		txenv_key(key, id, hash);
+		k.mv_data = key;
+		k.mv_size = sizeof(key);
+		if ((rc = mdb_get(txn, store_dbi(d->store, DB_TXENVS), &k,
+		    v)) != MDB_NOTFOUND)
+			return rc;
+	}
+	k.mv_data = (void *)hash;
+	k.mv_size = 32;
+	return mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, v);
+}
+
+/*
  * table: the table the envelope belongs to, when the caller knows it
  * (no need to parse the envelope once per recipient); NULL: read it
  * from the envelope.
@@ -204,27 +253,29 @@ kick_now(struct tafeld *d, const uint8_t hash[32], const char *table,
 		return;
 	if (table != NULL)
 		dt = tables_find(d, table);
-	k.mv_data = (void *)hash;
-	k.mv_size = 32;
-	if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &k, &v) == 0)
-		for (i = 0; i < n; i++) {
-			k.mv_data = key;
-			k.mv_size = ob_key(key, orgs[i], hash);
-			if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k,
-			    &kv) != 0 || !ob_row(&kv, &id))
-				continue;
-			if (*(uint8_t *)kv.mv_data != OUTBOX_ENV)
-				member = true;
-			else if (table != NULL)
-				member = dt != NULL &&
-				    tables_member(dt, orgs[i]) != NULL;
-			else
-				member = still_member(d, orgs[i], v.mv_data,
-				    v.mv_size, NULL);
-			if (member)
-				send_one(d, orgs[i], *(uint8_t *)kv.mv_data,
-				    hash, v.mv_data, v.mv_size);
-		}
+	v.mv_data = NULL;
+	for (i = 0; i < n; i++) {
+		k.mv_data = key;
+		k.mv_size = ob_key(key, orgs[i], hash);
+		if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k,
+		    &kv) != 0 || !ob_row(&kv, &id))
+			continue;
+		/* The same bytes for every recipient: read once. */
+		if (v.mv_data == NULL && outbox_env_get(d, txn, hash,
+		    id, &v) != 0)
+			break;
+		if (*(uint8_t *)kv.mv_data != OUTBOX_ENV)
+			member = true;
+		else if (table != NULL)
+			member = dt != NULL &&
+			    tables_member(dt, orgs[i]) != NULL;
+		else
+			member = still_member(d, orgs[i], v.mv_data,
+			    v.mv_size, NULL);
+		if (member)
+			send_one(d, orgs[i], *(uint8_t *)kv.mv_data,
+			    hash, v.mv_data, v.mv_size);
+	}
 	mdb_txn_abort(txn);
 }
 
@@ -308,7 +359,7 @@ outbox_retry(struct tafeld *d)
 	size_t ndue = 0, cap = 0;
 	MDB_cursor *c;
 	MDB_txn *txn;
-	MDB_val k, v, ev;
+	MDB_val k, v;
 	uint64_t now = now_ms();
 	size_t ngone = 0, i;
 	int rc, sent = 0;
@@ -342,9 +393,7 @@ outbox_retry(struct tafeld *d)
 		r = retry_get(d, org, z + 1);
 		if (r->next > now)
 			continue;
-		ev.mv_data = (void *)(z + 1);
-		ev.mv_size = 32;
-		if (mdb_get(txn, store_dbi(d->store, DB_ENVS), &ev, &ev2) != 0)
+		if (outbox_env_get(d, txn, z + 1, id, &ev2) != 0)
 			continue;
 		if (ndue == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -761,11 +810,12 @@ outbox_pending(struct tafeld *d, const char *org, uint64_t *oldest)
 	return count;
 }
 
-/* The envelope hash an event row names (its "env"). */
+/* The envelope hash an event row names (its "env"), and its message id. */
 static int
 event_env(struct tafeld *d, MDB_txn *txn, const uint8_t eh[32],
-    uint8_t env[32])
+    uint8_t env[32], uint8_t id[TAFEL_ID_BYTES])
 {
+	struct tafel_hdr *h;
 	struct event_row row;
 	uint8_t key[56];
 	MDB_val k, v;
@@ -782,7 +832,15 @@ event_env(struct tafeld *d, MDB_txn *txn, const uint8_t eh[32],
 	if (mdb_get(txn, store_dbi(d->store, DB_EVENTS), &k, &v) != 0 ||
 	    cases_row_decode(v.mv_data, v.mv_size, &row) != 0)
 		return -1;
+	if ((h = malloc(sizeof(*h))) == NULL)
+		fatal("malloc");
+	if (tafel_hdr_decode(row.hdr, row.hdrlen, h) != 0) {
+		free(h);
+		return -1;
+	}
 	memcpy(env, row.env, 32);
+	memcpy(id, h->id, TAFEL_ID_BYTES);
+	free(h);
 	return 0;
 }
 
@@ -790,7 +848,7 @@ void
 outbox_want(struct tafeld *d, struct peer *p, const uint8_t (*eh)[32],
     size_t n)
 {
-	uint8_t env[32], ho[32], key[OB_KEY_MAX];
+	uint8_t env[32], ho[32], key[OB_KEY_MAX], id[TAFEL_ID_BYTES];
 	MDB_txn *txn;
 	MDB_val k, v;
 	size_t i, due = 0;
@@ -798,7 +856,7 @@ outbox_want(struct tafeld *d, struct peer *p, const uint8_t (*eh)[32],
 	if (store_read(d->store, &txn) != 0)
 		return;
 	for (i = 0; i < n; i++) {
-		if (event_env(d, txn, eh[i], env) != 0)
+		if (event_env(d, txn, eh[i], env, id) != 0)
 			continue;	/* not here: its author sends it */
 		k.mv_data = key;
 		k.mv_size = ob_key(key, p->org, env);
@@ -807,7 +865,7 @@ outbox_want(struct tafeld *d, struct peer *p, const uint8_t (*eh)[32],
 			due++;
 			continue;
 		}
-		if (delivery_copy_hash(d, txn, env, ho) != 0)
+		if (delivery_copy_hash(d, txn, env, id, ho) != 0)
 			continue;
 		k.mv_size = ob_key(key, p->org, ho);
 		if (mdb_get(txn, store_dbi(d->store, DB_OUTBOX), &k, &v) == 0) {

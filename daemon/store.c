@@ -20,8 +20,8 @@
 
 static const char *const db_names[DB_COUNT] = {
 	"tables", "tablehist", "cases", "events", "envs", "outbox", "seen",
-	"deliv", "evdeliv", "evidx", "rxenvs", "audit", "auditnodes",
-	"auditckpt", "auditpeers"
+	"deliv", "evdeliv", "evidx", "rxenvs", "txenvs", "audit",
+	"auditnodes", "auditckpt", "auditpeers"
 };
 
 struct store {

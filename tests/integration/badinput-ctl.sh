@@ -13,7 +13,7 @@ D=$T/stad-hasselt
 LOG=$T/stad-hasselt.log
 
 counts() {
-	for db in tables tablehist cases events envs rxenvs outbox seen deliv; do
+	for db in tables tablehist cases events envs rxenvs txenvs outbox seen deliv; do
 		printf '%s=%s ' "$db" "$(mdb_stat -s "$db" "$D/store" |
 		    sed -n 's/^ *Entries: //p')"
 	done

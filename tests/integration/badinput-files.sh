@@ -21,7 +21,7 @@ done
 FPR=$("$TAFEL" table fingerprint "$T/good.table")
 
 counts() {
-	for db in tables tablehist cases events envs rxenvs outbox seen deliv; do
+	for db in tables tablehist cases events envs rxenvs txenvs outbox seen deliv; do
 		printf '%s=%s ' "$db" "$(mdb_stat -s "$db" "$A/store" |
 		    sed -n 's/^ *Entries: //p')"
 	done

@@ -38,7 +38,7 @@ LOG=$T/stad-gent.log
 # writes (mdb_stat reads a live environment safely).  outbox and deliv
 # change with the target's own deliveries, so they are left out.
 counts() {
-	for db in tables tablehist cases events envs rxenvs seen; do
+	for db in tables tablehist cases events envs rxenvs txenvs seen; do
 		printf '%s=%s ' "$db" "$(mdb_stat -s "$db" "$T/$1/store" |
 		    sed -n 's/^ *Entries: //p')"
 	done

@@ -4,7 +4,8 @@
  * document's to DB_DELIV under its hash; rows and outbox rows that an
  * earlier tafeld wrote (DB_DELIV for events too, outbox rows without a
  * message id) are still read and settled, and a row of another length
- * harms nothing.
+ * harms nothing.  Our envelopes are kept under message id and hash, and
+ * those an earlier version kept under the hash are still found.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +244,87 @@ test_drop_org(void **state)
 	assert_int_equal(outbox_pending(d, "caw", &(uint64_t){ 0 }), 0);
 }
 
+struct envput {
+	struct tafeld	*d;
+	const uint8_t	*h;
+	const uint8_t	*id;	/* NULL: into DB_ENVS, as before */
+	uint8_t		 tag;
+	size_t		 len;
+};
+
+static int
+envput_txn(MDB_txn *txn, void *arg)
+{
+	struct envput *e = arg;
+	uint8_t buf[1500];
+	MDB_val k = { 32, (void *)e->h }, v = { e->len, buf };
+
+	memset(buf, e->tag, sizeof(buf));
+	if (e->id != NULL)
+		return outbox_env_put(e->d, txn, e->h, e->id, buf, e->len);
+	return mdb_put(txn, store_dbi(e->d->store, DB_ENVS), &k, &v, 0);
+}
+
+/* The first byte of what outbox_env_get finds, or -1. */
+static int
+envget(struct tafeld *d, const uint8_t h[32], const uint8_t *id)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	int tag = -1;
+
+	assert_int_equal(store_read(d->store, &txn), 0);
+	if (outbox_env_get(d, txn, h, id, &v) == 0 && v.mv_size > 0)
+		tag = ((const uint8_t *)v.mv_data)[0];
+	mdb_txn_abort(txn);
+	return tag;
+}
+
+/*
+ * Our envelopes under message id and hash (DB_TXENVS), in order, fill
+ * their pages; one an earlier version kept under its hash in DB_ENVS is
+ * still found, with or without an id; a hash under another id is not.
+ */
+static void
+test_envelopes(void **state)
+{
+	struct fixture *f = *state;
+	struct envput e;
+	uint8_t h[200][32], id[200][16], old[32], other[16];
+	MDB_txn *txn;
+	MDB_stat st;
+	size_t i;
+
+	for (i = 0; i < 200; i++) {
+		randombytes_buf(h[i], 32);
+		msgid_new(id[i]);
+	}
+	for (i = 0; i < 200; i++) {
+		e = (struct envput){ &f->d, h[i], id[i], (uint8_t)(i + 1),
+		    1500 };
+		assert_int_equal(store_write(f->d.store, envput_txn, &e), 0);
+	}
+	for (i = 0; i < 200; i++)
+		assert_int_equal(envget(&f->d, h[i], id[i]), (int)(i + 1) & 0xff);
+	/* Two envelopes of 1,500 bytes to a 4 KiB page. */
+	assert_int_equal(store_read(f->d.store, &txn), 0);
+	assert_int_equal(mdb_stat(txn, store_dbi(f->d.store, DB_TXENVS),
+	    &st), 0);
+	mdb_txn_abort(txn);
+	assert_int_equal(st.ms_entries, 200);
+	assert_true(st.ms_leaf_pages <= 200 / 2 + 2);
+	/* Kept by an earlier version. */
+	randombytes_buf(old, sizeof(old));
+	e = (struct envput){ &f->d, old, NULL, 0xee, 700 };
+	assert_int_equal(store_write(f->d.store, envput_txn, &e), 0);
+	assert_int_equal(envget(&f->d, old, id[0]), 0xee);
+	assert_int_equal(envget(&f->d, old, NULL), 0xee);
+	/* Ours under another id; or only by hash: not found. */
+	msgid_new(other);
+	assert_int_equal(envget(&f->d, h[5], other), -1);
+	assert_int_equal(envget(&f->d, h[5], NULL), -1);
+}
+
 int
 main(void)
 {
@@ -253,6 +336,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_earlier_rows, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_drop_org, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_envelopes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_row, setup,
 		    teardown),

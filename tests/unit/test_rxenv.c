@@ -4,7 +4,8 @@
  * back byte for byte, one sender's copy never taken for another's; and,
  * keyed by time-first message ids, they fill their pages in order.
  * history_stored_ho finds the copy of an event wherever this version or
- * an earlier one put it, and makes it from an envelope of our own.
+ * an earlier one put it, and makes it from an envelope of our own (kept
+ * now under message id and hash, before under the hash alone).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -182,6 +183,16 @@ rx_txn(MDB_txn *txn, void *arg)
 	return cases_rxenv_put(r->d, txn, &e.h, r->val, r->vallen);
 }
 
+static int
+tx_txn(MDB_txn *txn, void *arg)
+{
+	struct raw *r = arg;
+	struct tafel_env e;
+
+	assert_int_equal(tafel_env_parse(r->val, r->vallen, &e), 0);
+	return outbox_env_put(r->d, txn, e.hash, e.h.id, r->val, r->vallen);
+}
+
 /* history_stored_ho gives exactly ho for the event of e (stored as env). */
 static void
 stored_is(struct tafeld *d, const struct tafel_env *e, const uint8_t *ho,
@@ -206,11 +217,13 @@ static void
 test_stored_ho(void **state)
 {
 	struct fixture *f = *state;
-	struct tafel_env e1, e2, e3;
+	struct tafel_env e1, e2, e3, e4;
 	struct raw r;
 	struct ev ev;
-	uint8_t *env1, *ho1, *env2, *ho2, *env3, *ho3, *got = NULL;
-	size_t env1len, ho1len, env2len, ho2len, env3len, ho3len, gotlen;
+	uint8_t *env1, *ho1, *env2, *ho2, *env3, *ho3, *env4, *ho4;
+	uint8_t *got = NULL;
+	size_t env1len, ho1len, env2len, ho2len, env3len, ho3len, env4len;
+	size_t ho4len, gotlen;
 
 	envelope(&env1, &env1len, &ho1, &ho1len, &e1);
 	envelope(&env2, &env2len, &ho2, &ho2len, &e2);
@@ -223,10 +236,15 @@ test_stored_ho(void **state)
 	r = (struct raw){ &f->d, DB_ENVS, e2.hash, 32, ho2, ho2len };
 	assert_int_equal(store_write(f->d.store, raw_txn, &r), 0);
 	stored_is(&f->d, &e2, ho2, ho2len);
-	/* Our own: the whole envelope, of which a copy is made. */
+	/* Our own, as an earlier version kept it: the whole envelope. */
 	r = (struct raw){ &f->d, DB_ENVS, e3.hash, 32, env3, env3len };
 	assert_int_equal(store_write(f->d.store, raw_txn, &r), 0);
 	stored_is(&f->d, &e3, ho3, ho3len);
+	/* Our own now: under message id and hash (outbox_env_put). */
+	envelope(&env4, &env4len, &ho4, &ho4len, &e4);
+	r = (struct raw){ &f->d, DB_TXENVS, NULL, 0, env4, env4len };
+	assert_int_equal(store_write(f->d.store, tx_txn, &r), 0);
+	stored_is(&f->d, &e4, ho4, ho4len);
 	/* Not held here at all. */
 	memset(&ev, 0, sizeof(ev));
 	ev.h = e3.h;
@@ -241,6 +259,8 @@ test_stored_ho(void **state)
 	free(ho2);
 	free(env3);
 	free(ho3);
+	free(env4);
+	free(ho4);
 }
 
 int
