@@ -44,6 +44,7 @@ timeline_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 	MDB_txn *txn;
 	MDB_val k, v;
 	struct ev *e, *p;
+	size_t cap = 0;
 	int rc, ret = -1;
 
 	memset(l, 0, sizeof(*l));
@@ -59,9 +60,13 @@ timeline_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != 56 || memcmp(k.mv_data, c->id, 16) != 0)
 			break;
-		if ((p = realloc(l->ev, (l->n + 1) * sizeof(*p))) == NULL)
-			fatal("realloc");
-		l->ev = p;
+		/* Doubling: one event at a time copied the array each time. */
+		if (l->n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((p = reallocarray(l->ev, cap, sizeof(*p))) == NULL)
+				fatal("reallocarray");
+			l->ev = p;
+		}
 		e = &l->ev[l->n++];
 		memset(e, 0, sizeof(*e));
 		if (cases_row_open(ck, c->id, v.mv_data, v.mv_size, e) != 0)
@@ -81,21 +86,46 @@ nocursor:
 	return ret;
 }
 
-/* Is event a an ancestor of event b (through prev links)? */
-static bool
-ancestor(const struct evlist *l, size_t a, size_t b, uint8_t *seen)
-{
-	size_t i, k;
+/* Events by hash, sorted: a prev link is followed in O(log n). */
+struct hidx {
+	const uint8_t	*h;
+	size_t		 i;
+};
 
-	for (i = 0; i < l->ev[b].h.nprev; i++)
-		for (k = 0; k < l->n; k++) {
-			if (seen[k] || memcmp(l->ev[k].ehash,
-			    l->ev[b].h.prev[i], 32) != 0)
+static int
+hidx_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct hidx *)a)->h, ((const struct hidx *)b)->h,
+	    TAFEL_HASH_BYTES);
+}
+
+/*
+ * Is event a an ancestor of event b (through prev links)?  Depth first,
+ * with the stack (room for l->n + 1) on the heap: a case's chain of
+ * events can be as long as the case, too deep to recurse.  Each event
+ * is pushed once at most (seen, which the caller zeroed).
+ */
+static bool
+ancestor(const struct evlist *l, const struct hidx *idx, size_t a, size_t b,
+    uint8_t *seen, size_t *stack)
+{
+	struct hidx key, *f;
+	size_t top = 0, x, i;
+
+	stack[top++] = b;
+	while (top > 0) {
+		x = stack[--top];
+		for (i = 0; i < l->ev[x].h.nprev && i < TAFEL_MAX_PREV; i++) {
+			key.h = l->ev[x].h.prev[i];
+			if ((f = bsearch(&key, idx, l->n, sizeof(*idx),
+			    hidx_cmp)) == NULL || seen[f->i])
 				continue;
-			seen[k] = 1;
-			if (k == a || ancestor(l, a, k, seen))
+			if (f->i == a)
 				return true;
+			seen[f->i] = 1;
+			stack[top++] = f->i;
 		}
+	}
 	return false;
 }
 
@@ -114,13 +144,21 @@ struct followup {
 static void
 case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
 {
+	struct hidx *idx;
 	uint8_t *seen;
-	size_t i, j;
+	size_t i, j, *stack;
 
 	memset(fu, 0, sizeof(*fu));
 	fu->level = "";
-	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL)
+	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL ||
+	    (idx = calloc(l->n ? l->n : 1, sizeof(*idx))) == NULL ||
+	    (stack = calloc(l->n + 1, sizeof(*stack))) == NULL)
 		fatal("calloc");
+	for (i = 0; i < l->n; i++) {
+		idx[i].h = l->ev[i].ehash;
+		idx[i].i = i;
+	}
+	qsort(idx, l->n, sizeof(*idx), hidx_cmp);
 	for (i = 0; i < l->n; i++) {
 		current[i] = 0;
 		if (strcmp(l->ev[i].h.type, "close") == 0)
@@ -132,7 +170,7 @@ case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
 			if (j == i || strcmp(l->ev[j].h.type, "decide") != 0)
 				continue;
 			memset(seen, 0, l->n);
-			if (ancestor(l, i, j, seen))
+			if (ancestor(l, idx, i, j, seen, stack))
 				current[i] = 0;
 		}
 		if (current[i]) {
@@ -145,6 +183,8 @@ case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
 		fu->level = "conflict";
 		fu->review = 0;
 	}
+	free(stack);
+	free(idx);
 	free(seen);
 }
 
