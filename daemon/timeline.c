@@ -329,11 +329,8 @@ event_index(const struct evlist *l, const msgpack_object *hex)
 	char buf[2 * TAFEL_HASH_BYTES + 1];
 	size_t i;
 
-	if (hex->via.str.size != 2 * TAFEL_HASH_BYTES)
-		return l->n;
-	memcpy(buf, hex->via.str.ptr, 2 * TAFEL_HASH_BYTES);
-	buf[2 * TAFEL_HASH_BYTES] = '\0';
-	if (tafel_unhex(h, sizeof(h), buf) != 0)
+	if (tafel_mp_strcpy(buf, sizeof(buf), hex) != 0 ||
+	    tafel_unhex(h, sizeof(h), buf) != 0)
 		return l->n;
 	for (i = 0; i < l->n; i++)
 		if (memcmp(l->ev[i].ehash, h, sizeof(h)) == 0)
@@ -446,14 +443,11 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_ctl_err(w, "bad-request", "case.list: bad arguments");
 		return;
 	}
-	if (f[0].obj != NULL) {
-		memcpy(hex, f[0].obj->via.str.ptr, 32);
-		hex[32] = '\0';
-		if (tafel_unhex(after, sizeof(after), hex) != 0) {
-			tafel_ctl_err(w, "bad-request", "case.list: after is "
-			    "not a case id");
-			return;
-		}
+	if (f[0].obj != NULL && (tafel_mp_strcpy(hex, sizeof(hex),
+	    f[0].obj) != 0 || tafel_unhex(after, sizeof(after), hex) != 0)) {
+		tafel_ctl_err(w, "bad-request", "case.list: after is not a "
+		    "case id");
+		return;
 	}
 	if (store_read(d->store, &txn) != 0)
 		goto fail;

@@ -102,6 +102,16 @@ printf '\203\241v\001\242op\257record.delivery\244args\202\244case\331\040%s\246
 row "record.delivery of a record never written here: no-record" 0 \
     "error no-record: no record with that id written here" \
     "control: record.delivery by" ctl-file "$T/req"
+# case.list's page cursor: not hex, and not 32 characters long.
+printf '\203\241v\001\242op\251case.list\244args\201\245after\331\040%s' \
+    "$(printf 'z%.0s' $(seq 32))" >"$T/req"
+row "case.list after a cursor that is not hex: bad-request" 0 \
+    "error bad-request: case.list: after is not a case id" \
+    "control: case.list by" ctl-file "$T/req"
+printf '\203\241v\001\242op\251case.list\244args\201\245after\24300f' >"$T/req"
+row "case.list after a cursor of 3 digits: bad-request" 0 \
+    "error bad-request: case.list: bad arguments" \
+    "control: case.list by" ctl-file "$T/req"
 # Trailing bytes after a valid request.
 printf '\203\241v\001\242op\246status\244args\200\300' >"$T/req"
 row "a valid request followed by a trailing byte: bad-request, logged" 0 \
