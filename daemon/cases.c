@@ -470,7 +470,7 @@ cases_body_free(struct evbody *b)
  * envelope's hash and, where the content reached us, the content key
  * and the body, decrypted under the case key ck and decoded by type.
  * 0 or -1; what e holds then, after a failure too, the caller frees
- * (timeline_free).
+ * (timeline_ev_free).
  */
 int
 cases_row_open(const uint8_t ck[32], const uint8_t case_id[16],

@@ -304,7 +304,8 @@ history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
     struct hist *hs, struct tafel_share_body *shared)
 {
 	struct tafel_env *e;
-	struct evlist l;
+	struct timeline tl;
+	struct ev ev;
 	const char *why;
 	uint8_t *ho;
 	size_t holen, i, max = content ? TAFEL_SHARE_MAX : HISTORY_MAX;
@@ -312,39 +313,45 @@ history_build(struct tafeld *d, struct dtable *dt, const struct dcase *c,
 	char hex[33];
 	int rc = 0;
 
-	if (timeline_events(d, c, &l) != 0)
+	if (timeline_open(d, c, &tl) != 0)
 		return -1;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		fatal("calloc");
 	tafel_hex(hex, c->id, 16);
-	for (i = 0; i < l.n && rc == 0; i++) {
-		if (history_stored_ho(d, &l.ev[i], &ho, &holen, e) != 0) {
+	/* One event open at a time: a case can be long. */
+	for (i = 0; i < tl.n && rc == 0; timeline_ev_free(&ev), i++) {
+		if (timeline_event(&tl, i, &ev) != 0) {
+			rc = -1;
+			continue;
+		}
+		if (history_stored_ho(d, &ev, &ho, &holen, e) != 0) {
 			log_warnx("case %.8s: the envelope of an event is not "
 			    "in the store; not relayed", hex);
 			continue;
 		}
-		if ((why = history_refusal(dt, c, om, &l.ev[i], e,
+		if ((why = history_refusal(dt, c, om, &ev, e,
 		    content)) != NULL) {
 			if (content)
 				log_debug("case %.8s: %s %s not re-shared with "
-				    "%s: %s", hex, l.ev[i].h.type,
-				    l.ev[i].h.cat, om->card.org, why);
+				    "%s: %s", hex, ev.h.type,
+				    ev.h.cat, om->card.org, why);
 		} else if (hs->n - start >= max) {
 			log_warnx("case %.8s: more than %zu earlier events; "
 			    "the rest is not relayed to %s", hex, max,
 			    om->card.org);
 			free(ho);
+			timeline_ev_free(&ev);
 			break;
-		} else if (history_item(d, dt, c, person, om, &l.ev[i], ho,
+		} else if (history_item(d, dt, c, person, om, &ev, ho,
 		    holen, content, hs) != 0)
 			rc = -1;
 		else if (shared != NULL)
 			memcpy(shared->events[shared->nevents++],
-			    l.ev[i].ehash, 32);
+			    ev.ehash, 32);
 		free(ho);
 	}
 	free(e);
-	timeline_free(&l);
+	timeline_close(&tl);
 	return rc;
 }
 

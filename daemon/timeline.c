@@ -2,11 +2,13 @@
  * Timeline: a case's events read back in order, and what case.show and
  * case.list make of them.
  *
- * timeline_events reads every event row of a case in timeline order (Lamport
- * counter, then event hash: the DB_EVENTS key) and opens each with the
- * case key (cases_row_open, in cases.c, which wrote them).  The
- * follow-up in force is computed from the decisions in the DAG: those no
- * later decision follows.  Writing cases and events is in cases.c.
+ * timeline_open indexes every event row of a case in timeline order
+ * (Lamport counter, then event hash: the DB_EVENTS key) from its header
+ * alone; timeline_event opens one with the case key (cases_row_open, in
+ * cases.c, which wrote them) when it is shown or relayed.  The follow-up
+ * in force is computed from the decisions in the DAG: those no later
+ * decision follows; only the one in force is decrypted.  Writing cases
+ * and events is in cases.c.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -18,115 +20,194 @@
 #include "tafel/util.h"
 
 void
-timeline_free(struct evlist *l)
+timeline_ev_free(struct ev *e)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		if (l->ev[i].body != NULL) {
-			sodium_memzero(l->ev[i].body, l->ev[i].bodylen);
-			free(l->ev[i].body);
-		}
-		cases_body_free(&l->ev[i].b);
-		sodium_memzero(l->ev[i].ckey, sizeof(l->ev[i].ckey));
+	if (e->body != NULL) {
+		sodium_memzero(e->body, e->bodylen);
+		free(e->body);
 	}
-	free(l->ev);
-	l->ev = NULL;
-	l->n = 0;
+	cases_body_free(&e->b);
+	sodium_memzero(e->ckey, sizeof(e->ckey));
+	memset(e, 0, sizeof(*e));
 }
 
-/* Reads every event of a case, in timeline order (lamport, hash). */
-int
-timeline_events(struct tafeld *d, const struct dcase *c, struct evlist *l)
+void
+timeline_close(struct timeline *tl)
 {
-	uint8_t ck[32];
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
-	struct ev *e, *p;
-	size_t cap = 0;
-	int rc, ret = -1;
+	if (tl->txn != NULL)
+		mdb_txn_abort(tl->txn);
+	free(tl->ev);
+	free(tl->prev);
+	free(tl->byhash);
+	sodium_memzero(tl->ck, sizeof(tl->ck));
+	memset(tl, 0, sizeof(*tl));
+}
 
-	memset(l, 0, sizeof(*l));
-	if (keys_unwrap_casekey(d->keys, c->id, c->wkey, ck) != 0)
+static int
+kind_of(const char *type)
+{
+	if (strcmp(type, "record") == 0)
+		return TL_RECORD;
+	if (strcmp(type, "decide") == 0)
+		return TL_DECIDE;
+	if (strcmp(type, "close") == 0)
+		return TL_CLOSE;
+	return TL_OTHER;
+}
+
+/* For sorting byhash: qsort has no context, so the array is passed here. */
+static const struct tl_ev *sort_ev;
+
+static int
+byhash_cmp(const void *a, const void *b)
+{
+	return memcmp(sort_ev[*(const uint32_t *)a].ehash,
+	    sort_ev[*(const uint32_t *)b].ehash, TAFEL_HASH_BYTES);
+}
+
+size_t
+timeline_find(const struct timeline *tl, const uint8_t h[32])
+{
+	size_t lo = 0, hi = tl->n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(tl->ev[tl->byhash[mid]].ehash, h, TAFEL_HASH_BYTES);
+		if (c == 0)
+			return tl->byhash[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return tl->n;
+}
+
+/*
+ * The prev links of every event, as hashes (ph, nph) in the scan, become
+ * indexes in tl->ev; a link to an event not held here is dropped.
+ */
+static void
+timeline_link(struct timeline *tl, const uint8_t (*ph)[32], size_t nph)
+{
+	struct tl_ev *e;
+	size_t i, j, x, np = 0;
+
+	if ((tl->byhash = calloc(tl->n ? tl->n : 1, sizeof(uint32_t))) ==
+	    NULL || (tl->prev = calloc(nph ? nph : 1, sizeof(uint32_t))) ==
+	    NULL)
+		fatal("calloc");
+	for (i = 0; i < tl->n; i++)
+		tl->byhash[i] = (uint32_t)i;
+	sort_ev = tl->ev;
+	qsort(tl->byhash, tl->n, sizeof(uint32_t), byhash_cmp);
+	sort_ev = NULL;
+	for (i = 0; i < tl->n; i++) {
+		e = &tl->ev[i];
+		x = e->prev0;
+		e->prev0 = (uint32_t)np;
+		for (j = 0; j < e->nprev; j++) {
+			size_t f = timeline_find(tl, ph[x + j]);
+
+			if (f < tl->n)
+				tl->prev[np++] = (uint32_t)f;
+		}
+		e->nprev = (uint16_t)(np - e->prev0);
+	}
+}
+
+/* Indexes every event of a case, in timeline order (lamport, hash). */
+int
+timeline_open(struct tafeld *d, const struct dcase *c, struct timeline *tl)
+{
+	struct event_row row;
+	struct tafel_hdr *h;
+	struct tl_ev *e;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t (*ph)[32] = NULL, (*pp)[32];
+	size_t cap = 0, nph = 0, phcap = 0, i;
+	void *p;
+	int rc;
+
+	memset(tl, 0, sizeof(*tl));
+	memcpy(tl->case_id, c->id, sizeof(tl->case_id));
+	if (keys_unwrap_casekey(d->keys, c->id, c->wkey, tl->ck) != 0)
 		return -1;
-	if (store_read(d->store, &txn) != 0)
-		goto nocursor;
-	if (mdb_cursor_open(txn, store_dbi(d->store, DB_EVENTS), &cur) != 0)
-		goto notxn;
+	if (store_read(d->store, &tl->txn) != 0) {
+		tl->txn = NULL;
+		timeline_close(tl);
+		return -1;
+	}
+	if (mdb_cursor_open(tl->txn, store_dbi(d->store, DB_EVENTS), &cur) !=
+	    0) {
+		timeline_close(tl);
+		return -1;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		fatal("calloc");
 	k.mv_data = (void *)c->id;
 	k.mv_size = 16;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != 56 || memcmp(k.mv_data, c->id, 16) != 0)
 			break;
-		/* Doubling: one event at a time copied the array each time. */
-		if (l->n == cap) {
-			cap = cap ? 2 * cap : 16;
-			if ((p = reallocarray(l->ev, cap, sizeof(*p))) == NULL)
+		if (cases_row_decode(v.mv_data, v.mv_size, &row) != 0 ||
+		    tafel_hdr_decode(row.hdr, row.hdrlen, h) != 0 ||
+		    tl->n >= UINT32_MAX - 1) {
+			rc = -1;
+			break;
+		}
+		if (tl->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((p = reallocarray(tl->ev, cap, sizeof(*e))) ==
+			    NULL)
 				fatal("reallocarray");
-			l->ev = p;
+			tl->ev = p;
 		}
-		e = &l->ev[l->n++];
+		if (nph + TAFEL_MAX_PREV > phcap) {
+			phcap = phcap ? 2 * phcap : 64 + TAFEL_MAX_PREV;
+			if ((pp = reallocarray(ph, phcap, sizeof(*ph))) ==
+			    NULL)
+				fatal("reallocarray");
+			ph = pp;
+		}
+		e = &tl->ev[tl->n++];
 		memset(e, 0, sizeof(*e));
-		if (cases_row_open(ck, c->id, v.mv_data, v.mv_size, e) != 0)
-			goto bad;
+		e->row = v.mv_data;
+		e->rowlen = v.mv_size;
+		crypto_hash_sha256(e->ehash, row.hdr, row.hdrlen);
+		e->time = h->time;
+		e->kind = (uint8_t)kind_of(h->type);
+		e->prev0 = (uint32_t)nph;
+		for (i = 0; i < h->nprev && i < TAFEL_MAX_PREV; i++)
+			memcpy(ph[nph++], h->prev[i], 32);
+		e->nprev = (uint16_t)i;
 	}
-	ret = 0;
-	goto out;
-bad:
-	log_warnx("store: an event row of a case does not decode");
-	timeline_free(l);
-out:
 	mdb_cursor_close(cur);
-notxn:
-	mdb_txn_abort(txn);
-nocursor:
-	sodium_memzero(ck, sizeof(ck));
-	return ret;
-}
-
-/* Events by hash, sorted: a prev link is followed in O(log n). */
-struct hidx {
-	const uint8_t	*h;
-	size_t		 i;
-};
-
-static int
-hidx_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct hidx *)a)->h, ((const struct hidx *)b)->h,
-	    TAFEL_HASH_BYTES);
-}
-
-/*
- * Is event a an ancestor of event b (through prev links)?  Depth first,
- * with the stack (room for l->n + 1) on the heap: a case's chain of
- * events can be as long as the case, too deep to recurse.  Each event
- * is pushed once at most (seen, which the caller zeroed).
- */
-static bool
-ancestor(const struct evlist *l, const struct hidx *idx, size_t a, size_t b,
-    uint8_t *seen, size_t *stack)
-{
-	struct hidx key, *f;
-	size_t top = 0, x, i;
-
-	stack[top++] = b;
-	while (top > 0) {
-		x = stack[--top];
-		for (i = 0; i < l->ev[x].h.nprev && i < TAFEL_MAX_PREV; i++) {
-			key.h = l->ev[x].h.prev[i];
-			if ((f = bsearch(&key, idx, l->n, sizeof(*idx),
-			    hidx_cmp)) == NULL || seen[f->i])
-				continue;
-			if (f->i == a)
-				return true;
-			seen[f->i] = 1;
-			stack[top++] = f->i;
-		}
+	free(h);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		log_warnx("store: an event row of a case does not decode");
+		free(ph);
+		timeline_close(tl);
+		return -1;
 	}
-	return false;
+	timeline_link(tl, (const uint8_t (*)[32])ph, nph);
+	free(ph);
+	return 0;
+}
+
+int
+timeline_event(const struct timeline *tl, size_t i, struct ev *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (i >= tl->n || cases_row_open(tl->ck, tl->case_id, tl->ev[i].row,
+	    tl->ev[i].rowlen, e) != 0) {
+		log_warnx("store: an event row of a case does not decode");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -135,57 +216,71 @@ ancestor(const struct evlist *l, const struct hidx *idx, size_t a, size_t b,
  * until somebody decides again knowing both.  Marks them in current.
  */
 struct followup {
-	const char	*level;		/* "": none yet; "conflict" */
+	char		 level[TAFEL_FOLLOWUP_MAX + 1]; /* "": none; "conflict" */
 	uint64_t	 review;
 	uint64_t	 closed;	/* time of a close event, or 0 */
 	size_t		 ncurrent;
 };
 
-static void
-case_followup(const struct evlist *l, struct followup *fu, uint8_t *current)
+/*
+ * One walk through the prev links from every decision marks what some
+ * decision follows; the decisions left unmarked are in force.  Each event
+ * is pushed once at most (the stack, on the heap, has room for all: a
+ * chain can be as long as the case, too deep to recurse).
+ */
+static int
+case_followup(const struct timeline *tl, struct followup *fu,
+    uint8_t *current)
 {
-	struct hidx *idx;
-	uint8_t *seen;
-	size_t i, j, *stack;
+	const struct tl_ev *e;
+	struct ev last;
+	uint8_t *followed;
+	uint32_t *stack, x;
+	size_t i, j, top = 0, in_force = 0;
 
 	memset(fu, 0, sizeof(*fu));
-	fu->level = "";
-	if ((seen = calloc(l->n ? l->n : 1, 1)) == NULL ||
-	    (idx = calloc(l->n ? l->n : 1, sizeof(*idx))) == NULL ||
-	    (stack = calloc(l->n + 1, sizeof(*stack))) == NULL)
+	if ((followed = calloc(tl->n ? tl->n : 1, 1)) == NULL ||
+	    (stack = calloc(tl->n + 1, sizeof(*stack))) == NULL)
 		fatal("calloc");
-	for (i = 0; i < l->n; i++) {
-		idx[i].h = l->ev[i].ehash;
-		idx[i].i = i;
-	}
-	qsort(idx, l->n, sizeof(*idx), hidx_cmp);
-	for (i = 0; i < l->n; i++) {
-		current[i] = 0;
-		if (strcmp(l->ev[i].h.type, "close") == 0)
-			fu->closed = l->ev[i].h.time;
-		if (strcmp(l->ev[i].h.type, "decide") != 0)
+	for (i = 0; i < tl->n; i++) {
+		/* What a followed decision follows is marked already. */
+		if (tl->ev[i].kind != TL_DECIDE || followed[i])
 			continue;
-		current[i] = 1;
-		for (j = 0; j < l->n && current[i]; j++) {
-			if (j == i || strcmp(l->ev[j].h.type, "decide") != 0)
-				continue;
-			memset(seen, 0, l->n);
-			if (ancestor(l, idx, i, j, seen, stack))
-				current[i] = 0;
+		stack[top++] = (uint32_t)i;
+		while (top > 0) {
+			e = &tl->ev[stack[--top]];
+			for (j = 0; j < e->nprev; j++) {
+				x = tl->prev[e->prev0 + j];
+				if (followed[x])
+					continue;
+				followed[x] = 1;
+				stack[top++] = x;
+			}
 		}
+	}
+	for (i = 0; i < tl->n; i++) {
+		current[i] = tl->ev[i].kind == TL_DECIDE && !followed[i];
+		if (tl->ev[i].kind == TL_CLOSE)
+			fu->closed = tl->ev[i].time;
 		if (current[i]) {
 			fu->ncurrent++;
-			fu->level = l->ev[i].b.followup;
-			fu->review = l->ev[i].b.review;
+			in_force = i;
 		}
 	}
-	if (fu->ncurrent > 1) {
-		fu->level = "conflict";
-		fu->review = 0;
-	}
 	free(stack);
-	free(idx);
-	free(seen);
+	free(followed);
+	if (fu->ncurrent > 1)
+		snprintf(fu->level, sizeof(fu->level), "conflict");
+	else if (fu->ncurrent == 1) {
+		if (timeline_event(tl, in_force, &last) != 0) {
+			timeline_ev_free(&last);
+			return -1;
+		}
+		snprintf(fu->level, sizeof(fu->level), "%s", last.b.followup);
+		fu->review = last.b.review;
+		timeline_ev_free(&last);
+	}
+	return 0;
 }
 
 static void
@@ -321,21 +416,17 @@ event_items(struct tafeld *d, const struct ev *e, bool delivery)
 	return n;
 }
 
-/* The index of the event with hash hex in l, or l->n when none has. */
+/* The index of the event with hash hex, or tl->n when none has. */
 static size_t
-event_index(const struct evlist *l, const msgpack_object *hex)
+event_index(const struct timeline *tl, const msgpack_object *hex)
 {
 	uint8_t h[TAFEL_HASH_BYTES];
 	char buf[2 * TAFEL_HASH_BYTES + 1];
-	size_t i;
 
 	if (tafel_mp_strcpy(buf, sizeof(buf), hex) != 0 ||
 	    tafel_unhex(h, sizeof(h), buf) != 0)
-		return l->n;
-	for (i = 0; i < l->n; i++)
-		if (memcmp(l->ev[i].ehash, h, sizeof(h)) == 0)
-			break;
-	return i;
+		return tl->n;
+	return timeline_find(tl, h);
 }
 
 void
@@ -350,9 +441,10 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
 	struct tafel_mpw ew;
 	struct followup fu;
-	struct evlist l;
+	struct timeline tl;
 	struct dcase c;
-	uint8_t *current;
+	struct ev e;
+	uint8_t *current = NULL;
 	size_t i, start = 0, n = 0, items = 0, mark;
 	bool delivery;
 
@@ -370,29 +462,38 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		return;
 	}
 	if (cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0 ||
-	    timeline_events(d, &c, &l) != 0) {
+	    timeline_open(d, &c, &tl) != 0) {
 		tafel_ctl_err(w, "storage", "the case cannot be read from the "
 		    "store");
 		return;
 	}
-	if (f[2].obj != NULL && (start = event_index(&l, f[2].obj) + 1) >
-	    l.n) {
-		timeline_free(&l);
+	if (f[2].obj != NULL && (start = event_index(&tl, f[2].obj) + 1) >
+	    tl.n) {
+		timeline_close(&tl);
 		sodium_memzero(pseudo, sizeof(pseudo));
 		tafel_ctl_err(w, "bad-request", "case.show: after names no "
 		    "event of the case");
 		return;
 	}
-	if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
+	if ((current = calloc(tl.n ? tl.n : 1, 1)) == NULL)
 		fatal("calloc");
-	case_followup(&l, &fu, current);
-	/* The events that fit, written apart to be counted first. */
 	tafel_mpw_init(&ew);
-	for (i = start; i < l.n; i++) {
+	if (case_followup(&tl, &fu, current) != 0)
+		goto bad;
+	/*
+	 * The events that fit, written apart to be counted first; only
+	 * these are decrypted, one at a time.
+	 */
+	for (i = start; i < tl.n; i++) {
+		if (timeline_event(&tl, i, &e) != 0) {
+			timeline_ev_free(&e);
+			goto bad;
+		}
 		mark = ew.sb.size;
-		items += event_items(d, &l.ev[i], delivery);
-		emit_event(d, &ew, &l.ev[i], fu.ncurrent > 1 && current[i],
+		items += event_items(d, &e, delivery);
+		emit_event(d, &ew, &e, fu.ncurrent > 1 && current[i],
 		    delivery);
+		timeline_ev_free(&e);
 		if (n > 0 && (ew.sb.size > SHOW_BYTES || items > SHOW_ITEMS)) {
 			ew.sb.size = mark;
 			break;
@@ -410,10 +511,14 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	else if (ew.err != 0)
 		w->err = ew.err;
 	tafel_mpw_str(w, "more");
-	tafel_mpw_bool(w, start + n < l.n);
+	tafel_mpw_bool(w, start + n < tl.n);
+	goto out;
+bad:
+	tafel_ctl_err(w, "storage", "the case cannot be read from the store");
+out:
 	tafel_mpw_free(&ew);
 	free(current);
-	timeline_free(&l);
+	timeline_close(&tl);
 	sodium_memzero(pseudo, sizeof(pseudo));
 }
 
@@ -425,11 +530,10 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 		{ "after", TAFEL_MP_STR, 32, 32, true, NULL },
 	};
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1], hex[33];
-	char level[TAFEL_FOLLOWUP_MAX + 1];
 	uint8_t after[16];
 	struct tafel_mpw cw;
 	struct followup fu;
-	struct evlist l;
+	struct timeline tl;
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	MDB_val k, v;
@@ -469,7 +573,6 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 	tafel_mpw_init(&cw);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		memset(&fu, 0, sizeof(fu));
-		fu.level = "";
 		n = 0;
 		if (k.mv_size != 16 ||
 		    cases_decode(k.mv_data, v.mv_data, v.mv_size, &c) != 0) {
@@ -479,17 +582,16 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 		}
 		if (cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0)
 			snprintf(pseudo, sizeof(pseudo), "(unreadable)");
-		else if (timeline_events(d, &c, &l) == 0) {
-			if ((current = calloc(l.n ? l.n : 1, 1)) == NULL)
+		else if (timeline_open(d, &c, &tl) == 0) {
+			/* Headers only, but for the decision in force. */
+			if ((current = calloc(tl.n ? tl.n : 1, 1)) == NULL)
 				fatal("calloc");
-			case_followup(&l, &fu, current);
-			for (i = 0; i < l.n; i++)
-				n += strcmp(l.ev[i].h.type, "record") == 0;
-			/* fu.level may point into l, which goes now. */
-			snprintf(level, sizeof(level), "%s", fu.level);
-			fu.level = level;
+			if (case_followup(&tl, &fu, current) != 0)
+				memset(&fu, 0, sizeof(fu));
+			for (i = 0; i < tl.n; i++)
+				n += tl.ev[i].kind == TL_RECORD;
 			free(current);
-			timeline_free(&l);
+			timeline_close(&tl);
 		}
 		mark = cw.sb.size;
 		items += 1 + 2 * 11 + c.nmembers;
