@@ -403,6 +403,7 @@ cases_row_put(struct tafeld *d, MDB_txn *txn, const uint8_t case_id[16],
 	k.mv_size = sizeof(key);
 	v.mv_data = row;
 	v.mv_size = rowlen;
+	d->events_gen++;	/* what timeline.c keeps of a case is old */
 	rc = store_put_end(txn, store_dbi(d->store, DB_EVENTS), &k, &v);
 	free(row);
 	if (rc != 0)
@@ -582,6 +583,7 @@ void
 cases_free(struct tafeld *d)
 {
 	zhashx_destroy(&d->gaps);
+	timeline_shown_free(d);
 }
 
 static bool

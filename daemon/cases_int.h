@@ -259,8 +259,6 @@ struct timeline {
 int	timeline_open(struct tafeld *, const struct dcase *c,
 	    struct timeline *) __attribute__((warn_unused_result));
 void	timeline_close(struct timeline *);
-/* The index of the event with hash h, or tl->n when the case has none. */
-size_t	timeline_find(const struct timeline *, const uint8_t h[32]);
 /*
  * Opens event i whole into e (cases_row_open): 0, or -1 (logged).  The
  * caller frees e with timeline_ev_free, after a failure too.
@@ -268,6 +266,8 @@ size_t	timeline_find(const struct timeline *, const uint8_t h[32]);
 int	timeline_event(const struct timeline *, size_t i, struct ev *e)
 	    __attribute__((warn_unused_result));
 void	timeline_ev_free(struct ev *);
+/* Frees what case.show keeps of the case shown last (at exit). */
+void	timeline_shown_free(struct tafeld *);
 /* The control ops case.show and case.list. */
 void	timeline_ctl_show(struct tafeld *, const struct tafel_ctl_req *,
 	    const char *person, struct tafel_mpw *);

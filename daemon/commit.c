@@ -85,6 +85,9 @@ commit_flush(struct tafeld *d)
 		d->commit_timer = -1;
 	}
 	durable = store_batch_commit(d->store) == 0;
+	/* Event rows read in the lost batch are gone (timeline.c). */
+	if (!durable)
+		d->events_gen++;
 	if (!durable)
 		log_warnx("store: a group commit failed; its requests are "
 		    "answered with an error and its envelopes not receipted");

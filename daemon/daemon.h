@@ -217,6 +217,8 @@ struct tafeld {
 	uint64_t		 zap_denied;
 	struct rcpt_batch	*rcpts;		/* receipts to sign, net.c */
 	zhashx_t		*gaps;		/* cases.c: deferred for prev */
+	struct timeline_shown	*shown;		/* timeline.c: for its next page */
+	uint64_t		 events_gen;	/* event rows written, lost batches */
 	zhashx_t		*deferred;	/* net.c: who to tell it came */
 	struct grave		*graves;	/* net.c: sockets to destroy */
 	unsigned		 gap_wait;	/* seconds (--gap-wait) */

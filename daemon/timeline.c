@@ -65,7 +65,8 @@ byhash_cmp(const void *a, const void *b)
 	    sort_ev[*(const uint32_t *)b].ehash, TAFEL_HASH_BYTES);
 }
 
-size_t
+/* The index of the event with hash h, or tl->n when the case has none. */
+static size_t
 timeline_find(const struct timeline *tl, const uint8_t h[32])
 {
 	size_t lo = 0, hi = tl->n, mid;
@@ -117,9 +118,25 @@ timeline_link(struct timeline *tl, const uint8_t (*ph)[32], size_t nph)
 	}
 }
 
+/* The case key and a read transaction, without the index. */
+static int
+timeline_begin(struct tafeld *d, const struct dcase *c, struct timeline *tl)
+{
+	memset(tl, 0, sizeof(*tl));
+	memcpy(tl->case_id, c->id, sizeof(tl->case_id));
+	if (keys_unwrap_casekey(d->keys, c->id, c->wkey, tl->ck) != 0)
+		return -1;
+	if (store_read(d->store, &tl->txn) != 0) {
+		tl->txn = NULL;
+		timeline_close(tl);
+		return -1;
+	}
+	return 0;
+}
+
 /* Indexes every event of a case, in timeline order (lamport, hash). */
-int
-timeline_open(struct tafeld *d, const struct dcase *c, struct timeline *tl)
+static int
+timeline_index(struct tafeld *d, struct timeline *tl)
 {
 	struct event_row row;
 	struct tafel_hdr *h;
@@ -131,27 +148,16 @@ timeline_open(struct tafeld *d, const struct dcase *c, struct timeline *tl)
 	void *p;
 	int rc;
 
-	memset(tl, 0, sizeof(*tl));
-	memcpy(tl->case_id, c->id, sizeof(tl->case_id));
-	if (keys_unwrap_casekey(d->keys, c->id, c->wkey, tl->ck) != 0)
-		return -1;
-	if (store_read(d->store, &tl->txn) != 0) {
-		tl->txn = NULL;
-		timeline_close(tl);
-		return -1;
-	}
 	if (mdb_cursor_open(tl->txn, store_dbi(d->store, DB_EVENTS), &cur) !=
-	    0) {
-		timeline_close(tl);
+	    0)
 		return -1;
-	}
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		fatal("calloc");
-	k.mv_data = (void *)c->id;
+	k.mv_data = tl->case_id;
 	k.mv_size = 16;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 56 || memcmp(k.mv_data, c->id, 16) != 0)
+		if (k.mv_size != 56 || memcmp(k.mv_data, tl->case_id, 16) != 0)
 			break;
 		if (cases_row_decode(v.mv_data, v.mv_size, &row) != 0 ||
 		    tafel_hdr_decode(row.hdr, row.hdrlen, h) != 0 ||
@@ -190,11 +196,22 @@ timeline_open(struct tafeld *d, const struct dcase *c, struct timeline *tl)
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		log_warnx("store: an event row of a case does not decode");
 		free(ph);
-		timeline_close(tl);
 		return -1;
 	}
 	timeline_link(tl, (const uint8_t (*)[32])ph, nph);
 	free(ph);
+	return 0;
+}
+
+int
+timeline_open(struct tafeld *d, const struct dcase *c, struct timeline *tl)
+{
+	if (timeline_begin(d, c, tl) != 0)
+		return -1;
+	if (timeline_index(d, tl) != 0) {
+		timeline_close(tl);
+		return -1;
+	}
 	return 0;
 }
 
@@ -213,14 +230,35 @@ timeline_event(const struct timeline *tl, size_t i, struct ev *e)
 /*
  * The follow-up in force: the decisions that no later decision follows
  * (through the DAG).  One: its level and review date; more: a conflict,
- * until somebody decides again knowing both.  Marks them in current.
+ * until somebody decides again knowing both.  Their hashes in current;
+ * followup_free frees them.
  */
 struct followup {
 	char		 level[TAFEL_FOLLOWUP_MAX + 1]; /* "": none; "conflict" */
 	uint64_t	 review;
 	uint64_t	 closed;	/* time of a close event, or 0 */
 	size_t		 ncurrent;
+	uint8_t		(*current)[TAFEL_HASH_BYTES];	/* their hashes */
 };
+
+static void
+followup_free(struct followup *fu)
+{
+	free(fu->current);
+	memset(fu, 0, sizeof(*fu));
+}
+
+/* Is the event with hash h one of two or more decisions in force? */
+static bool
+followup_conflict(const struct followup *fu, const uint8_t h[32])
+{
+	size_t i;
+
+	for (i = 0; fu->ncurrent > 1 && i < fu->ncurrent; i++)
+		if (memcmp(fu->current[i], h, TAFEL_HASH_BYTES) == 0)
+			return true;
+	return false;
+}
 
 /*
  * One walk through the prev links from every decision marks what some
@@ -229,8 +267,7 @@ struct followup {
  * chain can be as long as the case, too deep to recurse).
  */
 static int
-case_followup(const struct timeline *tl, struct followup *fu,
-    uint8_t *current)
+case_followup(const struct timeline *tl, struct followup *fu)
 {
 	const struct tl_ev *e;
 	struct ev last;
@@ -259,14 +296,20 @@ case_followup(const struct timeline *tl, struct followup *fu,
 		}
 	}
 	for (i = 0; i < tl->n; i++) {
-		current[i] = tl->ev[i].kind == TL_DECIDE && !followed[i];
 		if (tl->ev[i].kind == TL_CLOSE)
 			fu->closed = tl->ev[i].time;
-		if (current[i]) {
+		if (tl->ev[i].kind == TL_DECIDE && !followed[i]) {
 			fu->ncurrent++;
 			in_force = i;
 		}
 	}
+	if ((fu->current = calloc(fu->ncurrent ? fu->ncurrent : 1,
+	    TAFEL_HASH_BYTES)) == NULL)
+		fatal("calloc");
+	for (i = 0, j = 0; i < tl->n; i++)
+		if (tl->ev[i].kind == TL_DECIDE && !followed[i])
+			memcpy(fu->current[j++], tl->ev[i].ehash,
+			    TAFEL_HASH_BYTES);
 	free(stack);
 	free(followed);
 	if (fu->ncurrent > 1)
@@ -274,6 +317,7 @@ case_followup(const struct timeline *tl, struct followup *fu,
 	else if (fu->ncurrent == 1) {
 		if (timeline_event(tl, in_force, &last) != 0) {
 			timeline_ev_free(&last);
+			followup_free(fu);
 			return -1;
 		}
 		snprintf(fu->level, sizeof(fu->level), "%s", last.b.followup);
@@ -416,17 +460,89 @@ event_items(struct tafeld *d, const struct ev *e, bool delivery)
 	return n;
 }
 
-/* The index of the event with hash hex, or tl->n when none has. */
-static size_t
-event_index(const struct timeline *tl, const msgpack_object *hex)
-{
-	uint8_t h[TAFEL_HASH_BYTES];
-	char buf[2 * TAFEL_HASH_BYTES + 1];
+/*
+ * The follow-up of the case shown last, kept for its next page: a client
+ * paging through a long case asks once per page, and each page would
+ * index the whole timeline again.  Valid while no event row has been
+ * written since (d->events_gen counts them, and group commits that
+ * failed, whose rows may have been read before they were lost).
+ */
+struct timeline_shown {
+	uint8_t		case_id[TAFEL_ID_BYTES];
+	uint64_t	gen;
+	struct followup	fu;
+};
 
+void
+timeline_shown_free(struct tafeld *d)
+{
+	if (d->shown == NULL)
+		return;
+	followup_free(&d->shown->fu);
+	free(d->shown);
+	d->shown = NULL;
+}
+
+/*
+ * The follow-up of the case tl reads: kept from the page before, or
+ * worked out and kept.  NULL when the timeline cannot be read.
+ */
+static const struct followup *
+show_followup(struct tafeld *d, struct timeline *tl)
+{
+	struct followup fu;
+
+	if (d->shown != NULL && d->shown->gen == d->events_gen &&
+	    memcmp(d->shown->case_id, tl->case_id, TAFEL_ID_BYTES) == 0)
+		return &d->shown->fu;
+	timeline_shown_free(d);
+	if (timeline_index(d, tl) != 0 || case_followup(tl, &fu) != 0)
+		return NULL;
+	if ((d->shown = calloc(1, sizeof(*d->shown))) == NULL)
+		fatal("calloc");
+	memcpy(d->shown->case_id, tl->case_id, TAFEL_ID_BYTES);
+	d->shown->gen = d->events_gen;
+	d->shown->fu = fu;
+	return &d->shown->fu;
+}
+
+/*
+ * Puts cur on the first event of the case after the one with hash hex
+ * (through DB_EVIDX), or on the case's first event when hex is NULL:
+ * 0, MDB_NOTFOUND (no event after), 1 when hex names no event of the
+ * case, or an LMDB error.  *k and *v as mdb_cursor_get leaves them.
+ */
+static int
+show_start(struct tafeld *d, struct timeline *tl, MDB_cursor *cur,
+    const msgpack_object *hex, MDB_val *k, MDB_val *v)
+{
+	uint8_t h[TAFEL_HASH_BYTES], key[56];
+	char buf[2 * TAFEL_HASH_BYTES + 1];
+	int rc;
+
+	if (hex == NULL) {
+		k->mv_data = tl->case_id;
+		k->mv_size = TAFEL_ID_BYTES;
+		return mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	}
 	if (tafel_mp_strcpy(buf, sizeof(buf), hex) != 0 ||
 	    tafel_unhex(h, sizeof(h), buf) != 0)
-		return tl->n;
-	return timeline_find(tl, h);
+		return 1;
+	k->mv_data = h;
+	k->mv_size = sizeof(h);
+	if ((rc = mdb_get(tl->txn, store_dbi(d->store, DB_EVIDX), k, v)) ==
+	    MDB_NOTFOUND || (rc == 0 && (v->mv_size != 24 ||
+	    memcmp(v->mv_data, tl->case_id, TAFEL_ID_BYTES) != 0)))
+		return 1;
+	if (rc != 0)
+		return rc;
+	memcpy(key, v->mv_data, 24);
+	memcpy(key + 24, h, sizeof(h));
+	k->mv_data = key;
+	k->mv_size = sizeof(key);
+	if ((rc = mdb_cursor_get(cur, k, v, MDB_SET_KEY)) != 0)
+		return rc == MDB_NOTFOUND ? 1 : rc;
+	return mdb_cursor_get(cur, k, v, MDB_NEXT);
 }
 
 void
@@ -439,14 +555,16 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		{ "after", TAFEL_MP_STR, 64, 64, true, NULL },
 	};
 	char pseudo[TAFEL_PSEUDONYM_MAX + 1];
+	const struct followup *fu;
 	struct tafel_mpw ew;
-	struct followup fu;
 	struct timeline tl;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
 	struct dcase c;
 	struct ev e;
-	uint8_t *current = NULL;
-	size_t i, start = 0, n = 0, items = 0, mark;
-	bool delivery;
+	size_t n = 0, items = 0, mark;
+	bool delivery, more = false;
+	int rc;
 
 	if (tafel_mp_fields(r->args, f, 3) != 0) {
 		tafel_ctl_err(w, "bad-request", "case.show: bad arguments");
@@ -461,49 +579,55 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 		    "case is not shown");
 		return;
 	}
+	tafel_mpw_init(&ew);
 	if (cases_pseudonym(d, &c, pseudo, sizeof(pseudo)) != 0 ||
-	    timeline_open(d, &c, &tl) != 0) {
+	    timeline_begin(d, &c, &tl) != 0) {
 		tafel_ctl_err(w, "storage", "the case cannot be read from the "
 		    "store");
-		return;
+		goto wipe;
 	}
-	if (f[2].obj != NULL && (start = event_index(&tl, f[2].obj) + 1) >
-	    tl.n) {
-		timeline_close(&tl);
-		sodium_memzero(pseudo, sizeof(pseudo));
+	if ((fu = show_followup(d, &tl)) == NULL ||
+	    mdb_cursor_open(tl.txn, store_dbi(d->store, DB_EVENTS), &cur) !=
+	    0)
+		goto bad;
+	if ((rc = show_start(d, &tl, cur, f[2].obj, &k, &v)) == 1) {
 		tafel_ctl_err(w, "bad-request", "case.show: after names no "
 		    "event of the case");
-		return;
+		goto out;
 	}
-	if ((current = calloc(tl.n ? tl.n : 1, 1)) == NULL)
-		fatal("calloc");
-	tafel_mpw_init(&ew);
-	if (case_followup(&tl, &fu, current) != 0)
-		goto bad;
 	/*
 	 * The events that fit, written apart to be counted first; only
 	 * these are decrypted, one at a time.
 	 */
-	for (i = start; i < tl.n; i++) {
-		if (timeline_event(&tl, i, &e) != 0) {
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 56 || memcmp(k.mv_data, c.id, 16) != 0)
+			break;
+		memset(&e, 0, sizeof(e));
+		if (cases_row_open(tl.ck, c.id, v.mv_data, v.mv_size, &e) !=
+		    0) {
+			log_warnx("store: an event row of a case does not "
+			    "decode");
 			timeline_ev_free(&e);
 			goto bad;
 		}
 		mark = ew.sb.size;
 		items += event_items(d, &e, delivery);
-		emit_event(d, &ew, &e, fu.ncurrent > 1 && current[i],
+		emit_event(d, &ew, &e, followup_conflict(fu, e.ehash),
 		    delivery);
 		timeline_ev_free(&e);
 		if (n > 0 && (ew.sb.size > SHOW_BYTES || items > SHOW_ITEMS)) {
 			ew.sb.size = mark;
+			more = true;
 			break;
 		}
 		n++;
 	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto bad;
 	tafel_ctl_ok_begin(w);
 	tafel_mpw_map(w, 12);
 	emit_case(w, &c, pseudo);
-	emit_followup(w, &c, &fu);
+	emit_followup(w, &c, fu);
 	tafel_mpw_str(w, "events");
 	tafel_mpw_array(w, n);
 	if (ew.err == 0 && ew.sb.size > 0)
@@ -511,14 +635,16 @@ timeline_ctl_show(struct tafeld *d, const struct tafel_ctl_req *r,
 	else if (ew.err != 0)
 		w->err = ew.err;
 	tafel_mpw_str(w, "more");
-	tafel_mpw_bool(w, start + n < tl.n);
+	tafel_mpw_bool(w, more);
 	goto out;
 bad:
 	tafel_ctl_err(w, "storage", "the case cannot be read from the store");
 out:
-	tafel_mpw_free(&ew);
-	free(current);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	timeline_close(&tl);
+wipe:
+	tafel_mpw_free(&ew);
 	sodium_memzero(pseudo, sizeof(pseudo));
 }
 
@@ -538,7 +664,6 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 	MDB_txn *txn;
 	MDB_val k, v;
 	struct dcase c;
-	uint8_t *current;
 	size_t i, n, done = 0, items = 0, mark;
 	bool more = false;
 	int rc;
@@ -584,13 +709,9 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 			snprintf(pseudo, sizeof(pseudo), "(unreadable)");
 		else if (timeline_open(d, &c, &tl) == 0) {
 			/* Headers only, but for the decision in force. */
-			if ((current = calloc(tl.n ? tl.n : 1, 1)) == NULL)
-				fatal("calloc");
-			if (case_followup(&tl, &fu, current) != 0)
-				memset(&fu, 0, sizeof(fu));
+			(void)case_followup(&tl, &fu);
 			for (i = 0; i < tl.n; i++)
 				n += tl.ev[i].kind == TL_RECORD;
-			free(current);
 			timeline_close(&tl);
 		}
 		mark = cw.sb.size;
@@ -600,6 +721,7 @@ timeline_ctl_list(struct tafeld *d, const struct tafel_ctl_req *r,
 		tafel_mpw_str(&cw, "records");
 		tafel_mpw_uint(&cw, n);
 		emit_followup(&cw, &c, &fu);
+		followup_free(&fu);
 		if (done > 0 && (cw.sb.size > SHOW_BYTES ||
 		    items > SHOW_ITEMS)) {
 			cw.sb.size = mark;

@@ -89,6 +89,23 @@ else
 	sed 's/^/# /' "$T/after.out"
 fi
 
+# The daemon keeps the follow-up of the case it showed last for the next
+# page, but only until the store changes: a decision taken after a
+# paged show is in the very next show, on its first page and its last.
+check "the coordinator decides on the long case" \
+    "$TAFEL" -d "$T/stad" case decide "$CASE" --followup latent \
+    --reason "Na de bulk."
+check "the long case shows the new decision" \
+    "$TAFEL" -d "$T/stad" case show "$CASE"
+if grep -q '^Follow-up: latent' "$T/check.out"; then
+	ok "the follow-up is the decision's, not the one kept from before"
+else
+	fail "the follow-up is the decision's, not the one kept from before"
+	grep '^Follow-up' "$T/check.out" | sed 's/^/# /'
+fi
+check "tafel case list shows it too" \
+    sh -c "'$TAFEL' -d '$T/stad' case list | grep '$CASE' | grep -q latent"
+
 # A client that asks for a large answer (a page of the case's timeline,
 # nearly 1 MiB: more than the socket holds) and then reads nothing.
 # The daemon waits for it at most 10 s, drops the answer, and goes on.
