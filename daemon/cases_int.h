@@ -250,7 +250,6 @@ struct timeline {
 	struct tl_ev	*ev;
 	size_t		 n;
 	uint32_t	*prev;		/* indexes in ev */
-	uint32_t	*byhash;	/* indexes in ev, sorted by hash */
 };
 /*
  * Indexes every event of case c (timeline_close frees it, wipes the

@@ -38,7 +38,6 @@ timeline_close(struct timeline *tl)
 		mdb_txn_abort(tl->txn);
 	free(tl->ev);
 	free(tl->prev);
-	free(tl->byhash);
 	sodium_memzero(tl->ck, sizeof(tl->ck));
 	memset(tl, 0, sizeof(*tl));
 }
@@ -55,34 +54,17 @@ kind_of(const char *type)
 	return TL_OTHER;
 }
 
-/* For sorting byhash: qsort has no context, so the array is passed here. */
-static const struct tl_ev *sort_ev;
+/* Events by hash, sorted once: a prev link is found in O(log n). */
+struct byhash {
+	const uint8_t	*h;
+	uint32_t	 i;
+};
 
 static int
 byhash_cmp(const void *a, const void *b)
 {
-	return memcmp(sort_ev[*(const uint32_t *)a].ehash,
-	    sort_ev[*(const uint32_t *)b].ehash, TAFEL_HASH_BYTES);
-}
-
-/* The index of the event with hash h, or tl->n when the case has none. */
-static size_t
-timeline_find(const struct timeline *tl, const uint8_t h[32])
-{
-	size_t lo = 0, hi = tl->n, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = memcmp(tl->ev[tl->byhash[mid]].ehash, h, TAFEL_HASH_BYTES);
-		if (c == 0)
-			return tl->byhash[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return tl->n;
+	return memcmp(((const struct byhash *)a)->h,
+	    ((const struct byhash *)b)->h, TAFEL_HASH_BYTES);
 }
 
 /*
@@ -92,30 +74,31 @@ timeline_find(const struct timeline *tl, const uint8_t h[32])
 static void
 timeline_link(struct timeline *tl, const uint8_t (*ph)[32], size_t nph)
 {
+	struct byhash *idx, key, *f;
 	struct tl_ev *e;
 	size_t i, j, x, np = 0;
 
-	if ((tl->byhash = calloc(tl->n ? tl->n : 1, sizeof(uint32_t))) ==
-	    NULL || (tl->prev = calloc(nph ? nph : 1, sizeof(uint32_t))) ==
-	    NULL)
+	if ((idx = calloc(tl->n ? tl->n : 1, sizeof(*idx))) == NULL ||
+	    (tl->prev = calloc(nph ? nph : 1, sizeof(uint32_t))) == NULL)
 		fatal("calloc");
-	for (i = 0; i < tl->n; i++)
-		tl->byhash[i] = (uint32_t)i;
-	sort_ev = tl->ev;
-	qsort(tl->byhash, tl->n, sizeof(uint32_t), byhash_cmp);
-	sort_ev = NULL;
+	for (i = 0; i < tl->n; i++) {
+		idx[i].h = tl->ev[i].ehash;
+		idx[i].i = (uint32_t)i;
+	}
+	qsort(idx, tl->n, sizeof(*idx), byhash_cmp);
 	for (i = 0; i < tl->n; i++) {
 		e = &tl->ev[i];
 		x = e->prev0;
 		e->prev0 = (uint32_t)np;
 		for (j = 0; j < e->nprev; j++) {
-			size_t f = timeline_find(tl, ph[x + j]);
-
-			if (f < tl->n)
-				tl->prev[np++] = (uint32_t)f;
+			key.h = ph[x + j];
+			if ((f = bsearch(&key, idx, tl->n, sizeof(*idx),
+			    byhash_cmp)) != NULL)
+				tl->prev[np++] = f->i;
 		}
 		e->nprev = (uint16_t)(np - e->prev0);
 	}
+	free(idx);
 }
 
 /* The case key and a read transaction, without the index. */

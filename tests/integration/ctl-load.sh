@@ -90,8 +90,8 @@ else
 fi
 
 # The daemon keeps the follow-up of the case it showed last for the next
-# page, but only until the store changes: a decision taken after a
-# paged show is in the very next show, on its first page and its last.
+# page, but only until an event is stored: a decision taken after a
+# paged show is in the very next show.
 check "the coordinator decides on the long case" \
     "$TAFEL" -d "$T/stad" case decide "$CASE" --followup latent \
     --reason "Na de bulk."
@@ -155,4 +155,26 @@ if [ "$(grep -o '"case": *"[0-9a-f]*"' "$T/check.out" | sort -u | wc -l)" = \
 else
 	fail "its JSON has every case once, in one array, without more"
 fi
+
+# A page cursor naming an event of another case is refused: the page
+# starts at the after event's row, found by its hash alone.
+OTHER=$(grep -o '"case": *"[0-9a-f]*"' "$T/check.out" | grep -v "$CASE" |
+    head -1 | sed 's/.*"\([0-9a-f]*\)"$/\1/')
+OHASH=$("$TAFEL" -d "$T/stad" case show "$OTHER" --json |
+    grep -o '"hash": *"[0-9a-f]*"' | head -1 | sed 's/.*"\([0-9a-f]*\)"$/\1/')
+check "another case's event hash is known" test "${#OHASH}" = 64
+printf '\203\241v\001\242op\251case.show\244args\202\244case\331\040%s\245after\331\100%s' \
+    "$CASE" "$OHASH" >"$T/after2.req"
+"$POKE" -d "$T/stad" ctl-file "$T/after2.req" >"$T/after2.out" 2>&1
+if grep -q "^result: answer error bad-request: case.show: after names no event" \
+    "$T/after2.out"; then
+	ok "after naming an event of another case is a bad request"
+else
+	fail "after naming an event of another case is a bad request"
+	sed 's/^/# /' "$T/after2.out"
+fi
+check "the long case still shows whole after it" \
+    "$TAFEL" -d "$T/stad" case show "$CASE"
+check "... every record of it" test \
+    "$(grep -c '^    0*599$' "$T/check.out")" = 40
 finish
