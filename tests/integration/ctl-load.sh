@@ -78,16 +78,22 @@ if [ "$(grep -o '"text": *"flood"' "$T/check.out" | wc -l)" = "$NADDED" ] &&
 else
 	fail "the JSON has every record once, in one map, without more"
 fi
-printf '\203\241v\001\242op\251case.show\244args\202\244case\331\040%s\245after\331\100%s' \
-    "$CASE" "$(printf '%064d' 0)" >"$T/after.req"
-"$POKE" -d "$T/stad" ctl-file "$T/after.req" >"$T/after.out" 2>&1
-if grep -q "^result: answer error bad-request: case.show: after names no event" \
-    "$T/after.out"; then
-	ok "after naming no event of the case is a bad request"
-else
-	fail "after naming no event of the case is a bad request"
-	sed 's/^/# /' "$T/after.out"
-fi
+# after_refused DESCRIPTION HASH: case.show of the long case after HASH
+# is answered bad-request.
+after_refused() {
+	printf '\203\241v\001\242op\251case.show\244args\202\244case\331\040%s\245after\331\100%s' \
+	    "$CASE" "$2" >"$T/after.req"
+	"$POKE" -d "$T/stad" ctl-file "$T/after.req" >"$T/after.out" 2>&1
+	if grep -q "^result: answer error bad-request: case.show: after names no event" \
+	    "$T/after.out"; then
+		ok "$1"
+	else
+		fail "$1"
+		sed 's/^/# /' "$T/after.out"
+	fi
+}
+after_refused "after naming no event of the case is a bad request" \
+    "$(printf '%064d' 0)"
 
 # The daemon keeps the follow-up of the case it showed last for the next
 # page, but only until an event is stored: a decision taken after a
@@ -163,16 +169,8 @@ OTHER=$(grep -o '"case": *"[0-9a-f]*"' "$T/check.out" | grep -v "$CASE" |
 OHASH=$("$TAFEL" -d "$T/stad" case show "$OTHER" --json |
     grep -o '"hash": *"[0-9a-f]*"' | head -1 | sed 's/.*"\([0-9a-f]*\)"$/\1/')
 check "another case's event hash is known" test "${#OHASH}" = 64
-printf '\203\241v\001\242op\251case.show\244args\202\244case\331\040%s\245after\331\100%s' \
-    "$CASE" "$OHASH" >"$T/after2.req"
-"$POKE" -d "$T/stad" ctl-file "$T/after2.req" >"$T/after2.out" 2>&1
-if grep -q "^result: answer error bad-request: case.show: after names no event" \
-    "$T/after2.out"; then
-	ok "after naming an event of another case is a bad request"
-else
-	fail "after naming an event of another case is a bad request"
-	sed 's/^/# /' "$T/after2.out"
-fi
+after_refused "after naming an event of another case is a bad request" \
+    "$OHASH"
 check "the long case still shows whole after it" \
     "$TAFEL" -d "$T/stad" case show "$CASE"
 check "... every record of it" test \
