@@ -106,11 +106,13 @@ $(B)/tafeld: $(B)/daemon/main.o $(B)/libtafeld.a $(B)/libtafel.a
 $(B)/tafel: $(B)/client/main.o $(B)/libtafelc.a $(B)/libtafel.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# A unit test links libtafel and, for daemon modules, the daemon's objects.
-$(B)/tests/test_%: tests/unit/test_%.c $(B)/libtafeld.a $(B)/libtafel.a
+# A unit test links libtafel and, for daemon and client modules, the
+# daemon's and the client's objects.
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/libtafeld.a $(B)/libtafelc.a \
+    $(B)/libtafel.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtafeld.a $(B)/libtafel.a \
-	    $(LIBS) $(TESTLIBS)
+	$(CC) $(CFLAGS) -Iclient $(LDFLAGS) -o $@ $< $(B)/libtafeld.a \
+	    $(B)/libtafelc.a $(B)/libtafel.a $(LIBS) $(TESTLIBS)
 
 $(B)/tafel-%: tests/tools/tafel-%.c $(B)/libtafel.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtafel.a $(LIBS)
@@ -148,9 +150,10 @@ bench:
 bench-run: all $(BENCH_BIN)
 	@sh tests/bench/run.sh $(B)
 
-$(B)/bench_%: tests/bench/bench_%.c $(B)/libtafeld.a $(B)/libtafel.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtafeld.a $(B)/libtafel.a \
-	    $(LIBS)
+$(B)/bench_%: tests/bench/bench_%.c $(B)/libtafeld.a $(B)/libtafelc.a \
+    $(B)/libtafel.a
+	$(CC) $(CFLAGS) -Iclient $(LDFLAGS) -o $@ $< $(B)/libtafeld.a \
+	    $(B)/libtafelc.a $(B)/libtafel.a $(LIBS)
 
 lint:
 	clang-format --dry-run --Werror $(PROTO_SRC) daemon/*.c client/*.c \

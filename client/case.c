@@ -1,6 +1,5 @@
 /*
- * tafel case open, list and show, and tafel record add: the operations
- * case.open, case.list, case.show and record.add of the control socket
+ * tafel case: the operations case.* of the control socket
  * (docs/protocol.md).
  */
 #include <err.h>
@@ -22,28 +21,6 @@
 
 #define PSEUDONYM_MAX	TAFEL_PSEUDONYM_MAX
 #define HEX_ID_LEN	(2 * TAFEL_ID_BYTES)
-
-/*
- * The value of key in map, which must be an id of 32 lower-case hex
- * digits.  Caller frees the copy.
- */
-static char *
-reply_id(const msgpack_object *map, const char *key)
-{
-	char *s = ctl_str(map, key, false);
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			break;
-	if (i != HEX_ID_LEN || s[i] != '\0') {
-		free(s);
-		errx(1, "the tafel daemon sent an answer this client does not "
-		    "understand (field '%s' is not an id)", key);
-	}
-	return s;
-}
 
 /* Prints an array of str, joined with ", ". */
 static void
@@ -112,7 +89,7 @@ case_open(struct client *c, int argc, char **argv)
 	}
 	ctl_call(c, &w, &rep);
 
-	id = reply_id(rep.data, "case");
+	id = ctl_id(rep.data, "case");
 	printf("opened case \"%s\"%s in table %s, shared with ", pseudonym,
 	    o[3].seen ? " (about a minor)" : "", o[0].val);
 	for (i = 0; i < nmembers; i++)
@@ -202,7 +179,7 @@ case_list(struct client *c, int argc, char **argv)
 		review = ctl_uint(e, "review");
 		if (o[1].seen && !on_agenda(e, now))
 			continue;
-		id = reply_id(e, "case");
+		id = ctl_id(e, "case");
 		table = ctl_str(e, "table", false);
 		pseudonym = ctl_str(e, "pseudonym", false);
 		fu = ctl_str(e, "followup", false);
@@ -456,7 +433,7 @@ case_show(struct client *c, int argc, char **argv)
 		return 0;
 	}
 
-	s = reply_id(d, "case");
+	s = ctl_id(d, "case");
 	printf("Case:      %s\n", s);
 	free(s);
 	s = ctl_str(d, "table", false);
@@ -563,7 +540,7 @@ case_event(struct client *c, int argc, char **argv, const char *op)
 		tafel_mpw_uint(&w, review);
 	}
 	ctl_call(c, &w, &rep);
-	ev = reply_id(rep.data, "event");
+	ev = ctl_id(rep.data, "event");
 	if (decide)
 		printf("decided follow-up %s for case %s (event %s)\n",
 		    o[1].val, caseid, ev);
@@ -623,7 +600,7 @@ case_members(struct client *c, int argc, char **argv)
 	tafel_mpw_str(&w, "reason");
 	tafel_mpw_str(&w, o[2].seen ? o[2].val : "");
 	ctl_call(c, &w, &rep);
-	ev = reply_id(rep.data, "event");
+	ev = ctl_id(rep.data, "event");
 	printf("members of case %s changed (event %s)\n", caseid, ev);
 	free(ev);
 	ctl_reply_free(&rep);
@@ -665,7 +642,7 @@ case_reveal(struct client *c, int argc, char **argv)
 	tafel_mpw_str(&w, "reason");
 	tafel_mpw_str(&w, o[1].val);
 	ctl_call(c, &w, &rep);
-	ev = reply_id(rep.data, "event");
+	ev = ctl_id(rep.data, "event");
 	printf("%s may now receive the identity records of case %s (event "
 	    "%s)\n", o[0].val, caseid, ev);
 	free(ev);
@@ -699,7 +676,7 @@ case_share_history(struct client *c, int argc, char **argv)
 	tafel_mpw_str(&w, "to");
 	tafel_mpw_str(&w, o[0].val);
 	ctl_call(c, &w, &rep);
-	ev = reply_id(rep.data, "event");
+	ev = ctl_id(rep.data, "event");
 	printf("re-shared %" PRIu64 " earlier event(s) of case %s with %s "
 	    "(event %s)\n", ctl_uint(rep.data, "shared"), caseid, o[0].val,
 	    ev);
@@ -759,159 +736,4 @@ case_main(struct client *c, int argc, char **argv)
 	errx(EXIT_USAGE, "unknown subcommand 'case %s' (open, list, show, "
 	    "decide, close, decline, reveal, members or share-history)",
 	    argv[1]);
-}
-
-/* tafel record add */
-
-/* Reads all of standard input, up to max bytes. */
-static char *
-read_stdin(size_t max, size_t *len)
-{
-	char *buf;
-	size_t off = 0;
-	ssize_t n;
-
-	if (isatty(STDIN_FILENO))
-		fprintf(stderr, "Type the record; end it with Ctrl-D on a "
-		    "line of its own.\n");
-	if ((buf = malloc(max + 2)) == NULL)
-		err(1, NULL);
-	while (off <= max) {
-		if ((n = read(STDIN_FILENO, buf + off, max + 1 - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			err(1, "cannot read the record from standard input");
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off > max)
-		errx(1, "the record is too long (at most %d bytes)",
-		    TAFEL_MAX_TEXT);
-	buf[off] = '\0';
-	*len = off;
-	return buf;
-}
-
-/*
- * Makes text ready to share: CR LF line ends become LF, and line ends at
- * the end are dropped.  Then checks size and encoding.
- */
-static size_t
-record_text_check(char *text, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
-			continue;
-		text[o++] = text[i];
-	}
-	while (o > 0 && text[o - 1] == '\n')
-		o--;
-	text[o] = '\0';
-	if (o == 0)
-		errx(1, "the record is empty");
-	if (o > TAFEL_MAX_TEXT)
-		errx(1, "the record is too long (%zu bytes; at most %d)", o,
-		    TAFEL_MAX_TEXT);
-	if (text_valid(text, o, true))
-		return o;
-	for (i = 0; i < o; i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		if ((ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f)
-			errx(1, "the record holds a control character (byte "
-			    "%zu); only tabs and line ends are allowed",
-			    i + 1);
-	}
-	errx(1, "the record is not UTF-8 text; save it as UTF-8 and try "
-	    "again");
-}
-
-static int
-record_add(struct client *c, int argc, char **argv)
-{
-	struct opt o[] = {
-		OPT("--category", OPT_VALUE),
-		OPT("--text", OPT_TEXT),
-		OPT("--file", OPT_VALUE),
-		OPT("--to", OPT_VALUE),
-	};
-	char caseid[HEX_ID_LEN + 1], cats[256], *pos[1], *text, *id;
-	char to[TAFEL_MAX_RECIPIENTS][TAFEL_ORG_MAX + 1];
-	struct tafel_mpw w;
-	struct ctl_reply rep;
-	size_t len, nto = 0, i;
-
-	if (opt_parse("record add", "record", argc, argv, 2, o, 4, pos,
-	    1) != 1)
-		errx(EXIT_USAGE, "record add needs a CASE id (see: tafel "
-		    "case list)");
-	opt_case_id(pos[0], caseid);
-	opt_require("record add", &o[0], "CATEGORY");
-	if (tafel_cat_index(o[0].val) < 0) {
-		names_join(cats, sizeof(cats), tafel_categories, TAFEL_NCATS);
-		errx(EXIT_USAGE, "unknown category '%s' (one of: %s)",
-		    o[0].val, cats);
-	}
-	if (o[1].seen && o[2].seen)
-		errx(EXIT_USAGE, "give --text or --file, not both");
-	if (o[3].seen)
-		nto = opt_org_list("--to", o[3].val, to, TAFEL_MAX_RECIPIENTS);
-	state_need(c);
-
-	/* Room for CR LF line ends, which become LF. */
-	if (o[1].seen) {
-		len = strlen(o[1].val);
-		if (len > 2 * TAFEL_MAX_TEXT)
-			errx(1, "the record is too long (at most %d bytes)",
-			    TAFEL_MAX_TEXT);
-		if ((text = strdup(o[1].val)) == NULL)
-			err(1, NULL);
-	} else if (o[2].seen)
-		text = file_read(o[2].val, 2 * TAFEL_MAX_TEXT, "record", &len);
-	else
-		text = read_stdin(2 * TAFEL_MAX_TEXT, &len);
-	len = record_text_check(text, len);
-
-	tafel_mpw_init(&w);
-	tafel_ctl_req_begin(&w, "record.add");
-	tafel_mpw_map(&w, nto > 0 ? 4 : 3);
-	tafel_mpw_str(&w, "case");
-	tafel_mpw_str(&w, caseid);
-	tafel_mpw_str(&w, "category");
-	tafel_mpw_str(&w, o[0].val);
-	tafel_mpw_str(&w, "text");
-	tafel_mpw_strn(&w, text, len);
-	if (nto > 0) {
-		/* Only these read it; the other members see that it exists. */
-		tafel_mpw_str(&w, "to");
-		tafel_mpw_array(&w, nto);
-		for (i = 0; i < nto; i++)
-			tafel_mpw_str(&w, to[i]);
-	}
-	free(text);
-	ctl_call(c, &w, &rep);
-
-	id = reply_id(rep.data, "record");
-	printf("shared record %s in case %s\n", id, caseid);
-	free(id);
-	ctl_reply_free(&rep);
-	return 0;
-}
-
-int
-record_main(struct client *c, int argc, char **argv)
-{
-	if (argc < 2)
-		errx(EXIT_USAGE, "record needs a subcommand: add");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage_print(stdout, "record");
-		return 0;
-	}
-	if (strcmp(argv[1], "add") == 0)
-		return record_add(c, argc, argv);
-	errx(EXIT_USAGE, "unknown subcommand 'record %s' (add)", argv[1]);
 }

@@ -19,11 +19,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ctlbatch.h"
 #include "tafel/card.h"
 #include "tafel/ctl.h"
 #include "tafel/keyfile.h"
 
 #define EXIT_USAGE	2
+#define CTL_TIMEOUT	30	/* seconds for one control request */
 
 /* The global options, shared by every command. */
 struct client {
@@ -113,6 +115,21 @@ struct ctl_reply {
 void	ctl_call(const struct client *c, struct tafel_mpw *w,
 	    struct ctl_reply *r);
 void	ctl_reply_free(struct ctl_reply *r);
+/* The path of c's control socket into buf; exits when it does not fit. */
+void	ctl_sock_path(const struct client *c, char *buf, size_t sz);
+/*
+ * For ctl_batch_run: one line into buf saying why a request got no
+ * answer (fate NOT_SENT or LOST, err as it gave).  Returns buf.
+ */
+const char *ctl_why(const struct client *c, enum ctl_fate fate,
+	    int err, char *buf, size_t sz);
+/*
+ * Decodes an answer that ctl_batch_run gave into *r, which takes
+ * buf over.  Returns NULL when the daemon said ok; otherwise a malloc'd
+ * line, safe to print, saying why (the daemon's message), and r is
+ * left empty.
+ */
+char	*ctl_answer(struct ctl_reply *r, uint8_t *buf, size_t len);
 
 /*
  * An answer that comes in pages (case.show, case.list; protocol.md 12.5):
@@ -150,6 +167,10 @@ bool	ctl_bool(const msgpack_object *map, const char *key);
 char	*ctl_str(const msgpack_object *map, const char *key, bool multiline);
 /* The same for one str object (an element of an array). */
 char	*ctl_strdup(const msgpack_object *o, bool multiline);
+/* A key whose value must be an id of 32 lower-case hex digits. */
+char	*ctl_id(const msgpack_object *map, const char *key);
+/* A copy of s (a file name) safe to print on one line. */
+char	*ctl_sanitize(const char *s);
 
 /* Prints an object as JSON, indented, with a final newline. */
 void	json_print(FILE *fp, const msgpack_object *o);
@@ -178,6 +199,11 @@ void	state_path(const struct client *c, const char *name, char *buf,
  */
 char	*file_read(const char *path, size_t max, const char *what,
 	    size_t *len);
+/*
+ * The same without exiting: NULL with errno set on failure, EISDIR for
+ * a directory and EFBIG for a file over max bytes.
+ */
+char	*file_load(const char *path, size_t max, size_t *len);
 
 /*
  * A file written in two steps: file_stage writes a temporary file

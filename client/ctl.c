@@ -4,7 +4,6 @@
  * JSON printer for --json.
  */
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 
 #include <ctype.h>
@@ -23,7 +22,6 @@
 #include "tafel/tafel.h"
 #include "tafel/util.h"
 
-#define CTL_TIMEOUT	30	/* seconds for each send and receive */
 
 /* Command-line options. */
 
@@ -315,151 +313,134 @@ sanitize(const char *s, size_t n, bool multiline)
 
 /* The control socket. */
 
+void
+ctl_sock_path(const struct client *c, char *buf, size_t sz)
+{
+	int n;
+
+	state_need(c);
+	n = snprintf(buf, sz, "%s/%s", c->dir, TAFEL_CTL_SOCK);
+	if (n < 0 || (size_t)n >= sz)
+		errx(1, "the path %s/%s is too long for a socket (at most "
+		    "%zu bytes); use a shorter state directory", c->dir,
+		    TAFEL_CTL_SOCK, sz - 1);
+}
+
+const char *
+ctl_why(const struct client *c, enum ctl_fate fate, int e, char *buf,
+    size_t sz)
+{
+	if (fate == CTL_NOT_SENT && (e == ENOENT || e == ECONNREFUSED))
+		snprintf(buf, sz, "the tafel daemon is not running for %s "
+		    "(start it with: tafeld -d %s)", c->dir, c->dir);
+	else if (fate == CTL_NOT_SENT && e == EACCES)
+		snprintf(buf, sz, "no permission to use the tafel daemon of "
+		    "%s (run tafel as the user that runs tafeld)", c->dir);
+	else if (fate == CTL_NOT_SENT && e == EMSGSIZE)
+		snprintf(buf, sz, "the request is too large to send (over %d "
+		    "bytes)", TAFEL_MAX_FRAME);
+	else if (fate == CTL_NOT_SENT && e == ETIMEDOUT)
+		snprintf(buf, sz, "the tafel daemon did not take the request "
+		    "within %d seconds", CTL_TIMEOUT);
+	else if (e == ETIMEDOUT)
+		snprintf(buf, sz, "the tafel daemon did not answer within %d "
+		    "seconds", CTL_TIMEOUT);
+	else if (e == 0 || e == ECONNRESET || e == EPIPE)
+		snprintf(buf, sz, "the tafel daemon closed the connection "
+		    "without answering (see its log)");
+	else if (e == EMSGSIZE)
+		snprintf(buf, sz, "the tafel daemon sent an answer of a size "
+		    "this client cannot take");
+	else if (fate == CTL_NOT_SENT)
+		snprintf(buf, sz, "cannot reach the tafel daemon: %s",
+		    strerror(e));
+	else
+		snprintf(buf, sz, "cannot read the answer of the tafel "
+		    "daemon: %s", strerror(e));
+	return buf;
+}
+
+char *
+ctl_answer(struct ctl_reply *r, uint8_t *buf, size_t len)
+{
+	const char *msg;
+	char *why;
+
+	memset(r, 0, sizeof(*r));
+	if (tafel_ctl_resp_decode(&r->u, buf, len, &r->resp) != 0) {
+		free(buf);
+		if ((why = strdup("the tafel daemon sent an answer this "
+		    "client does not understand (are tafel and tafeld the "
+		    "same version?)")) == NULL)
+			err(1, NULL);
+		return why;
+	}
+	r->buf = buf;
+	r->len = len;
+	if (r->resp.ok) {
+		r->data = r->resp.data;
+		return NULL;
+	}
+	msg = r->resp.msg[0] != '\0' ? r->resp.msg : r->resp.code;
+	why = sanitize(msg, strlen(msg), false);
+	ctl_reply_free(r);
+	return why;
+}
+
+/* ctl_call: one request of a batch of one. */
+struct call {
+	struct tafel_mpw	*w;
+	enum ctl_fate	 fate;
+	int			 err;
+	uint8_t			*buf;
+	size_t			 len;
+};
+
+static int
+call_gen(void *arg, size_t i, struct tafel_mpw *w)
+{
+	struct call *k = arg;
+	uint8_t *req;
+	size_t len;
+
+	if (tafel_mpw_finish(k->w, &req, &len) != 0)
+		errx(1, "out of memory");
+	tafel_mpw_raw(w, req, len);
+	free(req);
+	return 0;
+}
+
 static void
-put_be32(uint8_t b[4], uint32_t v)
+call_done(void *arg, size_t i, enum ctl_fate fate, int err,
+    uint8_t *buf, size_t len)
 {
-	b[0] = v >> 24;
-	b[1] = v >> 16;
-	b[2] = v >> 8;
-	b[3] = v;
-}
+	struct call *k = arg;
 
-/* Sends all of buf.  Returns 0 or -1 with errno set. */
-static int
-send_all(int fd, const uint8_t *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = send(fd, buf, len, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Reads exactly len bytes.  Returns 0, or -1 with errno (0 at EOF). */
-static int
-recv_all(int fd, uint8_t *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = recv(fd, buf, len, 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = 0;
-			return -1;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static void __attribute__((noreturn))
-ctl_fail(const char *what, int e)
-{
-	if (e == EAGAIN || e == EWOULDBLOCK)
-		errx(1, "the tafel daemon did not answer within %d seconds",
-		    CTL_TIMEOUT);
-	if (e == 0 || e == ECONNRESET || e == EPIPE)
-		errx(1, "the tafel daemon closed the connection without "
-		    "answering (see its log)");
-	errno = e;
-	err(1, "cannot %s the tafel daemon", what);
+	k->fate = fate;
+	k->err = err;
+	k->buf = buf;
+	k->len = len;
 }
 
 void
 ctl_call(const struct client *c, struct tafel_mpw *w, struct ctl_reply *r)
 {
-	struct sockaddr_un sun;
-	struct timeval tv;
-	uint8_t *req, hdr[4];
-	size_t reqlen;
-	uint32_t len;
-	int fd, n, sent, e;
+	struct call k = { .w = w };
+	struct ctl_batch b = {
+		.n = 1, .inflight = 1, .timeout_ms = CTL_TIMEOUT * 1000,
+		.gen = call_gen, .done = call_done, .arg = &k,
+	};
+	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)], why[512];
+	char *msg;
 
-	memset(r, 0, sizeof(*r));
-	if (tafel_mpw_finish(w, &req, &reqlen) != 0)
-		errx(1, "out of memory");
-	if (reqlen > TAFEL_MAX_FRAME)
-		errx(1, "the request is too large to send (over %d bytes)",
-		    TAFEL_MAX_FRAME);
-	state_need(c);
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", c->dir,
-	    TAFEL_CTL_SOCK);
-	if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
-		errx(1, "the path %s/%s is too long for a socket (at most "
-		    "%zu bytes); use a shorter state directory", c->dir,
-		    TAFEL_CTL_SOCK, sizeof(sun.sun_path) - 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		err(1, "socket");
-	tv.tv_sec = CTL_TIMEOUT;
-	tv.tv_usec = 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
-		err(1, "setsockopt");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		if (errno == ENOENT || errno == ECONNREFUSED)
-			errx(1, "the tafel daemon is not running for %s "
-			    "(start it with: tafeld -d %s)", c->dir, c->dir);
-		if (errno == EACCES)
-			errx(1, "no permission to use the tafel daemon of %s "
-			    "(run tafel as the user that runs tafeld)",
-			    c->dir);
-		ctl_fail("reach", errno);
-	}
-
-	put_be32(hdr, (uint32_t)reqlen);
-	sent = send_all(fd, hdr, 4) == 0 && send_all(fd, req, reqlen) == 0;
-	e = errno;
-	free(req);
-	errno = e;
-	/*
-	 * When sending failed because the daemon closed the connection, it
-	 * may still have written an error answer: read it.
-	 */
-	if (!sent && errno != EPIPE && errno != ECONNRESET)
-		ctl_fail("send a request to", errno);
-	if (recv_all(fd, hdr, 4) == -1)
-		ctl_fail("read the answer of", errno);
-	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
-	if (len == 0 || len > TAFEL_MAX_FRAME)
-		errx(1, "the tafel daemon sent an answer of a size this "
-		    "client cannot take (%" PRIu32 " bytes)", len);
-	if ((r->buf = malloc(len)) == NULL)
-		err(1, NULL);
-	if (recv_all(fd, r->buf, len) == -1)
-		ctl_fail("read the answer of", errno);
-	close(fd);
-	r->len = len;
-
-	if (tafel_ctl_resp_decode(&r->u, r->buf, r->len, &r->resp) != 0)
-		errx(1, "the tafel daemon sent an answer this client does not "
-		    "understand (are tafel and tafeld the same version?)");
-	if (!r->resp.ok) {
-		char *msg;
-
-		if (r->resp.msg[0] != '\0')
-			msg = sanitize(r->resp.msg, strlen(r->resp.msg), false);
-		else
-			msg = sanitize(r->resp.code, strlen(r->resp.code),
-			    false);
+	ctl_sock_path(c, sock, sizeof(sock));
+	b.sock = sock;
+	if (ctl_batch_run(&b) != 0)
+		err(1, "cannot call the tafel daemon");
+	if (k.fate != CTL_ANSWERED)
+		errx(1, "%s", ctl_why(c, k.fate, k.err, why, sizeof(why)));
+	if ((msg = ctl_answer(r, k.buf, k.len)) != NULL)
 		errx(1, "%s", msg);
-	}
-	r->data = r->resp.data;
 }
 
 void
@@ -615,6 +596,30 @@ ctl_strdup(const msgpack_object *o, bool multiline)
 	if (o->type != MSGPACK_OBJECT_STR)
 		not_understood("(string)");
 	return sanitize(o->via.str.ptr, o->via.str.size, multiline);
+}
+
+char *
+ctl_id(const msgpack_object *map, const char *key)
+{
+	char *s = ctl_str(map, key, false);
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			break;
+	if (i != 2 * TAFEL_ID_BYTES || s[i] != '\0') {
+		free(s);
+		errx(1, "the tafel daemon sent an answer this client does not "
+		    "understand (field '%s' is not an id)", key);
+	}
+	return s;
+}
+
+char *
+ctl_sanitize(const char *s)
+{
+	return sanitize(s, strlen(s), false);
 }
 
 void

@@ -64,40 +64,68 @@ state_path(const struct client *c, const char *name, char *buf, size_t sz)
 /* Files. */
 
 char *
-file_read(const char *path, size_t max, const char *what, size_t *len)
+file_load(const char *path, size_t max, size_t *len)
 {
 	struct stat st;
-	char *buf;
+	char *buf = NULL;
 	size_t off = 0;
 	ssize_t n;
-	int fd;
+	int fd, e;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		err(1, "%s", path);
+		return NULL;
 	if (fstat(fd, &st) == -1)
-		err(1, "%s", path);
-	if (S_ISDIR(st.st_mode))
-		errx(1, "%s is a directory, not a %s", path, what);
-	if ((buf = malloc(max + 2)) == NULL)
-		err(1, NULL);
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	else if ((buf = malloc(max + 2)) == NULL)
+		e = ENOMEM;
+	else
+		e = 0;
+	if (e != 0) {
+		close(fd);
+		errno = e;
+		return NULL;
+	}
 	/* Read one byte more than max, to tell a file that is too long. */
 	while (off <= max) {
 		if ((n = read(fd, buf + off, max + 1 - off)) == -1) {
 			if (errno == EINTR)
 				continue;
-			err(1, "%s", path);
+			e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
 		}
 		if (n == 0)
 			break;
 		off += (size_t)n;
 	}
 	close(fd);
-	if (off > max)
-		errx(1, "%s is too large for a %s (over %zu bytes)", path,
-		    what, max);
+	if (off > max) {
+		free(buf);
+		errno = EFBIG;
+		return NULL;
+	}
 	buf[off] = '\0';
 	*len = off;
 	return buf;
+}
+
+char *
+file_read(const char *path, size_t max, const char *what, size_t *len)
+{
+	char *buf;
+
+	if ((buf = file_load(path, max, len)) != NULL)
+		return buf;
+	if (errno == EISDIR)
+		errx(1, "%s is a directory, not a %s", path, what);
+	if (errno == EFBIG)
+		errx(1, "%s is too large for a %s (over %zu bytes)", path,
+		    what, max);
+	err(1, "%s", path);
 }
 
 /* The directory part of path, for fsync. */

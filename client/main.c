@@ -87,7 +87,17 @@ static const struct command commands[] = {
 	    "    Share a record in a case (without --text or --file: "
 	    "read it from\n"
 	    "    standard input; with --to only those organisations read it,\n"
-	    "    the other members see that it exists).\n" },
+	    "    the other members see that it exists).\n"
+	    "tafel -d DIR record import CASE --category CATEGORY "
+	    "[--to ORG[,ORG...]]\n"
+	    "      [--jobs N] FILE...\n"
+	    "    Share each file as one record, up to N (16; at most 64) "
+	    "at once.\n"
+	    "    One line a file, in order: \"shared record ID from FILE\" "
+	    "on\n"
+	    "    standard output, or why not on standard error; exit 1 "
+	    "when any\n"
+	    "    file was not shared.\n" },
 	{ "audit", audit_main,
 	    "tafel -d DIR audit checkpoint\n"
 	    "    Print the latest signed checkpoint of the exchange log.\n"

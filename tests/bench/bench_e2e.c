@@ -1,9 +1,9 @@
 /*
  * bench_e2e: drives a running tafeld through its control socket
  * (include/tafel/ctl.h, docs/protocol.md 12) for make bench, with many
- * requests in flight: K non-blocking Unix sockets under poll(2), one
- * request per connection, as the daemon wants it.  No client process
- * per record.
+ * requests in flight (ctl_batch_run: K non-blocking Unix sockets
+ * under poll(2), one request per connection, as the daemon wants it).
+ * No client process per record.
  *
  *   bench_e2e -d DIR open TABLE N K [MEMBER...]
  *	Opens N cases (K in flight) with these members; prints the first
@@ -37,7 +37,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlbatch.h"
 #include "tafel/ctl.h"
 #include "tafel/mp.h"
 #include "tafel/tafel.h"
@@ -126,186 +126,55 @@ typedef void	(*gen_fn)(void *, size_t, struct tafel_mpw *);
 /* Called with the decoded answer to request i. */
 typedef void	(*done_fn)(void *, size_t, const struct tafel_ctl_resp *);
 
-struct slot {
-	int		 fd;
-	size_t		 idx;
-	uint8_t		*out;
-	size_t		 outlen;
-	size_t		 outoff;
-	uint8_t		 hdr[4];
-	size_t		 hgot;
-	uint8_t		*in;
-	size_t		 inlen;
-	size_t		 ingot;
+struct adapt {
+	gen_fn		 gen;
+	done_fn		 done;
+	void		*arg;
 };
 
-static uint8_t *
-frame(gen_fn gen, void *arg, size_t i, size_t *lenp)
-{
-	struct tafel_mpw w;
-	uint8_t *body, *out;
-	size_t n;
-
-	tafel_mpw_init(&w);
-	gen(arg, i, &w);
-	if (tafel_mpw_finish(&w, &body, &n) != 0)
-		die("%s", "out of memory");
-	if ((out = malloc(n + 4)) == NULL)
-		die("%s", "out of memory");
-	out[0] = n >> 24;
-	out[1] = n >> 16;
-	out[2] = n >> 8;
-	out[3] = n;
-	memcpy(out + 4, body, n);
-	free(body);
-	*lenp = n + 4;
-	return out;
-}
-
-/* Connects; returns -1 with errno EAGAIN when the backlog is full. */
 static int
-sock_open(void)
+adapt_gen(void *arg, size_t i, struct tafel_mpw *w)
 {
-	struct sockaddr_un sun;
-	int fd;
+	struct adapt *a = arg;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		die("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		int e = errno;
-
-		close(fd);
-		if (e == EAGAIN)
-			return -1;
-		die("connect: %s", strerror(e));
-	}
-	return fd;
+	a->gen(a->arg, i, w);
+	return 0;
 }
 
 static void
-finish_slot(struct slot *s, done_fn done, void *arg)
+adapt_done(void *arg, size_t i, enum ctl_fate fate, int err,
+    uint8_t *buf, size_t len)
 {
+	struct adapt *a = arg;
 	struct tafel_ctl_resp r;
 	msgpack_unpacked u;
 
-	if (tafel_ctl_resp_decode(&u, s->in, s->inlen, &r) != 0)
+	if (fate != CTL_ANSWERED)
+		die("request %zu: no answer (%s)", i, strerror(err));
+	if (tafel_ctl_resp_decode(&u, buf, len, &r) != 0)
 		die("%s", "an answer that does not decode");
-	done(arg, s->idx, &r);
+	a->done(a->arg, i, &r);
 	msgpack_unpacked_destroy(&u);
-	close(s->fd);
-	free(s->in);
-	free(s->out);
-	memset(s, 0, sizeof(*s));
-	s->fd = -1;
-}
-
-/* Moves a slot on; returns 1 when its answer is complete. */
-static int
-step(struct slot *s)
-{
-	ssize_t n;
-
-	if (s->outoff < s->outlen) {
-		n = write(s->fd, s->out + s->outoff, s->outlen - s->outoff);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return 0;
-		if (n <= 0)
-			die("write: %s", strerror(errno));
-		s->outoff += n;
-		return 0;
-	}
-	if (s->hgot < 4) {
-		n = read(s->fd, s->hdr + s->hgot, 4 - s->hgot);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return 0;
-		if (n <= 0)
-			die("%s", "the daemon closed without an answer");
-		s->hgot += n;
-		if (s->hgot < 4)
-			return 0;
-		s->inlen = (size_t)s->hdr[0] << 24 | s->hdr[1] << 16 |
-		    s->hdr[2] << 8 | s->hdr[3];
-		if (s->inlen == 0 || s->inlen > TAFEL_MAX_FRAME ||
-		    (s->in = malloc(s->inlen)) == NULL)
-			die("%s", "bad answer length");
-	}
-	n = read(s->fd, s->in + s->ingot, s->inlen - s->ingot);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	if (n <= 0)
-		die("%s", "the daemon closed in the middle of an answer");
-	s->ingot += n;
-	return s->ingot == s->inlen;
+	free(buf);
 }
 
 /*
- * Sends requests 0..n-1 with at most k in flight.  With rate > 0,
- * request i is not sent before t0 + i / rate seconds (t0: the call).
+ * Sends requests 0..n-1 with at most k in flight (ctl_batch_run,
+ * the engine of tafel record import).  With rate > 0, request i is not
+ * sent before t0 + i / rate seconds (t0: the call).
  */
 static void
 run(size_t n, int k, double rate, gen_fn gen, done_fn done, void *arg)
 {
-	struct slot slots[KMAX];
-	struct pollfd pfd[KMAX];
-	size_t next = 0, ndone = 0;
-	double t0 = mono_ms();
-	int i, np, map[KMAX], timeout;
+	struct adapt a = { gen, done, arg };
+	struct ctl_batch b = {
+		.sock = sockpath, .n = n, .inflight = k > KMAX ? KMAX : k,
+		.rate = rate, .timeout_ms = 600000, .gen = adapt_gen,
+		.done = adapt_done, .arg = &a,
+	};
 
-	if (k > KMAX)
-		k = KMAX;
-	for (i = 0; i < k; i++) {
-		memset(&slots[i], 0, sizeof(slots[i]));
-		slots[i].fd = -1;
-	}
-	while (ndone < n) {
-		timeout = -1;
-		for (i = 0; i < k && next < n; i++) {
-			struct slot *s = &slots[i];
-
-			if (s->fd != -1)
-				continue;
-			if (rate > 0) {
-				double due = t0 + next * 1e3 / rate;
-				double now = mono_ms();
-
-				if (due > now) {
-					timeout = (int)(due - now) + 1;
-					break;
-				}
-			}
-			if ((s->fd = sock_open()) == -1) {
-				timeout = 1;	/* backlog full: soon */
-				break;
-			}
-			s->idx = next;
-			s->out = frame(gen, arg, next, &s->outlen);
-			next++;
-		}
-		for (i = 0, np = 0; i < k; i++) {
-			if (slots[i].fd == -1)
-				continue;
-			pfd[np].fd = slots[i].fd;
-			pfd[np].events = slots[i].outoff < slots[i].outlen ?
-			    POLLOUT : POLLIN;
-			map[np++] = i;
-		}
-		if (np == 0 && timeout == -1)
-			continue;
-		if (poll(pfd, np, timeout) == -1 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		for (i = 0; i < np; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			if (step(&slots[map[i]]) == 1) {
-				finish_slot(&slots[map[i]], done, arg);
-				ndone++;
-			}
-		}
-	}
+	if (ctl_batch_run(&b) != 0)
+		die("ctl_batch_run: %s", strerror(errno));
 }
 
 /* One request, synchronously. */

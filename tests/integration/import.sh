@@ -1,0 +1,161 @@
+#!/bin/sh
+# tafel record import: many files into one case, many requests in
+# flight from one process.  Every file is named once, in the order
+# given: shared (with its record id) or not shared and why.  Files that
+# are not records (missing, a directory, empty, too large, control
+# characters, not UTF-8) are named and the good ones around them are
+# still shared; a daemon that refuses or is not running is said per
+# file; the exit status says whether all were shared.
+. "$(dirname "$0")/lib.sh"
+
+three_partners "import-$$"
+[ -n "$CASE" ] || { fail "no case opened"; finish; }
+
+count() {	# count ORG: records in its timeline
+	"$TAFEL" -d "$T/$1" case show "$CASE" --json | grep -c '"type": "record"'
+}
+
+# 60 good files; one with CR LF line ends, one with a space in its name.
+mkdir "$T/in"
+i=1
+while [ $i -le 60 ]; do
+	printf 'intake %d of import-%d\nline two\n' $i $$ >"$T/in/r$i.txt"
+	i=$((i + 1))
+done
+printf 'dos lines %d\r\nsecond\r\n' $$ >"$T/in/r7.txt"
+mv "$T/in/r9.txt" "$T/in/r 9.txt"
+files=""
+i=1
+while [ $i -le 60 ]; do
+	[ $i -eq 9 ] || files="$files $T/in/r$i.txt"
+	i=$((i + 1))
+done
+
+# shellcheck disable=SC2086
+if "$TAFEL" -d "$T/stad" record import "$CASE" --category note --jobs 8 \
+    $files "$T/in/r 9.txt" >"$T/imp.out" 2>"$T/imp.err"; then
+	ok "60 files imported, exit status 0"
+else
+	fail "60 files imported, exit status 0"
+	sed 's/^/# /' "$T/imp.err" | head
+fi
+check "nothing on standard error" [ ! -s "$T/imp.err" ]
+check "one line a file, each 'shared record ID from FILE'" \
+    [ "$(grep -cE '^shared record [0-9a-f]{32} from ' "$T/imp.out")" -eq 60 ]
+# The files in the order given (r9 last, under its own name).
+{ i=1; while [ $i -le 60 ]; do [ $i -eq 9 ] || echo "$T/in/r$i.txt";
+    i=$((i + 1)); done; echo "$T/in/r 9.txt"; } >"$T/order.want"
+sed 's/^shared record [0-9a-f]* from //' "$T/imp.out" >"$T/order.got"
+check "the lines come in the order the files were given" \
+    cmp "$T/order.want" "$T/order.got"
+check "60 different record ids" \
+    [ "$(awk '{print $3}' "$T/imp.out" | sort -u | wc -l)" -eq 60 ]
+has60() { [ "$(count "$1")" -eq 60 ]; }
+for o in stad politie caw; do
+	check "$o holds the 60 records" wait_for 60 has60 "$o"
+done
+"$TAFEL" -d "$T/politie" case show "$CASE" >"$T/show.out"
+check "a record reads as its file did (the police's copy)" \
+    grep -q "intake 42 of import-$$" "$T/show.out"
+check "CR LF line ends became LF" \
+    sh -c "grep -q 'dos lines $$\$' '$T/show.out' && ! grep -q \"\$(printf '\\r')\" '$T/show.out'"
+id42=$(grep "/r42.txt\$" "$T/imp.out" | awk '{print $3}')
+check "the id printed for a file is its record's id" \
+    sh -c "'$TAFEL' -d '$T/stad' case show '$CASE' --json |
+    grep -A8 '\"id\": \"$id42\"' | grep -q '\"text\": \"intake 42 of'"
+
+# Bad files among good ones: each named, the good ones still shared.
+mkdir "$T/bad" "$T/bad/dir"
+printf 'good A\n' >"$T/bad/a.txt"
+: >"$T/bad/empty.txt"
+printf '\n\r\n\n' >"$T/bad/blank.txt"
+head -c 600000 /dev/zero | tr '\0' 'x' >"$T/bad/huge.txt"
+head -c 300000 /dev/zero | tr '\0' 'y' >"$T/bad/long.txt"
+printf 'good B\n' >"$T/bad/b.txt"
+printf 'bell \007 here\n' >"$T/bad/ctl.txt"
+printf 'caf\351 latin-1\n' >"$T/bad/latin1.txt"
+printf 'good C\n' >"$T/bad/c.txt"
+printf 'name\n' >"$T/bad/$(printf 'esc\033[31mred')"
+"$TAFEL" -d "$T/stad" record import "$CASE" --category note \
+    "$T/bad/a.txt" "$T/bad/missing.txt" "$T/bad/dir" "$T/bad/empty.txt" \
+    "$T/bad/blank.txt" "$T/bad/huge.txt" "$T/bad/long.txt" "$T/bad/b.txt" \
+    "$T/bad/ctl.txt" "$T/bad/latin1.txt" "$T/bad/c.txt" >"$T/bad.all" 2>&1
+rc=$?
+grep '^shared record' "$T/bad.all" >"$T/bad.out"
+grep -v '^shared record' "$T/bad.all" >"$T/bad.err"
+check "a bad file makes the exit status 1" [ "$rc" -eq 1 ]
+check "the three good files are shared, in order" \
+    sh -c "sed 's/^shared record [0-9a-f]* from //' '$T/bad.out' |
+    tr '\n' ' ' | grep -qx '$T/bad/a.txt $T/bad/b.txt $T/bad/c.txt '"
+for f in "missing.txt: not shared: No such file or directory" \
+    "dir: not shared: it is a directory" \
+    "empty.txt: not shared: the record is empty" \
+    "blank.txt: not shared: the record is empty" \
+    "huge.txt: not shared: the file is too large for a record" \
+    "long.txt: not shared: the record is too long (300000 bytes" \
+    "ctl.txt: not shared: the record holds a control character (byte 6)" \
+    "latin1.txt: not shared: the record is not UTF-8 text"; do
+	check "named on standard error: ${f%%: *}" grep -qF "/bad/$f" "$T/bad.err"
+done
+check "the bad files are named in the order given" \
+    sh -c "grep -o '/bad/[a-z0-9]*[.a-z]*: not' '$T/bad.err' | tr '\n' ' ' |
+    grep -qx '/bad/missing.txt: not /bad/dir: not /bad/empty.txt: not /bad/blank.txt: not /bad/huge.txt: not /bad/long.txt: not /bad/ctl.txt: not /bad/latin1.txt: not '"
+# A bad file is known at once, a good one when the daemon answers: the
+# lines still come in the order given (standard output and error).
+check "every file is named in the order given, shared or not" \
+    sh -c "grep -o '/bad/[a-z0-9]*[.a-z]*' '$T/bad.all' | tr '\n' ' ' |
+    grep -qx '/bad/a.txt /bad/missing.txt /bad/dir /bad/empty.txt /bad/blank.txt /bad/huge.txt /bad/long.txt /bad/b.txt /bad/ctl.txt /bad/latin1.txt /bad/c.txt '"
+check "a last line counts what was shared" \
+    sh -c "tail -n 1 '$T/bad.err' | grep -q '3 of 11 files shared in case $CASE'"
+has63() { [ "$(count stad)" -eq 63 ]; }
+check "the case holds 63 records: the good ones, once each" has63
+
+# A file name that would move the terminal's cursor is printed defused.
+"$TAFEL" -d "$T/stad" record import "$CASE" --category note \
+    "$T/bad/$(printf 'esc\033[31mred')" >"$T/esc.out" 2>&1
+check "a file name's escape character is not printed" \
+    sh -c "grep -q 'from $T/bad/esc?\\[31mred\$' '$T/esc.out' &&
+    ! grep -q \"\$(printf '\\033')\" '$T/esc.out'"
+has64() { [ "$(count stad)" -eq 64 ]; }
+
+# The daemon refuses: every file named with the daemon's reason.
+"$TAFEL" -d "$T/stad" record import 0123456789abcdef0123456789abcdef \
+    --category note "$T/bad/a.txt" "$T/bad/b.txt" >"$T/nocase.out" \
+    2>"$T/nocase.err"
+rc=$?
+check "an unknown case: exit status 1, nothing shared" \
+    sh -c "[ $rc -eq 1 ] && [ ! -s '$T/nocase.out' ]"
+check "an unknown case: each file named with the daemon's reason" \
+    [ "$(grep -c ': not shared: no case 0123456789abcdef0123456789abcdef here' \
+    "$T/nocase.err")" -eq 2 ]
+"$TAFEL" -d "$T/stad" record import "$CASE" --category note --to ocmw \
+    "$T/bad/a.txt" >/dev/null 2>"$T/to.err"
+check "--to an organisation not in the case: refused by the daemon" \
+    grep -q "a.txt: not shared: .*ocmw" "$T/to.err"
+
+# Usage errors: exit 2 before anything is read or sent.
+"$TAFEL" -d "$T/stad" record import "$CASE" --category note \
+    >/dev/null 2>&1
+check "no FILE: exit status 2" [ $? -eq 2 ]
+for j in 0 65 x; do
+	"$TAFEL" -d "$T/stad" record import "$CASE" --category note \
+	    --jobs $j "$T/bad/a.txt" >/dev/null 2>&1
+	check "--jobs $j: exit status 2" [ $? -eq 2 ]
+done
+"$TAFEL" -d "$T/stad" record import "$CASE" --category gossip \
+    "$T/bad/a.txt" >/dev/null 2>&1
+check "an unknown category: exit status 2" [ $? -eq 2 ]
+check "the case still holds 64 records" has64
+
+# A daemon that is not running: every file named, nothing lost.
+stop caw
+"$TAFEL" -d "$T/caw" record import "$CASE" --category note \
+    "$T/bad/a.txt" "$T/bad/b.txt" "$T/bad/c.txt" >"$T/down.out" \
+    2>"$T/down.err"
+rc=$?
+check "a daemon that is not running: exit status 1" [ "$rc" -eq 1 ]
+check "a daemon that is not running: each file named, not shared" \
+    [ "$(grep -c 'not shared: the tafel daemon is not running' \
+    "$T/down.err")" -eq 3 ]
+
+finish
