@@ -93,11 +93,13 @@ static const struct command commands[] = {
 	    "      [--jobs N] FILE...\n"
 	    "    Share each file as one record, up to N (16; at most 64) "
 	    "at once.\n"
-	    "    One line a file, in order: \"shared record ID from FILE\" "
-	    "on\n"
-	    "    standard output, or why not on standard error; exit 1 "
-	    "when any\n"
-	    "    file was not shared.\n" },
+	    "    Every file is checked first: if one cannot be a record, "
+	    "they are\n"
+	    "    named and nothing is shared.  Then one line a file, in "
+	    "order:\n"
+	    "    \"shared record ID from FILE\" on standard output, or why "
+	    "not on\n"
+	    "    standard error; exit 1 when any file was not shared.\n" },
 	{ "audit", audit_main,
 	    "tafel -d DIR audit checkpoint\n"
 	    "    Print the latest signed checkpoint of the exchange log.\n"

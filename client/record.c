@@ -216,7 +216,8 @@ enum fate {
 	F_WAITING,
 	F_SHARED,
 	F_NOT_SHARED,
-	F_UNKNOWN			/* sent, no answer */
+	F_UNKNOWN,			/* sent, no answer */
+	F_CHECKED			/* a record, not sent: others are bad */
 };
 
 struct file_result {
@@ -256,14 +257,21 @@ import_print(struct import *im)
 		if (fr->fate == F_WAITING)
 			break;
 		name = ctl_sanitize(im->files[im->printed]);
-		if (fr->fate == F_SHARED)
+		switch (fr->fate) {
+		case F_SHARED:
 			printf("shared record %s from %s\n", fr->line, name);
-		else if (fr->fate == F_NOT_SHARED)
+			break;
+		case F_NOT_SHARED:
 			warnx("%s: not shared: %s", name, fr->line);
-		else
+			break;
+		case F_UNKNOWN:
 			warnx("%s: not known whether shared (look with: tafel "
 			    "case show %s): %s", name, im->r->caseid,
 			    fr->line);
+			break;
+		default:
+			break;		/* F_CHECKED: not named */
+		}
 		fflush(stdout);
 		free(name);
 		free(fr->line);
@@ -271,31 +279,71 @@ import_print(struct import *im)
 	}
 }
 
+/*
+ * Reads file and makes its text a record: returns it (malloc'd, *len
+ * its length), or NULL with why saying what keeps it from being one.
+ */
+static char *
+import_read(const char *file, size_t *len, char why[WHY_MAX])
+{
+	char *text;
+
+	if ((text = file_load(file, READ_MAX, len)) == NULL) {
+		if (errno == EISDIR)
+			snprintf(why, WHY_MAX, "it is a directory");
+		else if (errno == EFBIG)
+			snprintf(why, WHY_MAX, "the file is too large for a "
+			    "record (over %d bytes)", READ_MAX);
+		else
+			snprintf(why, WHY_MAX, "%s", strerror(errno));
+		return NULL;
+	}
+	if (record_text_check(text, len, why) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * Every file is read and checked before anything is sent, so that a
+ * bad file among many leaves nothing half done: the same command runs
+ * again once it is fixed.  Returns how many cannot be records.
+ */
+static size_t
+import_check(struct import *im)
+{
+	char why[WHY_MAX], *text;
+	size_t i, len, bad = 0;
+
+	for (i = 0; i < im->nfiles; i++) {
+		if ((text = import_read(im->files[i], &len, why)) != NULL) {
+			free(text);
+			continue;
+		}
+		im->res[i].fate = F_NOT_SHARED;
+		im->res[i].line = xstrdup(why);
+		bad++;
+	}
+	return bad;
+}
+
 static int
 import_gen(void *arg, size_t i, struct tafel_mpw *w)
 {
 	struct import *im = arg;
-	char why[WHY_MAX];
-	char *text;
+	char why[WHY_MAX], *text;
 	size_t len;
 
-	if ((text = file_load(im->files[i], READ_MAX, &len)) == NULL) {
-		if (errno == EISDIR)
-			snprintf(why, sizeof(why), "it is a directory");
-		else if (errno == EFBIG)
-			snprintf(why, sizeof(why), "the file is too large for "
-			    "a record (over %d bytes)", READ_MAX);
-		else
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-	} else if (record_text_check(text, &len, why) == 0) {
-		recspec_request(im->r, w, text, len);
-		free(text);
-		return 0;
+	/* Read again: the file may have changed since it was checked. */
+	if ((text = import_read(im->files[i], &len, why)) == NULL) {
+		im->res[i].fate = F_NOT_SHARED;
+		im->res[i].line = xstrdup(why);
+		return -1;
 	}
+	recspec_request(im->r, w, text, len);
 	free(text);
-	im->res[i].fate = F_NOT_SHARED;
-	im->res[i].line = xstrdup(why);
-	return -1;
+	return 0;
 }
 
 static void
@@ -342,6 +390,7 @@ record_import(struct client *c, int argc, char **argv)
 	struct recspec r;
 	struct import im;
 	char **pos;
+	size_t bad, i;
 	int npos;
 
 	if ((pos = calloc(argc > 0 ? argc : 1, sizeof(*pos))) == NULL)
@@ -362,6 +411,17 @@ record_import(struct client *c, int argc, char **argv)
 	im.nfiles = (size_t)npos - 1;
 	if ((im.res = calloc(im.nfiles, sizeof(*im.res))) == NULL)
 		err(1, NULL);
+	if ((bad = import_check(&im)) > 0) {
+		im.printed = 0;
+		for (i = 0; i < im.nfiles; i++)
+			if (im.res[i].fate == F_WAITING)
+				im.res[i].fate = F_CHECKED;
+		import_print(&im);
+		free(im.res);
+		free(pos);
+		errx(1, "%zu of %zu files cannot be records; nothing was "
+		    "shared", bad, im.nfiles);
+	}
 	b.sock = sock;
 	b.n = im.nfiles;
 	b.timeout_ms = CTL_TIMEOUT * 1000;

@@ -7,6 +7,7 @@
  *   tafel-poke -d DIR [--hold SEC] ctl-MODE [FILE]
  *   tafel-poke -d DIR [--conns N] [--hold SEC] ctl-flood [FILE]
  *   tafel-poke -d DIR [--hold SEC] ctl-noread FILE
+ *   tafel-poke -d DIR [--conns N] [--hold SEC] ctl-serve-reverse
  *   tafel-poke lmdb-reader STOREDIR [--no-txn]
  *
  * Peer modes connect a CurveZMQ DEALER to the endpoint and transport key
@@ -158,6 +159,8 @@ usage(void)
 	    "    requests, or FILE's, in flight for --hold SEC)\n"
 	    "    ctl-noread FILE (sends it, reads nothing until the daemon "
 	    "closes or\n    --hold SEC pass, then counts what came)\n"
+	    "    ctl-serve-reverse (as a daemon: --conns N record.add "
+	    "answered last first)\n"
 	    "  lmdb-reader STOREDIR [--no-txn]\n");
 	_exit(EX_USAGE);
 }
@@ -1522,6 +1525,110 @@ run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
 	return 0;
 }
 
+/*
+ * ctl-serve-reverse: a daemon that answers late and out of order, for
+ * the client's side (tafel record import).  Listens on DIR/tafeld.sock
+ * (no tafeld may run there), accepts --conns connections, reads each
+ * record.add whole, and only then answers them, the last one first: ok
+ * with "record" the first 16 bytes of SHA-256 of the request's text, in
+ * hex, so that a client can be checked to print each file with its own
+ * answer; 100 ms apart, so that the client takes them one at a time.  A text of "HANGUP" gets no answer: its connection is closed.
+ * Gives up after --hold SEC.  Exit 0 when all were served.
+ */
+static int
+run_ctl_serve_reverse(struct poke *p)
+{
+	enum { MAXC = 256 };
+	struct sockaddr_un sun;
+	struct tafel_ctl_req r;
+	msgpack_unpacked u;
+	struct tafel_mpw w;
+	const msgpack_object *text;
+	uint8_t hdr[4], *req, *resp, h[32];
+	char hex[33];
+	size_t n = p->conns ? p->conns : 8, i, len, resplen, hung = 0;
+	uint64_t deadline = now_ms() + p->hold_s * 1000;
+	int lfd, fd[MAXC];
+	char ids[MAXC][33];
+	bool hangup[MAXC];
+	uint32_t k;
+
+	if (n > MAXC)
+		die(EX_USAGE, "ctl-serve-reverse: at most %d connections",
+		    MAXC);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s",
+	    p->dir, TAFEL_CTL_SOCK) >= sizeof(sun.sun_path))
+		die(EX_USAGE, "-d: path too long");
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(lfd, MAXC) == -1)
+		die(EX_LOCAL, "listen on %s: %s", sun.sun_path,
+		    strerror(errno));
+	printf("listening\n");
+	fflush(stdout);
+	for (i = 0; i < n; i++) {
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+		if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0 ||
+		    (fd[i] = accept(lfd, NULL, NULL)) == -1)
+			die(EX_SILENT, "only %zu connections came", i);
+		if (read_full(fd[i], hdr, 4, deadline) != 4)
+			die(EX_SILENT, "connection %zu sent no request", i);
+		len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+		    (size_t)hdr[2] << 8 | hdr[3];
+		if (len == 0 || len > TAFEL_MAX_FRAME ||
+		    (req = malloc(len)) == NULL ||
+		    read_full(fd[i], req, len, deadline) != len)
+			die(EX_SILENT, "connection %zu: no whole request", i);
+		if (tafel_ctl_req_decode(&u, req, len, &r) != 0 ||
+		    strcmp(r.op, "record.add") != 0)
+			die(EX_LOCAL, "connection %zu: not a record.add", i);
+		text = NULL;
+		for (k = 0; k < r.args->via.map.size; k++)
+			if (tafel_mp_streq(&r.args->via.map.ptr[k].key,
+			    "text"))
+				text = &r.args->via.map.ptr[k].val;
+		if (text == NULL || text->type != MSGPACK_OBJECT_STR)
+			die(EX_LOCAL, "connection %zu: no text", i);
+		hangup[i] = text->via.str.size == 6 &&
+		    memcmp(text->via.str.ptr, "HANGUP", 6) == 0;
+		crypto_hash_sha256(h, (const uint8_t *)text->via.str.ptr,
+		    text->via.str.size);
+		tafel_hex(hex, h, 16);
+		memcpy(ids[i], hex, sizeof(ids[i]));
+		msgpack_unpacked_destroy(&u);
+		free(req);
+	}
+	for (i = n; i-- > 0;) {
+		if (hangup[i]) {
+			close(fd[i]);
+			hung++;
+			continue;
+		}
+		tafel_mpw_init(&w);
+		tafel_ctl_ok_begin(&w);
+		tafel_mpw_map(&w, 1);
+		tafel_mpw_str(&w, "record");
+		tafel_mpw_str(&w, ids[i]);
+		if (tafel_mpw_finish(&w, &resp, &resplen) != 0)
+			die(EX_LOCAL, "out of memory");
+		put_len(hdr, resplen);
+		(void)(write_all(fd[i], hdr, 4) &&
+		    write_all(fd[i], resp, resplen));
+		free(resp);
+		close(fd[i]);
+		/* Apart, so that the client sees them one by one. */
+		usleep(100 * 1000);
+	}
+	close(lfd);
+	unlink(sun.sun_path);
+	printf("result: %zu served, the last first; %zu hung up\n", n,
+	    hung);
+	return 0;
+}
+
 /* A process holding an LMDB reader slot, to be killed by the test. */
 static int
 run_lmdb_reader(const char *path, bool txn)
@@ -1622,10 +1729,12 @@ main(int argc, char *argv[])
 			usage();
 		return run_lmdb_reader(files[0], !p.no_txn);
 	}
-	if (strcmp(mode, "ctl-flood") == 0) {
+	if (strcmp(mode, "ctl-flood") == 0 ||
+	    strcmp(mode, "ctl-serve-reverse") == 0) {
 		if (p.dir == NULL)
 			die(EX_USAGE, "control modes need -d DIR");
-		status = run_ctl_flood(&p, files, nfiles);
+		status = mode[4] == 'f' ? run_ctl_flood(&p, files, nfiles) :
+		    run_ctl_serve_reverse(&p);
 	} else if (strncmp(mode, "ctl-", 4) == 0)
 		status = run_ctl(&p, mode, files, nfiles);
 	else {
