@@ -14,6 +14,8 @@
 #   BENCH_RATE=200     records per second for the latency runs
 #   BENCH_SECS=10      seconds per latency run
 #   BENCH_CASES=10000  cases held by the memory daemon
+#   BENCH_IMPORT_N=2000 files for tafel record import (the bulk load)
+#   BENCH_ADD_N=200    tafel record add, one process each, to compare
 #   BENCH_PERF=1       two more throughput runs, not counted: one under
 #                      perf record, one (500 records) under perf trace -s,
 #                      of the sender and one receiver (BUILD_DIR/perf/:
@@ -284,6 +286,47 @@ for k in lat_p50_ms lat_p99_ms lat_max_ms lat_achieved_per_s \
 done
 put lat_to "$(awk '$1 == "lat_to" { v = $2 } END { print v }' "$T/lat.all")"
 
+# A bulk load with the real client: tafel record import of IMPN files of
+# 1 KiB (one process, --jobs 16 requests in flight), against tafel record
+# add, one process per record, one after the other.  Each command
+# returns once its records are durable at the sender; the outboxes then
+# drain before anything else is measured.
+IMPN=${BENCH_IMPORT_N:-2000}
+ADDN=${BENCH_ADD_N:-200}
+# ms: milliseconds since the epoch.
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+say "bulk load: tafel record import of $IMPN files, tafel record add x $ADDN"
+mkdir -p "$T/imp"
+awk -v n="$IMPN" -v d="$T/imp" 'BEGIN {
+	s = sprintf("%1000s", ""); gsub(/ /, "i", s)
+	for (i = 1; i <= n; i++) {
+		f = sprintf("%s/%06d.txt", d, i)
+		printf "import %d\n%s\n", i, s >f; close(f)
+	}
+}'
+t0=$(ms)
+"$TAFEL" -d "$T/$S" record import "$CASE" --category note --jobs 16 \
+    "$T"/imp/*.txt >"$T/imp.out" 2>&1 ||
+    die "tafel record import failed: $(tail -3 "$T/imp.out")"
+t1=$(ms)
+[ "$(grep -c '^shared record' "$T/imp.out")" -eq "$IMPN" ] ||
+    die "tafel record import did not share every file"
+put imp_per_s "$(awk -v n="$IMPN" -v d=$((t1 - t0)) \
+    'BEGIN { printf "%.0f", n * 1000 / (d > 0 ? d : 1) }')"
+"$E2E" -d "$T/$S" settle 4 300 || die "the import did not drain"
+i=1
+t0=$(ms)
+while [ $i -le "$ADDN" ]; do
+	"$TAFEL" -d "$T/$S" record add "$CASE" --category note \
+	    --file "$T/imp/000001.txt" >/dev/null || die "tafel record add failed"
+	i=$((i + 1))
+done
+t1=$(ms)
+put add_per_s "$(awk -v n="$ADDN" -v d=$((t1 - t0)) \
+    'BEGIN { printf "%.0f", n * 1000 / (d > 0 ? d : 1) }')"
+"$E2E" -d "$T/$S" settle 4 300 || die "the adds did not drain"
+rm -rf "$T/imp"
+
 # ---- 3. audit -----------------------------------------------------------
 
 # The building blocks of the exchange log: bench_audit measures
@@ -304,8 +347,6 @@ fi
 # real client proves one entry, exports the bundle and verifies it.
 AUDITLOG=$B/bench_auditlog
 AN=${BENCH_AUDIT_N:-1000000}
-# ms: milliseconds since the epoch.
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
 if [ -x "$AUDITLOG" ]; then
 	say "exchange log: $AN entries in a daemon's store"
 	mkorg bench-log coordinator 9
@@ -457,6 +498,8 @@ kib() { awk -v v="$1" 'BEGIN { if (v != "-") printf "%.1f MiB", v / 1024; else p
 		row "  first leg: call -> sender's commit, p50" "$(get lat_commit_p50_ms) ms" "the record.add answer [$(get lat_commit_p50_ms_runs)]"
 		row "  first leg: call -> sender's commit, p99" "$(get lat_commit_p99_ms) ms" "[$(get lat_commit_p99_ms_runs)]"
 	fi
+	row "tafel record import, $IMPN files of 1 KiB" "$(get imp_per_s) rec/s" "one process, --jobs 16; durable at the sender"
+	row "tafel record add, $ADDN one after the other" "$(get add_per_s) rec/s" "a process per record; import/add $(awk -v a="$(get imp_per_s)" -v b="$(get add_per_s)" 'BEGIN { if (b > 0) printf "%.1fx", a / b }')"
 	echo
 	if [ "$(get audit_append_per_s)" != - ]; then
 		row "audit append, $AN entries (audit_append)" "$(get audit_append_per_s)/s" "1,000 per durable transaction; store $(get audit_store_mib) MiB"

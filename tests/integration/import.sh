@@ -163,6 +163,24 @@ done
 check "an unknown category: exit status 2" [ $? -eq 2 ]
 check "the case still holds 64 records" has64
 
+# docs/operator.md 14.3: more files than a command line takes, split by
+# xargs (here 4 a part, to make several), one named "-dash.txt" after --.
+mkdir "$T/many"
+for k in 1 2 3 4 5 6 7 8 9; do
+	printf 'many %d\n' $k >"$T/many/m$k.txt"
+done
+printf 'dash\n' >"$T/many/-dash.txt"
+(cd "$T/many" && find . -name '*.txt' -print0 | sed -z 's|^\./||' | sort -z |
+    xargs -0 -n 4 "$TAFEL" -d "$T/stad" record import "$CASE" \
+    --category note --) >"$T/many.out" 2>&1
+rc=$?
+check "xargs: ten files in three parts, all shared, exit 0" \
+    sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^shared record' '$T/many.out') -eq 10 ]"
+check "a file named -dash.txt after -- is a file" \
+    grep -q "^shared record [0-9a-f]* from -dash.txt\$" "$T/many.out"
+has74() { [ "$(count stad)" -eq 74 ]; }
+check "the case holds 74 records" has74
+
 # A daemon that answers late and the last request first (tafel-poke in
 # its place, on a state directory of its own): each file is still
 # printed with its own answer, in the order given; one whose connection
