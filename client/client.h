@@ -169,6 +169,9 @@ char	*ctl_str(const msgpack_object *map, const char *key, bool multiline);
 char	*ctl_strdup(const msgpack_object *o, bool multiline);
 /* A key whose value must be an id of 32 lower-case hex digits. */
 char	*ctl_id(const msgpack_object *map, const char *key);
+/* The same into out without exiting: 0, or -1 when it is not one. */
+int	ctl_id_get(const msgpack_object *map, const char *key,
+	    char out[2 * TAFEL_ID_BYTES + 1]);
 /* A copy of s (a file name) safe to print on one line. */
 char	*ctl_sanitize(const char *s);
 

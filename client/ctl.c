@@ -598,21 +598,41 @@ ctl_strdup(const msgpack_object *o, bool multiline)
 	return sanitize(o->via.str.ptr, o->via.str.size, multiline);
 }
 
+int
+ctl_id_get(const msgpack_object *map, const char *key,
+    char out[2 * TAFEL_ID_BYTES + 1])
+{
+	const msgpack_object *o = NULL;
+	uint32_t i;
+
+	for (i = 0; map != NULL && map->type == MSGPACK_OBJECT_MAP &&
+	    i < map->via.map.size; i++)
+		if (tafel_mp_streq(&map->via.map.ptr[i].key, key))
+			o = &map->via.map.ptr[i].val;
+	if (o == NULL || o->type != MSGPACK_OBJECT_STR ||
+	    o->via.str.size != 2 * TAFEL_ID_BYTES)
+		return -1;
+	for (i = 0; i < o->via.str.size; i++) {
+		char ch = o->via.str.ptr[i];
+
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return -1;
+	}
+	memcpy(out, o->via.str.ptr, o->via.str.size);
+	out[o->via.str.size] = '\0';
+	return 0;
+}
+
 char *
 ctl_id(const msgpack_object *map, const char *key)
 {
-	char *s = ctl_str(map, key, false);
-	size_t i;
+	char id[2 * TAFEL_ID_BYTES + 1], *s;
 
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			break;
-	if (i != 2 * TAFEL_ID_BYTES || s[i] != '\0') {
-		free(s);
+	if (ctl_id_get(map, key, id) != 0)
 		errx(1, "the tafel daemon sent an answer this client does not "
 		    "understand (field '%s' is not an id)", key);
-	}
+	if ((s = strdup(id)) == NULL)
+		err(1, NULL);
 	return s;
 }
 

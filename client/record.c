@@ -353,7 +353,7 @@ import_done(void *arg, size_t i, enum ctl_fate fate, int e,
 	struct import *im = arg;
 	struct file_result *fr = &im->res[i];
 	struct ctl_reply rep;
-	char why[WHY_MAX];
+	char why[WHY_MAX], id[HEX_ID_LEN + 1];
 
 	switch (fate) {
 	case CTL_SKIPPED:
@@ -368,9 +368,17 @@ import_done(void *arg, size_t i, enum ctl_fate fate, int e,
 			fr->fate = F_NOT_SHARED;
 			break;
 		}
-		fr->line = ctl_id(rep.data, "record");
-		fr->fate = F_SHARED;
-		im->nshared++;
+		if (ctl_id_get(rep.data, "record", id) != 0) {
+			/* ok, but not which record: it may be shared. */
+			fr->fate = F_UNKNOWN;
+			fr->line = xstrdup("the tafel daemon's answer does not "
+			    "name the record (are tafel and tafeld the same "
+			    "version?)");
+		} else {
+			fr->fate = F_SHARED;
+			fr->line = xstrdup(id);
+			im->nshared++;
+		}
 		ctl_reply_free(&rep);
 		break;
 	}

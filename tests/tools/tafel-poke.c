@@ -1532,8 +1532,10 @@ run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
  * record.add whole, and only then answers them, the last one first: ok
  * with "record" the first 16 bytes of SHA-256 of the request's text, in
  * hex, so that a client can be checked to print each file with its own
- * answer; 100 ms apart, so that the client takes them one at a time.  A text of "HANGUP" gets no answer: its connection is closed.
- * Gives up after --hold SEC.  Exit 0 when all were served.
+ * answer; 100 ms apart, so that the client takes them one at a time.
+ * A text of "HANGUP" gets no answer: its connection is closed.  A text
+ * of "NOID" gets an ok that names no record.  Gives up after --hold
+ * SEC.  Exit 0 when all were served.
  */
 static int
 run_ctl_serve_reverse(struct poke *p)
@@ -1550,7 +1552,7 @@ run_ctl_serve_reverse(struct poke *p)
 	uint64_t deadline = now_ms() + p->hold_s * 1000;
 	int lfd, fd[MAXC];
 	char ids[MAXC][33];
-	bool hangup[MAXC];
+	bool hangup[MAXC], noid[MAXC];
 	uint32_t k;
 
 	if (n > MAXC)
@@ -1594,6 +1596,8 @@ run_ctl_serve_reverse(struct poke *p)
 			die(EX_LOCAL, "connection %zu: no text", i);
 		hangup[i] = text->via.str.size == 6 &&
 		    memcmp(text->via.str.ptr, "HANGUP", 6) == 0;
+		noid[i] = text->via.str.size == 4 &&
+		    memcmp(text->via.str.ptr, "NOID", 4) == 0;
 		crypto_hash_sha256(h, (const uint8_t *)text->via.str.ptr,
 		    text->via.str.size);
 		tafel_hex(hex, h, 16);
@@ -1609,9 +1613,11 @@ run_ctl_serve_reverse(struct poke *p)
 		}
 		tafel_mpw_init(&w);
 		tafel_ctl_ok_begin(&w);
-		tafel_mpw_map(&w, 1);
-		tafel_mpw_str(&w, "record");
-		tafel_mpw_str(&w, ids[i]);
+		tafel_mpw_map(&w, noid[i] ? 0 : 1);
+		if (!noid[i]) {
+			tafel_mpw_str(&w, "record");
+			tafel_mpw_str(&w, ids[i]);
+		}
 		if (tafel_mpw_finish(&w, &resp, &resplen) != 0)
 			die(EX_LOCAL, "out of memory");
 		put_len(hdr, resplen);
