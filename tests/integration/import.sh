@@ -132,7 +132,28 @@ check "the case holds 63 records: the good ones, once each" has63
 check "a file name's escape character is not printed" \
     sh -c "grep -q 'from $T/bad/esc?\\[31mred\$' '$T/esc.out' &&
     ! grep -q \"\$(printf '\\033')\" '$T/esc.out'"
-has64() { [ "$(count stad)" -eq 64 ]; }
+
+# --to applies to every file: the police reads both, CAW sees that they
+# exist and not what they say.
+printf 'for the police %d one\n' $$ >"$T/bad/to1.txt"
+printf 'for the police %d two\n' $$ >"$T/bad/to2.txt"
+"$TAFEL" -d "$T/stad" record import "$CASE" --category note --to politie \
+    "$T/bad/to1.txt" "$T/bad/to2.txt" >"$T/to.out" 2>&1
+check "--to: both files shared" \
+    [ "$(grep -c '^shared record' "$T/to.out")" -eq 2 ]
+has66() { [ "$(count "$1")" -eq 66 ]; }
+check "--to: the police holds them" wait_for 30 has66 politie
+check "--to: CAW holds them too, as headers" wait_for 30 has66 caw
+"$TAFEL" -d "$T/politie" case show "$CASE" >"$T/to-pol.out"
+"$TAFEL" -d "$T/caw" case show "$CASE" >"$T/to-caw.out"
+check "--to: the police reads both" \
+    sh -c "grep -q 'for the police $$ one' '$T/to-pol.out' &&
+    grep -q 'for the police $$ two' '$T/to-pol.out'"
+check "--to: CAW reads neither" \
+    sh -c "! grep -q 'for the police $$' '$T/to-caw.out' &&
+    [ \$(grep -c 'the content is not shared with your' '$T/to-caw.out') -ge 2 ]"
+check_not "--to: nothing of their text in CAW's store" \
+    grep -rqaF "for the police $$" "$T/caw/store"
 
 # The daemon refuses: every file named with the daemon's reason.
 "$TAFEL" -d "$T/stad" record import 0123456789abcdef0123456789abcdef \
@@ -161,7 +182,7 @@ done
 "$TAFEL" -d "$T/stad" record import "$CASE" --category gossip \
     "$T/bad/a.txt" >/dev/null 2>&1
 check "an unknown category: exit status 2" [ $? -eq 2 ]
-check "the case still holds 64 records" has64
+check "the case still holds 66 records" has66 stad
 
 # docs/operator.md 14.3: more files than a command line takes, split by
 # xargs (here 4 a part, to make several), one named "-dash.txt" after --.
@@ -178,8 +199,8 @@ check "xargs: ten files in three parts, all shared, exit 0" \
     sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^shared record' '$T/many.out') -eq 10 ]"
 check "a file named -dash.txt after -- is a file" \
     grep -q "^shared record [0-9a-f]* from -dash.txt\$" "$T/many.out"
-has74() { [ "$(count stad)" -eq 74 ]; }
-check "the case holds 74 records" has74
+has76() { [ "$(count stad)" -eq 76 ]; }
+check "the case holds 76 records" has76
 
 # A daemon that answers late and the last request first (tafel-poke in
 # its place, on a state directory of its own): each file is still
