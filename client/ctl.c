@@ -339,6 +339,8 @@ ctl_why(const struct client *c, enum ctl_fate fate, int e, char *buf,
 	else if (fate == CTL_NOT_SENT && e == EMSGSIZE)
 		snprintf(buf, sz, "the request is too large to send (over %d "
 		    "bytes)", TAFEL_MAX_FRAME);
+	else if (fate == CTL_NOT_SENT && e == EINTR)
+		snprintf(buf, sz, "interrupted before it was sent");
 	else if (fate == CTL_NOT_SENT && e == ETIMEDOUT)
 		snprintf(buf, sz, "the tafel daemon did not take the request "
 		    "within %d seconds", CTL_TIMEOUT);

@@ -310,6 +310,8 @@ ctl_batch_run(const struct ctl_batch *b)
 		r.slots[k].fd = -1;
 
 	while (r.ended < b->n) {
+		if (b->stop != NULL && *b->stop != 0 && r.broken == 0)
+			r.broken = EINTR;
 		/* A failed connect: what is not sent now never will be. */
 		while (r.broken != 0 && r.next < b->n) {
 			r.ended++;

@@ -6,6 +6,7 @@
 #ifndef TAFEL_CTLBATCH_H
 #define TAFEL_CTLBATCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,12 @@ struct ctl_batch {
 	void		(*done)(void *arg, size_t i, enum ctl_fate fate,
 			    int err, uint8_t *buf, size_t len);
 	void		*arg;
+	/*
+	 * When *stop becomes non-zero (a signal handler sets it): no new
+	 * request is sent, those not sent end NOT_SENT with EINTR, and
+	 * those in flight are waited for.  NULL: never.
+	 */
+	volatile sig_atomic_t *stop;
 };
 #define CTL_INFLIGHT_MAX	256
 

@@ -7,6 +7,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,34 @@ import_done(void *arg, size_t i, enum ctl_fate fate, int e,
 	import_print(im);
 }
 
+/*
+ * Set by SIGINT, SIGTERM or SIGHUP during an import: no more files are
+ * sent, those in flight are waited for, and every file still gets its
+ * line.  A second signal ends the process at once.
+ */
+static volatile sig_atomic_t import_stop;
+
+static void
+import_signal(int sig)
+{
+	import_stop = 1;
+}
+
+static void
+import_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = import_signal;
+	sa.sa_flags = SA_RESETHAND;	/* not SA_RESTART: poll returns */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		err(1, "sigaction");
+}
+
 static int
 record_import(struct client *c, int argc, char **argv)
 {
@@ -436,6 +465,8 @@ record_import(struct client *c, int argc, char **argv)
 	b.gen = import_gen;
 	b.done = import_done;
 	b.arg = &im;
+	b.stop = &import_stop;
+	import_signals();
 	if (ctl_batch_run(&b) != 0)
 		err(1, "cannot call the tafel daemon");
 	import_print(&im);

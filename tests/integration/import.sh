@@ -236,6 +236,39 @@ check "answers in reverse: each file with its own id, in the order given" \
 check "no answer, or one naming no record: exit status 1, counted" \
     sh -c "[ $rc -eq 1 ] && tail -n 1 '$T/rev.all' | grep -q '5 of 7 files shared'"
 
+# Interrupted (SIGINT) while two requests wait for a daemon that never
+# answers: nothing more is sent, every file still gets its line, in
+# order: the two in flight "not known whether shared" once the daemon
+# hangs up, the rest "not shared: interrupted before it was sent".
+for k in 1 2 3 4 5; do
+	printf 'stop %d\n' $k >"$T/rev/s$k.txt"
+done
+"$POKE" -d "$T/lone" --conns 5 --hold 4 ctl-serve-reverse \
+    >"$T/int.poke" 2>&1 &
+INTP=$!
+wait_for 10 test -S "$T/lone/tafeld.sock" || fail "the fake daemon listens"
+"$TAFEL" -d "$T/lone" record import "$CASE" --category note --jobs 2 \
+    "$T"/rev/s1.txt "$T"/rev/s2.txt "$T"/rev/s3.txt "$T"/rev/s4.txt \
+    "$T"/rev/s5.txt >"$T/int.all" 2>&1 &
+INTC=$!
+wait_for 10 grep -q "^read 2" "$T/int.poke" || fail "two requests in"
+kill -INT $INTC
+wait $INTC
+rc=$?
+wait $INTP
+{
+	for k in 1 2; do
+		echo "tafel: $T/rev/s$k.txt: not known whether shared (look with: tafel case show $CASE): the tafel daemon closed the connection without answering (see its log)"
+	done
+	for k in 3 4 5; do
+		echo "tafel: $T/rev/s$k.txt: not shared: interrupted before it was sent"
+	done
+	echo "tafel: 0 of 5 files shared in case $CASE; the others are named above"
+} >"$T/int.want"
+check "interrupted: every file named, in order, exit status 1" \
+    sh -c "[ $rc -eq 1 ] && cmp '$T/int.want' '$T/int.all'"
+rm -f "$T/lone/tafeld.sock"
+
 # A daemon that is not running: every file named, nothing lost.
 stop caw
 "$TAFEL" -d "$T/caw" record import "$CASE" --category note \

@@ -1534,8 +1534,9 @@ run_ctl(struct poke *p, const char *mode, char **files, int nfiles)
  * hex, so that a client can be checked to print each file with its own
  * answer; 100 ms apart, so that the client takes them one at a time.
  * A text of "HANGUP" gets no answer: its connection is closed.  A text
- * of "NOID" gets an ok that names no record.  Gives up after --hold
- * SEC.  Exit 0 when all were served.
+ * of "NOID" gets an ok that names no record.  Prints "read N" as each
+ * request is in.  Gives up after --hold SEC (closing every connection
+ * unanswered).  Exit 0 when all were served.
  */
 static int
 run_ctl_serve_reverse(struct poke *p)
@@ -1604,6 +1605,8 @@ run_ctl_serve_reverse(struct poke *p)
 		memcpy(ids[i], hex, sizeof(ids[i]));
 		msgpack_unpacked_destroy(&u);
 		free(req);
+		printf("read %zu\n", i + 1);
+		fflush(stdout);
 	}
 	for (i = n; i-- > 0;) {
 		if (hangup[i]) {

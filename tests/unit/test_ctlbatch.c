@@ -176,6 +176,8 @@ teardown(void **state)
 
 struct script {
 	const char		*ops[MAXREQ];	/* NULL: gen leaves it out */
+	volatile sig_atomic_t	 stop;
+	size_t			 stop_after;	/* sets stop when i ends; 0: no */
 	size_t			 ngen;
 	size_t			 ndone[MAXREQ];
 	enum ctl_fate	 fate[MAXREQ];
@@ -229,6 +231,8 @@ done(void *arg, size_t i, enum ctl_fate fate, int err, uint8_t *buf,
 	s->ndone[i]++;
 	s->fate[i] = fate;
 	s->err[i] = err;
+	if (s->stop_after != 0 && i + 1 == s->stop_after)
+		s->stop = 1;	/* as a signal handler would */
 	if (fate != CTL_ANSWERED) {
 		assert_null(buf);
 		return;
@@ -248,6 +252,7 @@ run(struct script *s, const char *sock, size_t n, unsigned inflight,
 	struct ctl_batch b = {
 		.sock = sock, .n = n, .inflight = inflight, .rate = rate,
 		.timeout_ms = timeout_ms, .gen = gen, .done = done, .arg = s,
+		.stop = &s->stop,
 	};
 
 	assert_int_equal(ctl_batch_run(&b), 0);
@@ -354,6 +359,31 @@ test_rate(void **state)
 	free(s);
 }
 
+/* Stopped (a signal) after request 2: nothing more is sent. */
+static void
+test_stop(void **state)
+{
+	struct script *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	for (i = 0; i < 20; i++)
+		s->ops[i] = "echo";
+	s->stop_after = 3;
+	run(s, sockpath, 20, 1, 0, 10000);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(s->ndone[i], 1);
+		if (i < 3) {
+			assert_int_equal(s->fate[i], CTL_ANSWERED);
+			assert_int_equal(s->echoed[i], i);
+		} else {
+			assert_int_equal(s->fate[i], CTL_NOT_SENT);
+			assert_int_equal(s->err[i], EINTR);
+		}
+	}
+	assert_int_equal(s->ngen, 3);
+	free(s);
+}
+
 static void
 test_bad_arguments(void **state)
 {
@@ -392,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_each_fate),
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_bad_arguments),
 	};
 
