@@ -121,8 +121,18 @@ done
 "$TAFEL" -d "$T/stad" case reveal "$CASE" --to ocmw \
     --reason "OCMW begeleidt." >/dev/null || fail "reveal ocmw"
 wait_for 20 sh -c "'$TAFEL' -d '$T/ocmw' case show $CASE | grep -q 'cleared ocmw'"
-check "identity goes to the member cleared after the fact" \
-    "$TAFEL" -d "$T/stad" case share-history "$CASE" --to ocmw
+if "$TAFEL" -d "$T/stad" case share-history "$CASE" --to ocmw \
+    >"$T/share2.out" 2>&1; then
+	ok "identity goes to the member cleared after the fact"
+else
+	# Seen twice under heavy load, not reproduced since: say why.
+	fail "identity goes to the member cleared after the fact"
+	sed 's/^/# /' "$T/share2.out"
+	"$TAFEL" -d "$T/stad" case show "$CASE" | grep -i "cleared\|members" |
+	    sed 's/^/# stad: /'
+	grep "not re-shared with ocmw\|not relayed" "$T/stad.log" |
+	    sed 's/^/# stad log: /' | tail -20
+fi
 check "OCMW reads the identity record now" wait_for 30 shows ocmw "ident-$M"
 check_not "still not the narrowed record" shows ocmw "narrow-$M"
 check_not "nor is it in OCMW's store" grep -rqaF "narrow-$M" "$T/ocmw/store"
